@@ -1,0 +1,305 @@
+"""Request side of the Query and EC2 protocols: form fields → typed parameters.
+
+A request body (or GET query string) is ``application/x-www-form-urlencoded``; botocore's
+serializer flattens the input shape into dotted keys. This module reverses that, driven by the
+operation's input shape, and returns a dict keyed by botocore member names::
+
+    Action=DescribeVpcs&Version=2016-11-15&VpcId.1=vpc-1&Filter.1.Name=tag:Name
+        &Filter.1.Value.1=web&MaxResults=5
+    → {"VpcIds": ["vpc-1"], "Filters": [{"Name": "tag:Name", "Values": ["web"]}], "MaxResults": 5}
+
+Wire names:
+
+* **ec2** protocol: a member's ``queryName`` if present, else its ``locationName`` with the first
+  letter upper-cased (``groups`` → ``Groups``), else the member name. Lists are ``Name.N``
+  (1-based) with no ``member`` level; an empty list is not sent at all.
+* **query** protocol (STS): the ``locationName`` or member name as is; lists are
+  ``Name.member.N`` (or ``Name.N`` when flattened), an empty list is ``Name=``; maps are
+  ``Name.entry.N.key`` / ``Name.entry.N.value``.
+
+Lists are read from index 1 and stop at the first gap (``A.1``, ``A.2``, ``A.4`` → two items),
+as AWS and Hive do. Parameters the model does not know are ignored, as Hive does, so a client
+built against a newer model still works. Values are checked against the shape: integers and
+their ``min``/``max``, booleans, enums, timestamps, base64 blobs, and required members.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any, Final
+
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+
+from hive_gateway.errors import AwsError, invalid_parameter_value, missing_parameter
+
+_PERCENT_ESCAPE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: Characters XML 1.0 cannot carry; a string holding one could never be echoed back.
+_NON_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
+_INT_TYPES: Final = frozenset({"integer", "long"})
+_FLOAT_TYPES: Final = frozenset({"float", "double"})
+
+
+def malformed_query_string(detail: str) -> AwsError:
+    """``MalformedQueryString``: the form encoding itself is broken."""
+    return AwsError("MalformedQueryString", detail)
+
+
+def decode_form(raw: bytes | str) -> dict[str, str]:
+    """Decode ``application/x-www-form-urlencoded`` strictly; the last duplicate key wins.
+
+    Unlike :func:`urllib.parse.parse_qsl`, a ``%`` not followed by two hex digits or bytes that
+    are not UTF-8 are errors (``MalformedQueryString``), never passed through.
+    """
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    fields: dict[str, str] = {}
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        fields[_unquote(key)] = _unquote(value)
+    return fields
+
+
+def _unquote(text: str) -> str:
+    bad = _PERCENT_ESCAPE.search(text)
+    if bad is not None:
+        raise malformed_query_string(
+            f"Invalid percent-encoding at offset {bad.start()}: {text[bad.start():bad.start() + 3]!r}"
+        )
+    try:
+        raw = text.replace("+", " ").encode("latin-1")
+    except UnicodeEncodeError as exc:
+        raise malformed_query_string("The query string contains unencoded non-ASCII characters") from exc
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        byte = raw[i]
+        if byte == 0x25:  # '%'
+            out.append(int(raw[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            out.append(byte)
+            i += 1
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise malformed_query_string("The query string is not valid UTF-8") from exc
+
+
+class _Node:
+    """One level of the dotted-key tree: ``A.1.B=x`` → node A → node 1 → node B (value x)."""
+
+    __slots__ = ("value", "children")
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+        self.children: dict[str, _Node] = {}
+
+
+def _build_tree(fields: Iterable[tuple[str, str]]) -> _Node:
+    root = _Node()
+    for key, value in fields:
+        node = root
+        for part in key.split("."):
+            child = node.children.get(part)
+            if child is None:
+                child = node.children[part] = _Node()
+            node = child
+        node.value = value
+    return root
+
+
+class RequestParser:
+    """Parse form fields for one protocol (``ec2`` or ``query``) against an input shape."""
+
+    def __init__(self, protocol: str) -> None:
+        if protocol not in ("ec2", "query"):
+            raise ValueError(f"unsupported protocol {protocol}")
+        self.protocol = protocol
+
+    def parse(self, operation: OperationModel, fields: Mapping[str, str]) -> dict[str, Any]:
+        """Typed parameters for ``operation`` from the decoded form ``fields``."""
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        tree = _build_tree(fields.items())
+        return self._structure(shape, tree, "")
+
+    # --- wire names -----------------------------------------------------------------------------
+
+    def _wire_name(self, member: Shape, member_name: str) -> str:
+        serialization = member.serialization
+        if self.protocol == "ec2":
+            if "queryName" in serialization:
+                return str(serialization["queryName"])
+            name = serialization.get("name")
+            if name:
+                return str(name[0].upper() + name[1:])
+            return member_name
+        return str(serialization.get("name", member_name))
+
+    # --- shapes ---------------------------------------------------------------------------------
+
+    def _value(self, shape: Shape, node: _Node, path: str) -> Any:
+        if isinstance(shape, StructureShape):
+            return self._structure(shape, node, path)
+        if isinstance(shape, ListShape):
+            return self._list(shape, node, path)
+        if isinstance(shape, MapShape):
+            return self._map(shape, node, path)
+        if node.value is None:
+            raise invalid_parameter_value(f"Value for parameter {path} is missing")
+        return self._scalar(shape, node.value, path)
+
+    def _structure(self, shape: StructureShape, node: _Node, path: str) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for member_name, member in shape.members.items():
+            wire = self._wire_name(member, member_name)
+            child = node.children.get(wire)
+            if child is None:
+                continue
+            result[member_name] = self._value(member, child, f"{path}.{wire}" if path else wire)
+        for required in shape.required_members:
+            if required not in result:
+                wire = self._wire_name(shape.members[required], required)
+                raise missing_parameter(f"{path}.{wire}" if path else wire)
+        return result
+
+    def _list(self, shape: ListShape, node: _Node, path: str) -> list[Any]:
+        items_node = node
+        if self.protocol == "query" and not shape.serialization.get("flattened"):
+            member_name = str(shape.member.serialization.get("name", "member"))
+            inner = node.children.get(member_name)
+            if inner is None:
+                return []  # ``Name=`` is the query protocol's empty list
+            items_node = inner
+        items: list[Any] = []
+        index = 1
+        while True:
+            child = items_node.children.get(str(index))
+            if child is None:
+                break
+            items.append(self._value(shape.member, child, f"{path}.{index}"))
+            index += 1
+        return items
+
+    def _map(self, shape: MapShape, node: _Node, path: str) -> dict[str, Any]:
+        entries = node if shape.serialization.get("flattened") else node.children.get("entry")
+        result: dict[str, Any] = {}
+        if entries is None:
+            return result
+        key_name = str(shape.key.serialization.get("name", "key"))
+        value_name = str(shape.value.serialization.get("name", "value"))
+        index = 1
+        while (entry := entries.children.get(str(index))) is not None:
+            key_node = entry.children.get(key_name)
+            if key_node is None or key_node.value is None:
+                raise missing_parameter(f"{path}.entry.{index}.{key_name}")
+            value_node = entry.children.get(value_name)
+            key = self._scalar(shape.key, key_node.value, f"{path}.entry.{index}.{key_name}")
+            result[key] = (
+                None
+                if value_node is None
+                else self._value(shape.value, value_node, f"{path}.entry.{index}.{value_name}")
+            )
+            index += 1
+        return result
+
+    def _scalar(self, shape: Shape, text: str, path: str) -> Any:
+        kind = shape.type_name
+        if kind == "string":
+            return _string(shape, text, path)
+        if kind in _INT_TYPES:
+            return _integer(shape, text, path)
+        if kind == "boolean":
+            lowered = text.lower()
+            if lowered not in ("true", "false"):
+                raise invalid_parameter_value(
+                    f"Value ({text}) for parameter {path} is invalid. Expected: 'true' or 'false'."
+                )
+            return lowered == "true"
+        if kind in _FLOAT_TYPES:
+            try:
+                return float(text)
+            except ValueError as exc:
+                raise invalid_parameter_value(
+                    f"Value ({text}) for parameter {path} is invalid. Expected a number."
+                ) from exc
+        if kind == "timestamp":
+            return parse_timestamp(text, path)
+        if kind == "blob":
+            try:
+                return base64.b64decode(text.encode("ascii"), validate=True)
+            except (binascii.Error, UnicodeEncodeError) as exc:
+                raise invalid_parameter_value(
+                    f"Value for parameter {path} is invalid. It must be base64-encoded."
+                ) from exc
+        return text
+
+
+def _string(shape: Shape, text: str, path: str) -> str:
+    bad = _NON_XML_CHAR.search(text)
+    if bad is not None:
+        raise invalid_parameter_value(
+            f"Value for parameter {path} contains an invalid character (U+{ord(bad.group()):04X})."
+        )
+    enum = shape.enum
+    if enum and text not in enum:
+        raise invalid_parameter_value(f"Invalid value '{text}' for {path}.")
+    return text
+
+
+def _integer(shape: Shape, text: str, path: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise invalid_parameter_value(
+            f"Value ({text}) for parameter {path} is invalid. Expected: 'Integer'."
+        )
+    value = int(text)
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+    if low is not None and value < low:
+        raise invalid_parameter_value(
+            f"Value ( {value} ) for parameter {path} is invalid. "
+            f"Expecting a value greater than or equal to {low}."
+        )
+    if high is not None and value > high:
+        raise invalid_parameter_value(
+            f"Value ( {value} ) for parameter {path} is invalid. "
+            f"Expecting a value less than or equal to {high}."
+        )
+    bits = 64 if shape.type_name == "long" else 32
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise invalid_parameter_value(f"Value ({text}) for parameter {path} is out of range.")
+    return value
+
+
+def parse_timestamp(text: str, path: str) -> datetime:
+    """An ISO-8601 or epoch-seconds timestamp as an aware UTC datetime.
+
+    botocore sends ``2026-11-21T23:42:32Z`` (or with ``.ffffff``); a naive time is taken as UTC.
+    """
+    candidate = text.strip()
+    try:
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", candidate):
+            return datetime.fromtimestamp(float(candidate), tz=timezone.utc)
+        parsed = datetime.fromisoformat(candidate.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, OverflowError, OSError) as exc:
+        raise invalid_parameter_value(
+            f"Value ({text}) for parameter {path} is invalid. Expected an ISO-8601 timestamp."
+        ) from exc
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+_PARSERS: Final = {"ec2": RequestParser("ec2"), "query": RequestParser("query")}
+
+
+def parser_for(protocol: str) -> RequestParser:
+    """The shared parser of ``protocol`` (``ec2`` or ``query``)."""
+    return _PARSERS[protocol]
