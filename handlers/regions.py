@@ -1,0 +1,96 @@
+"""Regions and availability zones served by this gateway (from its configuration).
+
+Hive answers one region and one zone (``ap-southeast-2`` / ``ap-southeast-2a``, zone id
+``hivez1``); we serve the configured region and every configured zone, numbering zone ids
+``<prefix>z1``, ``<prefix>z2``, … after the bucket prefix (``hivez1``, ``spinifexz1``), and we
+honour filters and explicit names, which Hive ignores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hive_gateway.context import RequestContext
+from hive_gateway.errors import invalid_parameter_value
+from hive_gateway.filters import FilterSpec, apply_filters
+from hive_gateway.registry import Params, Result, action
+
+Record = dict[str, Any]
+
+REGION_FILTERS: FilterSpec[Record] = FilterSpec(
+    fields={
+        "endpoint": lambda r: r["Endpoint"],
+        "region-name": lambda r: r["RegionName"],
+        "opt-in-status": lambda r: r["OptInStatus"],
+    }
+)
+
+ZONE_FILTERS: FilterSpec[Record] = FilterSpec(
+    fields={
+        "group-long-name": lambda z: z.get("GroupLongName"),
+        "group-name": lambda z: z["GroupName"],
+        "message": lambda z: [m["Message"] for m in z["Messages"]],
+        "opt-in-status": lambda z: z["OptInStatus"],
+        "parent-zone-id": lambda z: z.get("ParentZoneId"),
+        "parent-zone-name": lambda z: z.get("ParentZoneName"),
+        "region-name": lambda z: z["RegionName"],
+        "state": lambda z: z["State"],
+        "zone-id": lambda z: z["ZoneId"],
+        "zone-name": lambda z: z["ZoneName"],
+        "zone-type": lambda z: z["ZoneType"],
+    }
+)
+
+
+def zones(ctx: RequestContext) -> list[Record]:
+    """Every availability zone of the gateway's region, in API form."""
+    settings = ctx.runtime.settings
+    return [
+        {
+            "State": "available",
+            "OptInStatus": "opt-in-not-required",
+            "Messages": [],
+            "RegionName": settings.region,
+            "ZoneName": name,
+            "ZoneId": f"{settings.bucket_prefix}z{index}",
+            "GroupName": settings.region,
+            "GroupLongName": settings.region,
+            "NetworkBorderGroup": settings.region,
+            "ZoneType": "availability-zone",
+        }
+        for index, name in enumerate(settings.zones, start=1)
+    ]
+
+
+@action("DescribeRegions")
+async def describe_regions(ctx: RequestContext, params: Params) -> Result:
+    """The one region this gateway serves, with its endpoint."""
+    settings = ctx.runtime.settings
+    regions = [
+        {
+            "Endpoint": settings.endpoint,
+            "RegionName": settings.region,
+            "OptInStatus": "opt-in-not-required",
+        }
+    ]
+    names = params.get("RegionNames") or []
+    unknown = [name for name in names if name != settings.region]
+    if unknown:
+        raise invalid_parameter_value(f"Invalid region: {', '.join(unknown)}")
+    return {"Regions": apply_filters(REGION_FILTERS, params.get("Filters"), regions)}
+
+
+@action("DescribeAvailabilityZones")
+async def describe_availability_zones(ctx: RequestContext, params: Params) -> Result:
+    """The configured zones, narrowed by ``ZoneNames``, ``ZoneIds`` and filters."""
+    found = zones(ctx)
+    names = params.get("ZoneNames") or []
+    ids = params.get("ZoneIds") or []
+    known_names = {z["ZoneName"] for z in found}
+    known_ids = {z["ZoneId"] for z in found}
+    unknown = [n for n in names if n not in known_names] + [i for i in ids if i not in known_ids]
+    if unknown:
+        raise invalid_parameter_value(f"Invalid availability zone: [{', '.join(unknown)}]")
+    if names or ids:
+        found = [z for z in found if z["ZoneName"] in names or z["ZoneId"] in ids]
+    return {"AvailabilityZones": apply_filters(ZONE_FILTERS, params.get("Filters"), found)}

@@ -1,0 +1,296 @@
+"""``hive-gateway`` command line: ``serve`` and ``accounts``.
+
+``hive-gateway serve`` with no ``--nats-url`` starts an embedded nats-server (JetStream file
+storage under ``<data-dir>/nats``), supervises it and stops it on shutdown. Connection details of
+the embedded server are written to ``<data-dir>/nats.json`` so that other commands
+(``hive-gateway accounts create``) reach the same store while the gateway runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+from kv.nats_store import NatsStore
+from kv.store import Store, StoreUnavailableError
+
+from hive_gateway.accounts import AccountRegistry
+from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings
+from hive_gateway.embedded_nats import EmbeddedNats
+from hive_gateway.runtime import Runtime
+from hive_gateway.tls import ensure_certificates, server_ssl_context
+
+LOG = logging.getLogger("hive_gateway")
+
+NATS_INFO_FILE = "nats.json"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hive-gateway", description=__doc__.splitlines()[0])
+    parser.add_argument("--log-level", default=os.environ.get("HIVE_GATEWAY_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the EC2/STS gateway")
+    _store_arguments(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="listen port (default 9999)")
+    serve.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
+    serve.add_argument("--tls-cert", type=Path, help="PEM server certificate (instead of the local CA)")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    serve.add_argument("--region", default=DEFAULT_REGION, help="region served (default ap-southeast-2)")
+    serve.add_argument(
+        "--az", action="append", dest="azs", default=[],
+        help="availability zone served (repeatable; default <region>a)",
+    )
+    serve.add_argument(
+        "--accept-any-region", action="store_true",
+        help="accept requests signed for any region and treat them as --region (Hive's leniency)",
+    )
+    serve.add_argument("--nats-port", type=int, default=4222, help="embedded nats-server port (0 = any free)")
+    serve.add_argument("--public-endpoint", help="URL DescribeRegions advertises")
+    serve.add_argument(
+        "--strict-serializer", action="store_true",
+        help="fail requests whose result does not fit the output shape (for conformance runs)",
+    )
+
+    accounts = commands.add_parser("accounts", help="manage accounts and their access keys")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    create = account_commands.add_parser("create", help="create an account with its own access key")
+    create.add_argument("name")
+    _store_arguments(create)
+    listing = account_commands.add_parser("list", help="list accounts")
+    _store_arguments(listing)
+    return parser
+
+
+def _store_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("HIVE_GATEWAY_DATA_DIR", "./hive-data")))
+    parser.add_argument("--bucket-prefix", default="hive", help="KV bucket prefix (hive, spinifex, ...)")
+    parser.add_argument("--nats-url", default=os.environ.get("HIVE_GATEWAY_NATS_URL"), help="external NATS server or cluster")
+    parser.add_argument("--nats-token", default=os.environ.get("HIVE_GATEWAY_NATS_TOKEN"))
+    parser.add_argument("--nats-user", default=os.environ.get("HIVE_GATEWAY_NATS_USER"))
+    parser.add_argument("--nats-password", default=os.environ.get("HIVE_GATEWAY_NATS_PASSWORD"))
+    parser.add_argument("--nats-creds", type=Path, help="NATS credentials (.creds) file")
+    parser.add_argument("--nats-tls-ca", type=Path)
+    parser.add_argument("--nats-tls-cert", type=Path)
+    parser.add_argument("--nats-tls-key", type=Path)
+
+
+def _nats_options(args: argparse.Namespace) -> NatsOptions:
+    return NatsOptions(
+        url=args.nats_url,
+        token=args.nats_token,
+        user=args.nats_user,
+        password=args.nats_password,
+        creds=args.nats_creds,
+        tls_ca=args.nats_tls_ca,
+        tls_cert=args.nats_tls_cert,
+        tls_key=args.nats_tls_key,
+    )
+
+
+async def _connect(options: NatsOptions) -> NatsStore:
+    assert options.url is not None
+    return await NatsStore.connect(
+        options.url,
+        token=options.token,
+        user=options.user,
+        password=options.password,
+        creds=str(options.creds) if options.creds else None,
+        tls_ca=str(options.tls_ca) if options.tls_ca else None,
+        tls_cert=str(options.tls_cert) if options.tls_cert else None,
+        tls_key=str(options.tls_key) if options.tls_key else None,
+    )
+
+
+def _embedded_token(data_dir: Path) -> str:
+    """The embedded server's auth token, created once and kept in the data dir (0600)."""
+    path = data_dir / "nats.token"
+    if path.exists():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(24)
+    path.write_text(token)
+    path.chmod(0o600)
+    return token
+
+
+@contextlib.asynccontextmanager
+async def open_store(
+    data_dir: Path, options: NatsOptions, *, nats_port: int = 0, reuse_running: bool = False
+) -> AsyncIterator[Store]:
+    """A connected store: the external NATS of ``options``, or an embedded nats-server.
+
+    With ``reuse_running`` a gateway already serving this data dir is reached through its
+    ``nats.json`` instead of starting a second server on the same JetStream directory.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if options.url:
+        store = await _connect(options)
+        try:
+            yield store
+        finally:
+            await store.close()
+        return
+    info_path = data_dir / NATS_INFO_FILE
+    if reuse_running and info_path.exists():
+        info = json.loads(info_path.read_text())
+        try:
+            store = await _connect(NatsOptions(url=info["url"], token=info.get("token")))
+        except StoreUnavailableError:
+            pass  # stale file: the gateway is gone, start our own server below
+        else:
+            try:
+                yield store
+            finally:
+                await store.close()
+            return
+    token = _embedded_token(data_dir)
+    async with EmbeddedNats(data_dir / "nats", host="127.0.0.1", port=nats_port, token=token) as server:
+        info_path.write_text(json.dumps({"url": server.url, "token": token}))
+        info_path.chmod(0o600)
+        store = await _connect(NatsOptions(url=server.url, token=token))
+        try:
+            yield store
+        finally:
+            await store.close()
+            with contextlib.suppress(FileNotFoundError):
+                info_path.unlink()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        tls=not args.no_tls,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        nats=_nats_options(args),
+        nats_port=args.nats_port,
+        region=args.region,
+        azs=tuple(args.azs),
+        accept_any_region=args.accept_any_region,
+        bucket_prefix=args.bucket_prefix,
+        strict_serializer=args.strict_serializer,
+        public_endpoint=args.public_endpoint,
+    )
+
+
+def _profile_text(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None, profile: str) -> str:
+    lines = [
+        f"[profile {profile}]",
+        f"aws_access_key_id = {access_key}",
+        f"aws_secret_access_key = {secret_key}",
+        f"region = {settings.region}",
+        f"endpoint_url = {settings.endpoint}",
+    ]
+    if ca_path is not None:
+        lines.append(f"ca_bundle = {ca_path}")
+    return "\n".join(lines)
+
+
+async def serve(settings: Settings) -> None:
+    """Run the gateway until SIGINT/SIGTERM."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ssl_context = None
+    ca_path: Path | None = None
+    if settings.tls:
+        if settings.tls_cert and settings.tls_key:
+            ssl_context = server_ssl_context(settings.tls_cert, settings.tls_key)
+        else:
+            paths = ensure_certificates(settings.data_dir / "tls", settings.host)
+            ssl_context = server_ssl_context(paths.server_cert, paths.server_key)
+            ca_path = paths.ca_cert.resolve()
+    async with open_store(settings.data_dir, settings.nats, nats_port=settings.nats_port) as store:
+        accounts = AccountRegistry(store, settings.data_dir, bucket_prefix=settings.bucket_prefix)
+        admin = await accounts.bootstrap(
+            os.environ.get("HIVE_GATEWAY_ACCESS_KEY"), os.environ.get("HIVE_GATEWAY_SECRET_KEY")
+        )
+        from hive_gateway.app import create_app
+
+        runtime = Runtime(settings=settings, store=store, accounts=accounts)
+        app = create_app(runtime)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
+        await site.start()
+        _announce(settings, admin.access_key_id, admin.secret_access_key, ca_path)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            LOG.info("shutting down")
+            await runner.cleanup()
+
+
+def _announce(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None) -> None:
+    print(f"hive-gateway listening on {settings.endpoint} (region {settings.region})", flush=True)
+    if ca_path is not None:
+        print(f"TLS CA certificate: {ca_path}\n  export AWS_CA_BUNDLE={ca_path}", flush=True)
+    print(
+        "Admin account 000000000001. Add this to ~/.aws/config (or use the exports below):\n"
+        + _profile_text(settings, access_key, secret_key, ca_path, "hive")
+        + f"\n  export AWS_ACCESS_KEY_ID={access_key} AWS_SECRET_ACCESS_KEY={secret_key}"
+        + f" AWS_DEFAULT_REGION={settings.region}",
+        flush=True,
+    )
+
+
+async def _accounts(args: argparse.Namespace) -> int:
+    async with open_store(args.data_dir, _nats_options(args), reuse_running=True) as store:
+        registry = AccountRegistry(store, args.data_dir, bucket_prefix=args.bucket_prefix)
+        if args.accounts_command == "create":
+            created = await registry.create_account(args.name)
+            print(
+                json.dumps(
+                    {
+                        "AccountId": created.account_id,
+                        "AccountName": args.name,
+                        "AccessKeyId": created.access_key_id,
+                        "SecretAccessKey": created.secret_access_key,
+                    },
+                    indent=2,
+                )
+            )
+            return 0
+        for account in await registry.list_accounts():
+            print(f"{account['account_id']}  {account['account_name']}  {account['status']}")
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hive-gateway`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "serve":
+            asyncio.run(serve(_settings(args)))
+            return 0
+        return asyncio.run(_accounts(args))
+    except KeyboardInterrupt:
+        return 130
+    except StoreUnavailableError as exc:
+        print(f"hive-gateway: store unavailable: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

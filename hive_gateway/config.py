@@ -1,0 +1,67 @@
+"""Gateway settings: one frozen value built from the command line (and environment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_REGION = "ap-southeast-2"
+DEFAULT_PORT = 9999
+ADMIN_ACCOUNT_ID = "000000000001"
+"""Hive's default admin account (``admin.DefaultAccountID()``)."""
+SYSTEM_ACCOUNT_ID = "000000000000"
+"""Hive's system/global account; owner of public images."""
+
+
+@dataclass(frozen=True, slots=True)
+class NatsOptions:
+    """How to reach an external NATS server (``--nats-url``); unset means embedded."""
+
+    url: str | None = None
+    token: str | None = None
+    user: str | None = None
+    password: str | None = None
+    creds: Path | None = None
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the gateway needs to know to serve."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = Path("./hive-data")
+    tls: bool = True
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    nats: NatsOptions = field(default_factory=NatsOptions)
+    nats_port: int = 4222
+    """Port of the embedded nats-server (0 picks a free one)."""
+    region: str = DEFAULT_REGION
+    azs: tuple[str, ...] = ()
+    """Availability zones served; empty means ``<region>a``."""
+    accept_any_region: bool = False
+    bucket_prefix: str = "hive"
+    strict_serializer: bool = False
+    """Raise instead of logging when a handler result does not fit its output shape."""
+    public_endpoint: str | None = None
+    """URL advertised by DescribeRegions; defaults to the listen address."""
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The availability zones, defaulting to Hive's single ``<region>a`` zone."""
+        return self.azs or (f"{self.region}a",)
+
+    @property
+    def endpoint(self) -> str:
+        """The URL clients use to reach this gateway."""
+        if self.public_endpoint:
+            return self.public_endpoint
+        scheme = "https" if self.tls else "http"
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::", "::1") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{self.port}"
