@@ -120,7 +120,3 @@ def apply_filters(
         if all(_matches(_candidates(extract(item)), values) for extract, values in compiled)
     ]
 
-
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    """Tags in API form (``[{"Key": k, "Value": v}]``), sorted by key for stable output."""
-    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hive_gateway.errors import AwsError
-from hive_gateway.filters import FilterSpec, apply_filters, tag_list
+from hive_gateway.filters import FilterSpec, apply_filters
 
 Item = dict[str, Any]
 
@@ -69,10 +69,6 @@ def test_unknown_filter_is_invalid_parameter_value() -> None:
         ids([{"Name": "colour", "Values": ["blue"]}])
     assert exc.value.code == "InvalidParameterValue"
     assert exc.value.message == "The filter 'colour' is invalid"
-
-
-def test_tag_list_is_sorted() -> None:
-    assert tag_list({"b": "2", "a": "1"}) == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20))
