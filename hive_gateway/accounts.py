@@ -47,8 +47,14 @@ from hive_gateway.auth.sigv4 import SigningKey
 from hive_gateway.errors import AwsError
 from kv.buckets import DEFAULT_PREFIX, bucket_name
 from kv.records import Record, RecordBucket
-from kv.store import Bucket, KeyExistsError, RevisionMismatchError, Store, cas_update
-from kv.store import validate_bucket_name
+from kv.store import (
+    Bucket,
+    KeyExistsError,
+    RevisionMismatchError,
+    Store,
+    cas_update,
+    validate_bucket_name,
+)
 
 __all__ = [
     "ADMIN_ACCOUNT_ID",
@@ -286,7 +292,11 @@ class AccountRegistry:
         except KeyExistsError:
             return
         names = await self._names()
-        reservation = {"account_id": account_id, "client_token": "", "created_at": record["created_at"]}
+        reservation = {
+            "account_id": account_id,
+            "client_token": "",
+            "created_at": record["created_at"],
+        }
         try:
             await names.create(_name_key(name), json.dumps(reservation).encode())
         except KeyExistsError:
@@ -358,7 +368,7 @@ class AccountRegistry:
 
         found = await self._find_admin_key()
         if found is None:
-            access_key_id, secret = await self._new_key(ADMIN_ACCOUNT_ID, ADMIN_USER_NAME)
+            access_key_id, _ = await self._new_key(ADMIN_ACCOUNT_ID, ADMIN_USER_NAME)
             # Two gateways starting at once may both have generated one: keep the oldest.
             found = await self._find_admin_key()
             assert found is not None
@@ -487,9 +497,9 @@ class AccountRegistry:
                 f"The account name must be 1-{ACCOUNT_NAME_MAX} printable characters.",
             )
         for record in await self.list_accounts():
-            if normalize_account_name(str(record.get("account_name", ""))) == normalize_account_name(
-                display
-            ):
+            if normalize_account_name(
+                str(record.get("account_name", ""))
+            ) == normalize_account_name(display):
                 raise AccountNameTakenError(display)
         token = uuid.uuid4().hex
         await self._reserve_name(display, token)
@@ -583,7 +593,7 @@ def _parse_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)  # 3.11+ parses a trailing "Z"
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -285,9 +285,7 @@ def _parse_query_auth(pairs: list[tuple[str, str]]) -> _Parsed:
             raise _incomplete("X-Amz-Expires should be a number")
         expires = int(raw_expires)
         if expires > MAX_PRESIGN_EXPIRES:
-            raise _incomplete(
-                "X-Amz-Expires must be less than a week (in seconds) that is; 604800"
-            )
+            raise _incomplete("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
     return _Parsed(
         credential=values[_Q_CREDENTIAL],
         signed_headers=values[_Q_SIGNED_HEADERS],
@@ -357,9 +355,7 @@ class _VerifyingSigner(SigV4Auth):  # type: ignore[misc]  # botocore is untyped
         headers_to_sign: HTTPHeaders,
         payload_hash: str,
     ) -> None:
-        super().__init__(
-            Credentials(key.access_key_id, key.secret_access_key), service, region
-        )
+        super().__init__(Credentials(key.access_key_id, key.secret_access_key), service, region)
         self._signed = headers_to_sign
         self._payload_hash = payload_hash
 
@@ -395,9 +391,7 @@ def _headers_to_sign(signed_headers: str, headers: Mapping[str, list[str]]) -> H
     return signed
 
 
-def _check_time(
-    parsed: _Parsed, moment: datetime, now: datetime, max_skew: timedelta
-) -> None:
+def _check_time(parsed: _Parsed, moment: datetime, now: datetime, max_skew: timedelta) -> None:
     """AWS's clock checks; both failures are ``SignatureDoesNotMatch`` (not RequestExpired).
 
     Header auth: more than ``max_skew`` either way, e.g.

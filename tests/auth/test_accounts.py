@@ -97,7 +97,10 @@ async def test_env_key_is_registered_next_to_the_generated_one(tmp_path: Path) -
     assert (admin.access_key_id, admin.secret_access_key) == (ENV_KEY, ENV_SECRET)
     again = registry(store, tmp_path)
     assert await again.bootstrap(ENV_KEY, ENV_SECRET) == admin
-    for akid, secret in ((ENV_KEY, ENV_SECRET), (generated.access_key_id, generated.secret_access_key)):
+    for akid, secret in (
+        (ENV_KEY, ENV_SECRET),
+        (generated.access_key_id, generated.secret_access_key),
+    ):
         key = await again.lookup(akid)
         assert key is not None and key.secret_access_key == secret
         assert key.account_id == ADMIN_ACCOUNT_ID and key.user_name == "admin"
@@ -167,9 +170,7 @@ async def test_concurrent_creates_get_distinct_ids(tmp_path: Path) -> None:
     store = MemoryStore()
     regs = [registry(store, tmp_path) for _ in range(3)]  # three gateways, one store
     await regs[0].bootstrap(None, None)
-    created = await asyncio.gather(
-        *(regs[i % 3].create_account(f"tenant-{i}") for i in range(9))
-    )
+    created = await asyncio.gather(*(regs[i % 3].create_account(f"tenant-{i}") for i in range(9)))
     ids = sorted(c.account_id for c in created)
     assert ids == [f"{n:012d}" for n in range(2, 11)]
     assert len({c.access_key_id for c in created}) == 9

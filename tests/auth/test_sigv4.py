@@ -40,9 +40,7 @@ async def lookup(access_key_id: str) -> SigningKey | None:
 class Wire:
     """A request as the gateway receives it."""
 
-    def __init__(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes
-    ) -> None:
+    def __init__(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
         parts = urlsplit(url)
         self.method = method
         self.path = parts.path or "/"
@@ -54,7 +52,13 @@ class Wire:
         options: dict[str, object] = {"served_regions": {REGION}, "accept_any_region": False}
         options.update(kwargs)
         return await verify(
-            self.method, self.path, self.query, self.headers, self.body, lookup, **options  # type: ignore[arg-type]
+            self.method,
+            self.path,
+            self.query,
+            self.headers,
+            self.body,
+            lookup,
+            **options,  # type: ignore[arg-type]
         )
 
     def set_auth(self, **components: str) -> None:
@@ -115,9 +119,10 @@ async def expect(wire: Wire, code: str, message: str | None = None, **kwargs: ob
 
 
 def signed_at(wire: Wire) -> datetime:
-    stamp = wire.headers.get("X-Amz-Date") or dict(
-        p.split("=", 1) for p in wire.query.split("&")
-    )["X-Amz-Date"]
+    stamp = (
+        wire.headers.get("X-Amz-Date")
+        or dict(p.split("=", 1) for p in wire.query.split("&"))["X-Amz-Date"]
+    )
     return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
@@ -283,7 +288,9 @@ async def test_presigned_url_with_body_hash_mismatch() -> None:
 
 async def test_no_authentication_at_all() -> None:
     wire = Wire("POST", ENDPOINT + "/", {"Host": "localhost:9999"}, BODY)
-    err = await expect(wire, "MissingAuthenticationToken", "Request is missing Authentication Token")
+    err = await expect(
+        wire, "MissingAuthenticationToken", "Request is missing Authentication Token"
+    )
     assert err.status == 403
 
 
@@ -509,9 +516,13 @@ def test_credential_scope_service() -> None:
     wire = presign(service="ec2")
     assert credential_scope_service({"Host": "x"}, wire.query) == "ec2"
     assert (
-        credential_scope_service({}, {"X-Amz-Credential": f"{AKID}/20261121/{REGION}/iam/aws4_request"})
+        credential_scope_service(
+            {}, {"X-Amz-Credential": f"{AKID}/20261121/{REGION}/iam/aws4_request"}
+        )
         == "iam"
     )
     assert credential_scope_service({"Host": "x"}, "Action=DescribeVpcs") is None
     assert credential_scope_service({"Authorization": "Bearer abc"}, "") is None
-    assert credential_scope_service({"authorization": "AWS4-HMAC-SHA256 Credential=A/B"}, "") is None
+    assert (
+        credential_scope_service({"authorization": "AWS4-HMAC-SHA256 Credential=A/B"}, "") is None
+    )

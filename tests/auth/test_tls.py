@@ -56,9 +56,11 @@ async def fetch(paths: CertPaths, host: str, cafile: Path | None) -> str:
     try:
         client_ctx = ssl.create_default_context(cafile=str(cafile) if cafile else None)
         connector = aiohttp.TCPConnector(ssl=client_ctx, resolver=_LoopbackResolver())
-        async with aiohttp.ClientSession(connector=connector) as session:
-            async with session.get(f"https://{host}:{port}/") as response:
-                return await response.text()
+        async with (
+            aiohttp.ClientSession(connector=connector) as session,
+            session.get(f"https://{host}:{port}/") as response,
+        ):
+            return await response.text()
     finally:
         await runner.cleanup()
 
@@ -66,7 +68,9 @@ async def fetch(paths: CertPaths, host: str, cafile: Path | None) -> str:
 class _LoopbackResolver(aiohttp.abc.AbstractResolver):
     """Resolve every name to 127.0.0.1 so DNS SANs can be exercised without /etc/hosts."""
 
-    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[aiohttp.abc.ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: int = 0
+    ) -> list[aiohttp.abc.ResolveResult]:
         import socket
 
         return [
@@ -93,7 +97,11 @@ def test_generates_ca_and_server_certificate(tmp_path: Path) -> None:
 
     ca, server = load(paths.ca_cert), load(paths.server_cert)
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
-    assert timedelta(days=3640) < ca.not_valid_after_utc - ca.not_valid_before_utc < timedelta(days=3660)
+    assert (
+        timedelta(days=3640)
+        < ca.not_valid_after_utc - ca.not_valid_before_utc
+        < timedelta(days=3660)
+    )
     assert server.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "localhost"
     assert server.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     eku = server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
@@ -142,7 +150,9 @@ def test_server_certificate_near_expiry_is_renewed(tmp_path: Path) -> None:
     ca_key = serialization.load_pem_private_key(paths.ca_key.read_bytes(), password=None)
     assert isinstance(ca_key, tls._ISSUER_KEY_TYPES)
     old_key, old_cert = tls._new_server(
-        ca_key, load(paths.ca_cert), tls._wanted_sans("127.0.0.1"),
+        ca_key,
+        load(paths.ca_cert),
+        tls._wanted_sans("127.0.0.1"),
         datetime.now(UTC) - timedelta(days=340),  # expires in ~25 days
     )
     paths.server_cert.write_bytes(old_cert.public_bytes(serialization.Encoding.PEM))
