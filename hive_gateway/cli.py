@@ -18,7 +18,6 @@ import secrets
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -28,6 +27,7 @@ from kv.store import Store, StoreUnavailableError
 from hive_gateway.accounts import AccountRegistry
 from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings
 from hive_gateway.embedded_nats import EmbeddedNats
+from hive_gateway.errors import AwsError
 from hive_gateway.runtime import Runtime
 from hive_gateway.tls import ensure_certificates, server_ssl_context
 
@@ -289,6 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except StoreUnavailableError as exc:
         print(f"hive-gateway: store unavailable: {exc}", file=sys.stderr)
+        return 1
+    except AwsError as exc:
+        print(f"hive-gateway: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"hive-gateway: {exc}", file=sys.stderr)
         return 1
 
 
