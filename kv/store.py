@@ -2,14 +2,19 @@
 
 Semantics follow JetStream KV, because that is what Hive daemons share with us:
 
-* every write returns the new *revision* (a store-wide monotonically increasing integer);
+* every write (deletes included) returns/consumes the new *revision*: a monotonically increasing
+  integer shared by all keys of a bucket (the bucket stream's sequence number);
 * ``create`` succeeds only when the key is absent (or its last operation was a delete);
-* ``update`` succeeds only when ``revision`` is the key's current revision (compare-and-swap);
+* ``update`` succeeds only when ``revision`` is the revision of the key's last operation
+  (compare-and-swap); a delete is an operation too, so it leaves a tombstone revision behind;
+* keys match ``[-/_=.a-zA-Z0-9]+`` without a leading/trailing dot or an empty ``..`` token;
 * the bookkeeping key ``_version`` (Hive's per-bucket schema version) is never listed.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -36,6 +41,38 @@ class StoreUnavailableError(StoreError):
 
 class InvalidKeyError(StoreError):
     """The key contains characters the backend cannot store (JetStream: ``[-/_=.a-zA-Z0-9]``)."""
+
+
+_KEY_RE = re.compile(r"[-/_=.a-zA-Z0-9]+")
+
+
+def is_valid_key(key: str) -> bool:
+    """Whether JetStream KV can store ``key``.
+
+    Allowed: ``[-/_=.a-zA-Z0-9]+``, not starting or ending with ``.``, no empty token (``..``;
+    the server silently drops such subjects, so the write would only time out).
+    """
+    return (
+        _KEY_RE.fullmatch(key) is not None
+        and not key.startswith(".")
+        and not key.endswith(".")
+        and ".." not in key
+    )
+
+
+def validate_key(key: str) -> None:
+    """Raise :class:`InvalidKeyError` unless :func:`is_valid_key`."""
+    if not is_valid_key(key):
+        raise InvalidKeyError(f"invalid key {key!r}")
+
+
+_BUCKET_RE = re.compile(r"[a-zA-Z0-9_-]+")
+
+
+def validate_bucket_name(name: str) -> None:
+    """Raise :class:`ValueError` unless ``name`` is a valid bucket name (``[a-zA-Z0-9_-]+``)."""
+    if _BUCKET_RE.fullmatch(name) is None:
+        raise ValueError(f"invalid bucket name {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +150,6 @@ async def cas_update(
     ``None`` to delete. It may raise to abort (nothing is written). Returns the written entry
     (``None`` after a delete). Raises :class:`RevisionMismatchError` after ``attempts`` lost races.
     """
-    import inspect
-
     for _ in range(attempts):
         current = await bucket.get(key)
         result = mutate(current.value if current else None)
@@ -132,4 +167,6 @@ async def cas_update(
             return Entry(key, new_value, revision)
         except (KeyExistsError, RevisionMismatchError):
             continue
-    raise RevisionMismatchError(f"gave up on {bucket.name}/{key} after {attempts} conflicting writes")
+    raise RevisionMismatchError(
+        f"gave up on {bucket.name}/{key} after {attempts} conflicting writes"
+    )
