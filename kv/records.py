@@ -1,0 +1,189 @@
+"""JSON records over a :class:`kv.store.Bucket`, validated against a JSON Schema on every write.
+
+Records are JSON objects with snake_case keys, encoded compactly as Hive does. When a schema
+name is given, every write is first checked against ``schemas/records/<name>.schema.json``
+(draft 2020-12) and refused with :class:`RecordValidationError`, so nothing invalid is stored.
+Reads are not validated: Hive may write fields or shapes we do not know yet.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from typing import Any, TypeAlias
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from kv.store import Bucket, Entry, StoreError, cas_update
+
+__all__ = [
+    "Record",
+    "RecordBucket",
+    "RecordDecodeError",
+    "RecordMutation",
+    "RecordValidationError",
+    "load_validator",
+]
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = dict[str, Any]
+RecordMutation: TypeAlias = Callable[[Record | None], Awaitable[Record | None] | Record | None]
+
+
+class RecordValidationError(StoreError):
+    """A record was refused before writing: not JSON-encodable or not matching its schema."""
+
+    def __init__(self, message: str, *, schema: str | None = None, path: str = "") -> None:
+        super().__init__(message)
+        self.schema = schema
+        self.path = path
+
+
+class RecordDecodeError(StoreError):
+    """A stored value is not a JSON object."""
+
+
+@functools.cache
+def load_validator(schema_name: str) -> Draft202012Validator:
+    """The compiled validator for ``schemas/records/<schema_name>.schema.json`` (cached).
+
+    Raises :class:`ValueError` when there is no such schema and
+    :class:`jsonschema.SchemaError` when the schema itself is invalid.
+    """
+    resource = resources.files("schemas").joinpath("records", f"{schema_name}.schema.json")
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"no record schema named {schema_name!r}") from None
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _decode(entry: Entry, bucket: str) -> Record:
+    try:
+        value = json.loads(entry.value)
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+        raise RecordDecodeError(f"{bucket}/{entry.key} is not JSON: {err}") from err
+    if not isinstance(value, dict):
+        raise RecordDecodeError(f"{bucket}/{entry.key} is not a JSON object")
+    return value
+
+
+class RecordBucket:
+    """JSON-object records in ``bucket``, validated against ``schema_name`` (if any) on writes."""
+
+    def __init__(self, bucket: Bucket, schema_name: str | None) -> None:
+        self._bucket = bucket
+        self._schema_name = schema_name
+        self._validator = load_validator(schema_name) if schema_name is not None else None
+
+    @property
+    def bucket(self) -> Bucket:
+        """The underlying byte-level bucket."""
+        return self._bucket
+
+    @property
+    def schema_name(self) -> str | None:
+        return self._schema_name
+
+    def encode(self, key: str, record: Record) -> bytes:
+        """Validated compact JSON of ``record``; else :class:`RecordValidationError`."""
+        where = f"{self._bucket.name}/{key}"
+        if not isinstance(record, dict):
+            raise RecordValidationError(
+                f"{where}: record must be a JSON object, not {type(record).__name__}",
+                schema=self._schema_name,
+            )
+        try:
+            data = json.dumps(record, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise RecordValidationError(
+                f"{where}: record is not JSON-encodable: {err}", schema=self._schema_name
+            ) from err
+        if self._validator is not None:
+            # Validate what will be stored (e.g. tuples became arrays), not the Python object.
+            error = best_match(self._validator.iter_errors(json.loads(data)))
+            if error is not None:
+                path = error.json_path
+                raise RecordValidationError(
+                    f"{where}: invalid {self._schema_name} record at {path}: {error.message}",
+                    schema=self._schema_name,
+                    path=path,
+                )
+        return data.encode("utf-8")
+
+    async def get(self, key: str) -> tuple[Record, int] | None:
+        """The record and its revision, or ``None``; raises :class:`RecordDecodeError`."""
+        entry = await self._bucket.get(key)
+        if entry is None:
+            return None
+        return _decode(entry, self._bucket.name), entry.revision
+
+    async def create(self, key: str, record: Record) -> int:
+        """Store a new record; raises :class:`kv.store.KeyExistsError` if present."""
+        return await self._bucket.create(key, self.encode(key, record))
+
+    async def put(self, key: str, record: Record) -> int:
+        """Store ``record`` unconditionally."""
+        return await self._bucket.put(key, self.encode(key, record))
+
+    async def update(self, key: str, record: Record, revision: int) -> int:
+        """Compare-and-swap; raises :class:`kv.store.RevisionMismatchError`."""
+        return await self._bucket.update(key, self.encode(key, record), revision)
+
+    async def delete(self, key: str, revision: int | None = None) -> None:
+        """Delete (optionally only at ``revision``)."""
+        await self._bucket.delete(key, revision)
+
+    async def items(self, prefix: str = "") -> list[tuple[str, Record, int]]:
+        """``(key, record, revision)`` under ``prefix``, sorted by key.
+
+        Values that are not JSON objects are skipped with a warning, so one corrupt record
+        cannot hide the rest of a listing.
+        """
+        result: list[tuple[str, Record, int]] = []
+        for entry in await self._bucket.entries(prefix):
+            try:
+                result.append((entry.key, _decode(entry, self._bucket.name), entry.revision))
+            except RecordDecodeError as err:
+                log.warning("skipping undecodable record: %s", err)
+        return result
+
+    async def list(self, prefix: str = "") -> list[Record]:
+        """Records under ``prefix`` sorted by key (undecodable ones skipped, see :meth:`items`)."""
+        return [record for _, record, _ in await self.items(prefix)]
+
+    async def mutate(self, key: str, fn: RecordMutation, *, attempts: int = 20) -> Record | None:
+        """Read-modify-write with compare-and-swap, retrying when another writer got in first.
+
+        ``fn`` gets a freshly decoded copy of the current record (``None`` if absent) and returns
+        the new record or ``None`` to delete; it may be ``async``. Exceptions from ``fn`` (and
+        :class:`RecordValidationError`) abort without writing. Returns the stored record
+        (``None`` after a delete); raises :class:`kv.store.RevisionMismatchError` after
+        ``attempts`` lost races.
+        """
+        result: Record | None = None
+
+        async def mutation(current: bytes | None) -> bytes | None:
+            nonlocal result
+            record = None
+            if current is not None:
+                record = _decode(Entry(key, current, 0), self._bucket.name)
+            outcome = fn(record)  # freshly decoded: the caller may modify it
+            new = await outcome if inspect.isawaitable(outcome) else outcome
+            if new is None:
+                result = None
+                return None
+            data = self.encode(key, new)
+            result = json.loads(data)
+            return data
+
+        await cas_update(self._bucket, key, mutation, attempts=attempts)
+        return result
