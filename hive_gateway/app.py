@@ -146,6 +146,8 @@ class Gateway:
             region=self.runtime.settings.region,
             runtime=self.runtime,
         )
+        if auth.service == "ec2":
+            await self.runtime.prepare_account(ctx)
         result = await spec.handler(ctx, params)
         return self._serializers[protocol].serialize(operation, result, request_id)
 

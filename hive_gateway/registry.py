@@ -31,6 +31,19 @@ class ActionSpec:
 
 REGISTRY: dict[tuple[str, str], ActionSpec] = {}
 
+AccountHook: TypeAlias = Callable[[RequestContext], Awaitable[None]]
+ACCOUNT_SETUP: list[AccountHook] = []
+"""Coroutines run once per account (per gateway process) before its first EC2 request."""
+
+
+def on_first_request(hook: AccountHook) -> AccountHook:
+    """Register ``hook`` to prepare an account, e.g. create its default VPC as Hive does.
+
+    Hooks must be idempotent across processes: several gateways may share one store.
+    """
+    ACCOUNT_SETUP.append(hook)
+    return hook
+
 
 def action(name: str, *, service: str = "ec2") -> Callable[[Handler], Handler]:
     """Register the decorated coroutine as the handler of ``service:name``."""

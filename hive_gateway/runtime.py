@@ -12,8 +12,12 @@ from kv.store import Store
 
 from hive_gateway.config import Settings
 
+from hive_gateway.registry import ACCOUNT_SETUP
+
 if TYPE_CHECKING:
+    from hive_gateway.context import RequestContext
     from hive_gateway.accounts import AccountRegistry
+    from hive_gateway.bus import Bus
 
 
 @dataclass
@@ -23,8 +27,25 @@ class Runtime:
     settings: Settings
     store: Store
     accounts: AccountRegistry
+    bus: Bus | None = None
+    """NATS request/reply and events towards Hive daemons (``None``: no bus, events dropped)."""
     _records: dict[str, RecordBucket] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _prepared: set[str] = field(default_factory=set)
+    _account_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    async def prepare_account(self, ctx: RequestContext) -> None:
+        """Run the :func:`~hive_gateway.registry.on_first_request` hooks once per account."""
+        account = ctx.account_id
+        if account in self._prepared:
+            return
+        lock = self._account_locks.setdefault(account, asyncio.Lock())
+        async with lock:
+            if account in self._prepared:
+                return
+            for hook in ACCOUNT_SETUP:
+                await hook(ctx)
+            self._prepared.add(account)
 
     async def records(self, logical: str, schema: str | None = None) -> RecordBucket:
         """The JSON record bucket for logical bucket ``logical`` (e.g. ``"vpcs"``).
