@@ -53,7 +53,6 @@ from kv.store import (
     RevisionMismatchError,
     Store,
     cas_update,
-    validate_bucket_name,
 )
 
 __all__ = [
@@ -237,9 +236,7 @@ class AccountRegistry:
         self._record_buckets: dict[str, RecordBucket] = {}
         self._raw_buckets: dict[str, Bucket] = {}
         self._lock = asyncio.Lock()
-        names = f"{bucket_prefix}-account-names"
-        validate_bucket_name(names)
-        self._names_bucket_name = names
+        self._names_bucket_name = bucket_name(bucket_prefix, "account_names")
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -54,6 +54,9 @@ BUCKETS: Final = MappingProxyType(
         "volumes": "volumes",
         "snapshots": "snapshots",
         "images": "images",
+        "instances": "instances",
+        "account_names": "account-names",
+        "vpc_index": "vpc-index",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""
