@@ -81,8 +81,10 @@ class Gateway:
             status, payload = error.status, self._error_body(service, error, request_id)
         except StoreUnavailableError:
             LOG.exception("request %s: store unavailable", request_id)
-            error = AwsError("ServiceUnavailable", "The service is unavailable. Try again shortly.")
-            status, payload = error.status, self._error_body(service, error, request_id)
+            unavailable = AwsError(
+                "ServiceUnavailable", "The service is unavailable. Try again shortly."
+            )
+            status, payload = unavailable.status, self._error_body(service, unavailable, request_id)
         except Exception:
             LOG.exception("request %s failed", request_id)
             status, payload = 500, self._error_body(service, internal_error(), request_id)

@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--nats-port", type=int, default=4222, help="embedded nats-server port (0 = any free)")
     serve.add_argument("--public-endpoint", help="URL DescribeRegions advertises")
     serve.add_argument(
+        "--ipv6-pool", default="2001:db8::/32",
+        help="pool of Amazon-provided IPv6 /56 blocks (default 2001:db8::/32)",
+    )
+    serve.add_argument(
+        "--no-default-vpc", action="store_true",
+        help="do not create a default VPC for each account on its first request",
+    )
+    serve.add_argument(
         "--strict-serializer", action="store_true",
         help="fail requests whose result does not fit the output shape (for conformance runs)",
     )
@@ -184,6 +192,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         bucket_prefix=args.bucket_prefix,
         strict_serializer=args.strict_serializer,
         public_endpoint=args.public_endpoint,
+        ipv6_pool=args.ipv6_pool,
+        default_vpc=not args.no_default_vpc,
     )
 
 

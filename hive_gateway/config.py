@@ -47,6 +47,10 @@ class Settings:
     bucket_prefix: str = "hive"
     strict_serializer: bool = False
     """Raise instead of logging when a handler result does not fit its output shape."""
+    ipv6_pool: str = "2001:db8::/32"
+    """Pool of Amazon-provided IPv6 /56 blocks (``AmazonProvidedIpv6CidrBlock``)."""
+    default_vpc: bool = True
+    """Give every account a default VPC before its first EC2 request (as Hive does)."""
     public_endpoint: str | None = None
     """URL advertised by DescribeRegions; defaults to the listen address."""
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kv.buckets import account_key
+from kv.records import RecordBucket
 
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
@@ -35,7 +36,7 @@ def _empty() -> Index:
     return {"subnets": {}, "security_groups": {}, "internet_gateway": None, "deleting": False}
 
 
-async def _bucket(ctx: RequestContext) -> Any:
+async def _bucket(ctx: RequestContext) -> RecordBucket:
     return await ctx.runtime.records("vpc_index", "vpc_index")
 
 
