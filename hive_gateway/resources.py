@@ -49,6 +49,9 @@ class ResourceKind:
     not_found_message: str
     """Format string with ``{id}``: ``The vpc ID '{id}' does not exist``."""
     malformed_code: str | None = None
+    key_field: str | None = None
+    """Record field naming the KV key when it is not the id (Hive keys placement groups by
+    name: ``<account>.<group-name>``); lookups by id then scan the account's records."""
 
     @property
     def api_id_member(self) -> str:
@@ -105,7 +108,7 @@ KINDS: Final[dict[str, ResourceKind]] = {
               "The allocation ID '{id}' does not exist"),
         _kind("nat-gateway", "nat", "nat_gateways", "nat_gateway_id", "nat_gateway",
               "natgateway", "NatGatewayNotFound", "The Nat Gateway {id} was not found"),
-        _kind("instance", "i", "instance_state", "instance_id", "instance", "instance",
+        _kind("instance", "i", "instances", "instance_id", "instance", "instance",
               "InvalidInstanceID.NotFound", "The instance ID '{id}' does not exist",
               "InvalidInstanceID.Malformed"),
         _kind("volume", "vol", "volumes", "volume_id", "volume", "volume",
@@ -121,7 +124,7 @@ KINDS: Final[dict[str, ResourceKind]] = {
               "InvalidKeyPair.NotFound", "The key pair '{id}' does not exist"),
         _kind("placement-group", "pg", "placement_groups", "group_id", "placement_group",
               "placement-group", "InvalidPlacementGroup.Unknown",
-              "The Placement Group '{id}' is unknown."),
+              "The Placement Group '{id}' is unknown.", key_field="group_name"),
     )
 }
 
@@ -152,9 +155,22 @@ async def records(ctx: RequestContext, kind: ResourceKind) -> RecordBucket:
     return await ctx.runtime.records(kind.bucket, kind.schema)
 
 
+async def _key_of(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str | None:
+    """The KV key of the caller's ``resource_id`` (``None`` when a name-keyed kind has no such id)."""
+    if kind.key_field is None:
+        return account_key(ctx.account_id, resource_id)
+    for record in await list_records(ctx, kind):
+        if record.get(kind.id_field) == resource_id:
+            return account_key(ctx.account_id, str(record[kind.key_field]))
+    return None
+
+
 async def find(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> Record | None:
     """The caller's record of ``resource_id``, or ``None``."""
-    found = await (await records(ctx, kind)).get(account_key(ctx.account_id, resource_id))
+    key = await _key_of(ctx, kind, resource_id)
+    if key is None:
+        return None
+    found = await (await records(ctx, kind)).get(key)
     return found[0] if found is not None else None
 
 
@@ -173,11 +189,18 @@ async def list_records(ctx: RequestContext, kind: ResourceKind) -> list[Record]:
 
 
 async def create(ctx: RequestContext, kind: ResourceKind, record: Record) -> Record:
-    """Store a new record (its id field names the key)."""
+    """Store a new record under its id (or its ``key_field``).
+
+    For a name-keyed kind an existing name raises :class:`kv.store.KeyExistsError`.
+    """
     bucket = await records(ctx, kind)
     try:
-        await bucket.create(account_key(ctx.account_id, record[kind.id_field]), record)
-    except KeyExistsError as exc:  # a 17-hex-digit id collision: astronomically unlikely
+        key_field = kind.key_field or kind.id_field
+        await bucket.create(account_key(ctx.account_id, str(record[key_field])), record)
+    except KeyExistsError as exc:
+        if kind.key_field is not None:
+            raise  # a name-keyed kind: the caller answers its own ``…Duplicate`` error
+        # a 17-hex-digit id collision: astronomically unlikely
         raise AwsError("InternalError", "An internal error has occurred", status=500) from exc
     return record
 
@@ -202,13 +225,18 @@ async def mutate(
         outcome = change(current)
         return await outcome if inspect.isawaitable(outcome) else outcome
 
+    key = await _key_of(ctx, kind, resource_id)
+    if key is None:
+        raise kind.not_found(resource_id)
     bucket = await records(ctx, kind)
-    return await bucket.mutate(account_key(ctx.account_id, resource_id), apply)
+    return await bucket.mutate(key, apply)
 
 
 async def delete(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> None:
     """Remove the caller's record of ``resource_id`` (no error when already gone)."""
-    await (await records(ctx, kind)).delete(account_key(ctx.account_id, resource_id))
+    key = await _key_of(ctx, kind, resource_id)
+    if key is not None:
+        await (await records(ctx, kind)).delete(key)
 
 
 def check_ids_exist(kind: ResourceKind, wanted: Sequence[str], present: set[str]) -> None:
