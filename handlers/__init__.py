@@ -2,10 +2,13 @@
 
 from handlers import (
     account_attributes,
+    account_settings,
     dhcp_options,
     egress_only_internet_gateways,
     internet_gateways,
+    key_pairs,
     network_acls,
+    placement_groups,
     regions,
     route_tables,
     security_groups,
@@ -17,10 +20,13 @@ from handlers import (
 
 __all__ = [
     "account_attributes",
+    "account_settings",
     "dhcp_options",
     "egress_only_internet_gateways",
     "internet_gateways",
+    "key_pairs",
     "network_acls",
+    "placement_groups",
     "regions",
     "route_tables",
     "security_groups",
