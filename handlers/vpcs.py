@@ -299,11 +299,17 @@ async def delete_vpc(ctx: RequestContext, params: Params) -> Result:
     vpc_id = params["VpcId"]
     await resources.get(ctx, VPC, vpc_id)
     await vpc_index.begin_delete(ctx, vpc_id)
-    if await _blocking_dependents(ctx, vpc_id):
+    try:
+        blocking = await _blocking_dependents(ctx, vpc_id)
+    except BaseException:
+        await vpc_index.abort_delete(ctx, vpc_id)
+        raise
+    if blocking:
         await vpc_index.abort_delete(ctx, vpc_id)
         raise vpc_index.dependency_violation(vpc_id)
     for group in await _records_in_vpc(ctx, "security-group", vpc_id):
         await resources.delete(ctx, KINDS["security-group"], group["group_id"])
+        await events.publish(ctx, "vpc.delete-sg", {"group_id": group["group_id"], "vpc_id": vpc_id})
     for table in await _records_in_vpc(ctx, "route-table", vpc_id):
         await resources.delete(ctx, KINDS["route-table"], table["route_table_id"])
     for acl in await _records_in_vpc(ctx, "network-acl", vpc_id):
