@@ -6,6 +6,7 @@ from handlers import (
     addresses,
     dhcp_options,
     egress_only_internet_gateways,
+    images,
     internet_gateways,
     key_pairs,
     network_acls,
@@ -14,9 +15,11 @@ from handlers import (
     regions,
     route_tables,
     security_groups,
+    snapshots,
     sts,
     subnets,
     tags,
+    volumes,
     vpcs,
 )
 
@@ -26,6 +29,7 @@ __all__ = [
     "addresses",
     "dhcp_options",
     "egress_only_internet_gateways",
+    "images",
     "internet_gateways",
     "key_pairs",
     "network_acls",
@@ -34,8 +38,10 @@ __all__ = [
     "regions",
     "route_tables",
     "security_groups",
+    "snapshots",
     "sts",
     "subnets",
     "tags",
+    "volumes",
     "vpcs",
 ]
