@@ -1,1 +1,194 @@
-"""(being written)"""
+"""Internet gateways: create, delete, describe, attach, detach.
+
+AWS behaviour reproduced (the details Terraform depends on):
+
+* an attached gateway reports its attachment as ``State=available`` — not ``attached``, which
+  makes ``aws_internet_gateway`` fail with "unexpected state"; a detached one has no attachment
+  entry at all::
+
+      <attachmentSet><item><vpcId>vpc-1</vpcId><state>available</state></item></attachmentSet>
+
+* a VPC has at most one internet gateway and a gateway at most one VPC
+  (``Resource.AlreadyAssociated``); the one-per-VPC rule is a compare-and-swap claim on the
+  VPC's index (:mod:`hive_gateway.vpc_index`), so racing attaches cannot both win;
+* detaching from a VPC it is not attached to is ``Gateway.NotAttached``; routes to a detached
+  gateway become ``blackhole`` (and ``active`` again on re-attach), as on AWS;
+* deleting an attached gateway is ``DependencyViolation``.
+
+Records are Hive's: ``{internet_gateway_id, vpc_id ("" when detached), state: "available",
+tags, created_at}``; attach/detach publish ``vpc.igw-attach``/``vpc.igw-detach`` for ``vpcd``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from handlers import route_tables
+from hive_gateway import events, resources, vpc_index
+from hive_gateway.context import RequestContext
+from hive_gateway.errors import AwsError
+from hive_gateway.filters import FilterSpec
+from hive_gateway.ids import new_id
+from hive_gateway.registry import Params, Result, action
+from hive_gateway.resources import KINDS, Record
+from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+
+IGW: Final = KINDS["internet-gateway"]
+VPC: Final = KINDS["vpc"]
+AVAILABLE: Final = "available"
+
+
+def internet_gateway_to_api(ctx: RequestContext, record: Record) -> Record:
+    """An IGW record as an ``InternetGateway``."""
+    vpc_id = record.get("vpc_id") or ""
+    return {
+        "Attachments": [{"State": AVAILABLE, "VpcId": vpc_id}] if vpc_id else [],
+        "InternetGatewayId": record["internet_gateway_id"],
+        "OwnerId": record.get("account_id") or ctx.account_id,
+        "Tags": api_tags(record_tags(record)),
+    }
+
+
+INTERNET_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
+    fields={
+        "attachment.state": lambda g: [a["State"] for a in g["Attachments"]],
+        "attachment.vpc-id": lambda g: [a["VpcId"] for a in g["Attachments"]],
+        "internet-gateway-id": lambda g: g["InternetGatewayId"],
+        "owner-id": lambda g: g["OwnerId"],
+    },
+    tags=lambda g: {t["Key"]: t["Value"] for t in g.get("Tags", [])},
+)
+
+
+def already_attached(igw_id: str, vpc_id: str) -> AwsError:
+    """Attaching a gateway that already has a VPC."""
+    return AwsError(
+        "Resource.AlreadyAssociated", f"resource {igw_id} is already attached to network {vpc_id}"
+    )
+
+
+def not_attached(igw_id: str, vpc_id: str) -> AwsError:
+    """Detaching from a VPC the gateway is not attached to."""
+    return AwsError("Gateway.NotAttached", f"resource {igw_id} is not attached to network {vpc_id}")
+
+
+# --- exports (the default VPC uses these too) ------------------------------------------------
+
+
+async def create_internet_gateway_record(
+    ctx: RequestContext, tags: dict[str, str]
+) -> dict[str, Any]:
+    """Store a new, detached internet gateway; returns its record."""
+    record: Record = {
+        "internet_gateway_id": new_id("internet-gateway"),
+        "vpc_id": "",
+        "state": AVAILABLE,
+        "tags": tags,
+        "created_at": resources.utc_now(),
+        "account_id": ctx.account_id,
+    }
+    return await resources.create(ctx, IGW, record)
+
+
+async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str) -> None:
+    """Attach ``igw_id`` to ``vpc_id``: claim the VPC's one IGW slot, then record the attachment.
+
+    If recording fails (the gateway went elsewhere or away meanwhile) the claim is released
+    unless the gateway is in fact attached to this VPC (a concurrent identical request won).
+    """
+    igw = await resources.get(ctx, IGW, igw_id)
+    if igw.get("vpc_id"):
+        raise already_attached(igw_id, igw["vpc_id"])
+    await resources.get(ctx, VPC, vpc_id)
+    await vpc_index.claim_internet_gateway(ctx, vpc_id, igw_id)
+
+    def attach(current: Record) -> Record:
+        if current.get("vpc_id"):
+            raise already_attached(igw_id, current["vpc_id"])
+        return {**current, "vpc_id": vpc_id, "state": AVAILABLE}
+
+    try:
+        await resources.mutate(ctx, IGW, igw_id, attach)
+    except AwsError:
+        now = await resources.find(ctx, IGW, igw_id)
+        if now is None or now.get("vpc_id") != vpc_id:
+            await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
+        raise
+    await route_tables.set_route_state(
+        ctx, "gateway_id", igw_id, route_tables.ACTIVE, vpc_id=vpc_id
+    )
+    await events.publish(ctx, "vpc.igw-attach", {"internet_gateway_id": igw_id, "vpc_id": vpc_id})
+
+
+async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str) -> None:
+    """Detach ``igw_id`` from ``vpc_id``; its routes there become ``blackhole``."""
+
+    def detach(current: Record) -> Record:
+        if current.get("vpc_id") != vpc_id:
+            raise not_attached(igw_id, vpc_id)
+        return {**current, "vpc_id": ""}
+
+    await resources.mutate(ctx, IGW, igw_id, detach)
+    await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
+    await route_tables.set_route_state(
+        ctx, "gateway_id", igw_id, route_tables.BLACKHOLE, vpc_id=vpc_id
+    )
+    await events.publish(ctx, "vpc.igw-detach", {"internet_gateway_id": igw_id, "vpc_id": vpc_id})
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+@action("CreateInternetGateway")
+async def create_internet_gateway(ctx: RequestContext, params: Params) -> Result:
+    """A new internet gateway, detached."""
+    record = await create_internet_gateway_record(
+        ctx, tags_from_specifications(params, "internet-gateway")
+    )
+    return {"InternetGateway": internet_gateway_to_api(ctx, record)}
+
+
+@action("DeleteInternetGateway")
+async def delete_internet_gateway(ctx: RequestContext, params: Params) -> Result:
+    """Delete a detached gateway (``DependencyViolation`` while attached)."""
+    igw_id = params["InternetGatewayId"]
+
+    def drop(current: Record) -> None:
+        """Delete (``None``) unless attached."""
+        if current.get("vpc_id"):
+            raise AwsError(
+                "DependencyViolation",
+                f"The internetGateway '{igw_id}' has dependencies and cannot be deleted.",
+            )
+
+    await resources.mutate(ctx, IGW, igw_id, drop)
+    await route_tables.blackhole_routes(ctx, "gateway_id", igw_id)
+    return None
+
+
+@action("AttachInternetGateway")
+async def attach_internet_gateway_action(ctx: RequestContext, params: Params) -> Result:
+    """Attach a gateway to a VPC of the caller."""
+    await attach_internet_gateway(ctx, params["InternetGatewayId"], params["VpcId"])
+    return None
+
+
+@action("DetachInternetGateway")
+async def detach_internet_gateway_action(ctx: RequestContext, params: Params) -> Result:
+    """Detach a gateway from the VPC it is attached to."""
+    await detach_internet_gateway(ctx, params["InternetGatewayId"], params["VpcId"])
+    return None
+
+
+@action("DescribeInternetGateways")
+async def describe_internet_gateways(ctx: RequestContext, params: Params) -> Result:
+    """The caller's internet gateways: ids (must exist), filters, pages."""
+    return await resources.describe(
+        ctx,
+        IGW,
+        params,
+        ids_param="InternetGatewayIds",
+        result_key="InternetGateways",
+        spec=INTERNET_GATEWAY_FILTERS,
+        to_api=internet_gateway_to_api,
+    )
