@@ -39,6 +39,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from hive_gateway import events, ipam, resources
@@ -57,7 +58,7 @@ from hive_gateway.resources import KINDS, Record
 from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
 from kv.records import RecordBucket
-from kv.store import KeyExistsError
+from kv.store import KeyExistsError, StoreError
 
 LOG = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ MAX_PRIVATE_IPS: Final = 50
 DETACHABLE_PRIMARY_STATES: Final = frozenset({"shutting-down", "terminated"})
 """Instance states in which the device-0 interface may be detached."""
 ATTACHABLE_STATES: Final = frozenset({"pending", "running", "stopping", "stopped"})
+STALE_CLAIM_SECONDS: Final = 60.0
+"""Age after which a device-slot claim whose interface never attached is taken over."""
 AMAZON_OWNER: Final = "amazon"
 """``IpOwnerId`` of an auto-assigned public IPv4 address."""
 
@@ -367,7 +370,9 @@ def _slot_key(ctx: RequestContext, instance_id: str, device_index: int) -> str:
 async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, eni_id: str) -> None:
     """Reserve ``device_index`` of the instance for ``eni_id`` (``InvalidParameterValue`` if taken).
 
-    A claim whose interface no longer sits in that slot (a crash between steps) is taken over.
+    A claim is stale — and taken over — when its interface is gone, or when it is not attached
+    in that slot and the claim is older than :data:`STALE_CLAIM_SECONDS` (a crash between the
+    claim and the attach); a younger claim is an attach in progress and wins.
     """
     index = await _index(ctx)
     key = _slot_key(ctx, instance_id, device_index)
@@ -376,16 +381,25 @@ async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, 
     )
 
     async def take(current: Record | None) -> Record:
-        if current is not None and current.get("network_interface_id") not in (None, eni_id):
-            holder = await resources.find(ctx, ENI, str(current["network_interface_id"]))
-            if (
-                holder is not None
-                and holder.get("instance_id") == instance_id
-                and int(holder.get("device_index") or 0) == device_index
-                and holder.get("attachment_id")
-            ):
-                raise taken
-        return {"network_interface_id": eni_id, "instance_id": instance_id, "device_index": device_index}
+        holder_id = (current or {}).get("network_interface_id")
+        if current is not None and holder_id not in (None, eni_id):
+            holder = await resources.find(ctx, ENI, str(holder_id))
+            if holder is not None:
+                attached_here = (
+                    bool(holder.get("attachment_id"))
+                    and holder.get("instance_id") == instance_id
+                    and int(holder.get("device_index") or 0) == device_index
+                )
+                claimed = resources.parse_time(str(current.get("claimed_at") or resources.utc_now()))
+                age = (datetime.now(UTC) - claimed).total_seconds()
+                if attached_here or age < STALE_CLAIM_SECONDS:
+                    raise taken
+        return {
+            "network_interface_id": eni_id,
+            "instance_id": instance_id,
+            "device_index": device_index,
+            "claimed_at": resources.utc_now(),
+        }
 
     await index.mutate(key, take)
 
@@ -777,8 +791,8 @@ async def _sync_instance_groups(ctx: RequestContext, record: Mapping[str, Any]) 
 
     try:
         await resources.mutate(ctx, INSTANCE, str(instance_id), change)
-    except (AwsError, ValueError):
-        LOG.debug("instance %s not updated with new groups", instance_id, exc_info=True)
+    except (AwsError, ValueError, StoreError):
+        LOG.warning("instance %s not updated with new groups", instance_id, exc_info=True)
 
 
 @action("ModifyNetworkInterfaceAttribute")
