@@ -23,6 +23,8 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
+from handlers import key_pairs
+from handlers import tags as tags_handlers
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
 from hive_gateway.protocol.models import operation_model
@@ -30,9 +32,6 @@ from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
 from tests.protocol.xml_check import assert_error_envelope, assert_xml_matches_shape
-
-from handlers import key_pairs
-from handlers import tags as tags_handlers
 
 
 def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -631,3 +630,26 @@ def test_stored_record_layout(gateway: RunningGateway, ec2: Any) -> None:
 def test_key_pair_errors_are_aws_errors() -> None:
     assert key_pairs.not_found("x").code == "InvalidKeyPair.NotFound"
     assert isinstance(key_pairs.invalid_key_format(), AwsError)
+
+
+def test_key_pairs_over_nats(nats_gateway: RunningGateway) -> None:
+    """The name claim over real JetStream KV: one winner among racing imports, delete frees it."""
+    lines = [openssh_public(ed25519.Ed25519PrivateKey.generate()) for _ in range(6)]
+    clients = [nats_gateway.client("ec2") for _ in lines]
+
+    def attempt(index: int) -> str:
+        try:
+            import_key(clients[index], "nats-race", lines[index])
+            return "ok"
+        except ClientError as exc:
+            return str(exc.response["Error"]["Code"])
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(attempt, range(6)))
+    assert outcomes.count("ok") == 1 and outcomes.count("InvalidKeyPair.Duplicate") == 5
+    ec2 = clients[0]
+    (pair,) = ec2.describe_key_pairs(IncludePublicKey=True)["KeyPairs"]
+    assert pair["PublicKey"] == lines[outcomes.index("ok")]
+    assert ec2.delete_key_pair(KeyName="nats-race")["KeyPairId"] == pair["KeyPairId"]
+    assert ec2.delete_key_pair(KeyName="nats-race")["Return"] is True
+    assert ec2.create_key_pair(KeyName="nats-race", KeyType="ed25519")["KeyName"] == "nats-race"

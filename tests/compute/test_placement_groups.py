@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from handlers import placement_groups
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
 from hive_gateway.protocol.models import operation_model
@@ -17,8 +18,6 @@ from kv.buckets import account_key, bucket_name
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
 from tests.protocol.xml_check import assert_xml_matches_shape
-
-from handlers import placement_groups
 
 WINDOW = 2.0
 """Tests widen the pending/deleting windows (1 s in production) so a slow, shared CI machine
@@ -371,3 +370,18 @@ def test_stored_record_is_hive_shaped(gateway: RunningGateway, ec2: Any) -> None
     ec2.delete_placement_group(GroupName="stored")
     time.sleep(WINDOW + 0.8)  # the scheduled purge removes the record
     assert gateway.run(bucket.get(account_key("000000000001", "stored"))) is None
+
+
+def test_placement_groups_over_nats(nats_gateway: RunningGateway) -> None:
+    """Create-if-absent on the name key and the delete/purge cycle over real JetStream KV."""
+    ec2 = nats_gateway.client("ec2")
+    created = ec2.create_placement_group(GroupName="nats.pg", Strategy="spread")["PlacementGroup"]
+    with pytest.raises(ClientError) as exc:
+        ec2.create_placement_group(GroupName="nats.pg", Strategy="spread")
+    assert error_of(exc)[0] == "InvalidPlacementGroup.Duplicate"
+    assert describe(ec2, GroupNames=["nats.pg"])[0]["GroupId"] == created["GroupId"]
+    ec2.delete_placement_group(GroupName="nats.pg")
+    assert describe(ec2, GroupNames=["nats.pg"])[0]["State"] == "deleting"
+    time.sleep(WAIT)
+    assert describe(ec2) == []
+    assert ec2.create_placement_group(GroupName="nats.pg", Strategy="cluster")["PlacementGroup"]["Strategy"] == "cluster"
