@@ -30,7 +30,10 @@ def memory_context(account: str = "000000000001") -> RequestContext:
 
 
 def run(factory: Callable[[RequestContext], Awaitable[T]], ctx: RequestContext | None = None) -> T:
-    return asyncio.run(cast(Any, factory(ctx or memory_context())))
+    async def main() -> T:
+        return await factory(ctx or memory_context())
+
+    return asyncio.run(main())
 
 
 def subnet(cidr: str, subnet_id: str = "subnet-0123456789abcdef0") -> dict[str, str]:
