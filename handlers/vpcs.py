@@ -384,7 +384,7 @@ async def modify_vpc_tenancy(ctx: RequestContext, params: Params) -> Result:
 @action("AssociateVpcCidrBlock")
 async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Result:
     """Add a secondary IPv4 CIDR or an Amazon-provided IPv6 /56."""
-    from handlers import route_tables
+    from handlers import network_acls, route_tables
 
     vpc_id = params["VpcId"]
     text = params.get("CidrBlock")
@@ -438,6 +438,7 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
 
     await resources.mutate(ctx, VPC, vpc_id, add_ipv6)
     await route_tables.add_local_route(ctx, vpc_id, block)
+    await network_acls.add_ipv6_default_rules(ctx, vpc_id)
     return {
         "VpcId": vpc_id,
         "Ipv6CidrBlockAssociation": {

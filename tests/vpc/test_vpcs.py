@@ -51,7 +51,7 @@ def test_create_vpc_makes_main_route_table_default_group_and_acl(ec2: Any) -> No
     assert len(tables) == 1
     main = tables[0]
     assert main["Associations"][0]["Main"] is True
-    assert main["Associations"][0]["AssociationId"].startswith("rtbassoc-")
+    assert main["Associations"][0]["RouteTableAssociationId"].startswith("rtbassoc-")
     assert main["Associations"][0]["AssociationState"] == {"State": "associated"}
     assert main["Routes"] == [{"DestinationCidrBlock": "10.2.0.0/16", "GatewayId": "local",
                                "Origin": "CreateRouteTable", "State": "active"}]
