@@ -1,0 +1,1 @@
+"""Replays of the Terraform AWS provider's API calls against any EC2 endpoint (conformance checks)."""
