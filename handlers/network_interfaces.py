@@ -367,8 +367,10 @@ def _slot_key(ctx: RequestContext, instance_id: str, device_index: int) -> str:
     return account_key(ctx.account_id, f"eni-slot.{instance_id}.{device_index}")
 
 
-async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, eni_id: str) -> None:
+async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, eni_id: str) -> bool:
     """Reserve ``device_index`` of the instance for ``eni_id`` (``InvalidParameterValue`` if taken).
+
+    Returns whether the claim is new (``False``: ``eni_id`` already held it).
 
     A claim is stale — and taken over — when its interface is gone, or when it is not attached
     in that slot and the claim is older than :data:`STALE_CLAIM_SECONDS` (a crash between the
@@ -380,8 +382,11 @@ async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, 
         f"Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
     )
 
+    fresh: list[bool] = []
+
     async def take(current: Record | None) -> Record:
         holder_id = (current or {}).get("network_interface_id")
+        fresh[:] = [holder_id != eni_id]
         if current is not None and holder_id not in (None, eni_id):
             holder = await resources.find(ctx, ENI, str(holder_id))
             if holder is not None:
@@ -402,6 +407,7 @@ async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, 
         }
 
     await index.mutate(key, take)
+    return bool(fresh and fresh[0])
 
 
 async def _release_slot(ctx: RequestContext, instance_id: str, device_index: int, eni_id: str) -> None:
@@ -998,6 +1004,12 @@ async def _drop_auto_public_ip(ctx: RequestContext, eni_id: str, *, keep_flag: b
         await ipam.release_public_ip(ctx, address)
 
 
+ensure_auto_public_ip = _ensure_auto_public_ip
+"""Public name of :func:`_ensure_auto_public_ip` (instance start: a fresh auto-assigned IP)."""
+drop_auto_public_ip = _drop_auto_public_ip
+"""Public name of :func:`_drop_auto_public_ip` (instance stop: ``keep_flag=True``)."""
+
+
 async def set_auto_public_ip(ctx: RequestContext, eni_id: str, enabled: bool) -> None:
     """``AssociatePublicIpAddress``: assign (or give back) an auto-assigned public IP."""
     if enabled:
@@ -1027,7 +1039,10 @@ async def attach_to_instance(
     """
     from handlers import addresses
 
-    await _claim_slot(ctx, instance_id, device_index, eni_id)
+    current = await resources.get(ctx, ENI, eni_id)
+    if current.get("attachment_id"):
+        raise AwsError("InvalidNetworkInterface.InUse", f"Interface: [{eni_id}] in use.")
+    fresh = await _claim_slot(ctx, instance_id, device_index, eni_id)
     attachment_id = new_id("network-interface-attachment")
 
     def attach(record: Record) -> Record:
@@ -1049,7 +1064,8 @@ async def attach_to_instance(
     try:
         updated = await resources.mutate(ctx, ENI, eni_id, attach)
     except BaseException:
-        await _release_slot(ctx, instance_id, device_index, eni_id)
+        if fresh:
+            await _release_slot(ctx, instance_id, device_index, eni_id)
         raise
     assert updated is not None
     await addresses.interface_instance_changed(ctx, eni_id, instance_id)

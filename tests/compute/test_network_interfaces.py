@@ -596,6 +596,20 @@ def test_primary_interface_of_a_live_instance_cannot_be_detached(gateway: Runnin
     assert error_of(exc) == ("OperationNotPermitted", "The network interface at device index 0 cannot be detached.")
 
 
+def test_attaching_twice_keeps_the_slot_claimed(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
+    ctx = context(gateway)
+    eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
+    instance_id = seed_instance(gateway, stack["subnet"])
+    gateway.run(network_interfaces.attach_to_instance(ctx, eni_id, instance_id, 1, delete_on_termination=False))
+    with pytest.raises(Exception) as exc:
+        gateway.run(network_interfaces.attach_to_instance(ctx, eni_id, instance_id, 1, delete_on_termination=False))
+    assert getattr(exc.value, "code", None) == "InvalidNetworkInterface.InUse"
+    other = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
+    with pytest.raises(ClientError) as client_exc:
+        ec2.attach_network_interface(NetworkInterfaceId=other, InstanceId=instance_id, DeviceIndex=1)
+    assert error_of(client_exc)[0] == "InvalidParameterValue"
+
+
 def test_racing_attaches_to_one_slot_have_one_winner(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     instance_id = seed_instance(gateway, stack["subnet"])
     enis = [new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"] for _ in range(8)]
