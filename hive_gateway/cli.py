@@ -1,9 +1,12 @@
-"""``hive-gateway`` command line: ``serve`` and ``accounts``.
+"""``hive-gateway`` command line: ``serve``, ``node`` and ``accounts``.
 
 ``hive-gateway serve`` with no ``--nats-url`` starts an embedded nats-server (JetStream file
 storage under ``<data-dir>/nats``), supervises it and stops it on shutdown. Connection details of
 the embedded server are written to ``<data-dir>/nats.json`` so that other commands
-(``hive-gateway accounts create``) reach the same store while the gateway runs.
+(``hive-gateway accounts create``, ``hive-gateway node``) reach the same store while the gateway
+runs. ``serve`` also starts the built-in node simulator (Hive's daemon subjects, see
+:mod:`hive_gateway.node`) unless ``--no-builtin-node``; ``hive-gateway node`` runs the simulator
+as its own process against the gateway's NATS (``--nats-url`` or ``<data-dir>/nats.json``).
 """
 
 from __future__ import annotations
@@ -21,15 +24,23 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from aiohttp import web
-from kv.nats_store import NatsStore
-from kv.store import Store, StoreUnavailableError
 
 from hive_gateway.accounts import AccountRegistry
 from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings
 from hive_gateway.embedded_nats import EmbeddedNats
 from hive_gateway.errors import AwsError
+from hive_gateway.nats_bus import NatsBus
+from hive_gateway.node.config import (
+    DEFAULT_PENDING_SECONDS,
+    DEFAULT_SHUTTING_DOWN_SECONDS,
+    DEFAULT_STOPPING_SECONDS,
+    DEFAULT_TERMINATED_RETENTION,
+    NodeConfig,
+)
 from hive_gateway.runtime import Runtime
 from hive_gateway.tls import ensure_certificates, server_ssl_context
+from kv.nats_store import NatsStore
+from kv.store import Store, StoreUnavailableError
 
 LOG = logging.getLogger("hive_gateway")
 
@@ -71,6 +82,30 @@ def _parser() -> argparse.ArgumentParser:
         "--strict-serializer", action="store_true",
         help="fail requests whose result does not fit the output shape (for conformance runs)",
     )
+    serve.add_argument(
+        "--public-pool", default=os.environ.get("HIVE_GATEWAY_PUBLIC_POOL"),
+        help="CIDR of public IPv4 addresses for Elastic IPs and instances (default 198.51.100.0/24)",
+    )
+    serve.add_argument(
+        "--no-builtin-node", action="store_true",
+        help="do not start the built-in node simulator (Hive daemons or `hive-gateway node` answer)",
+    )
+    _node_arguments(serve)
+
+    node = commands.add_parser(
+        "node", help="run the node simulator (Hive daemon subjects) against a gateway's NATS"
+    )
+    _store_arguments(node)
+    node.add_argument("--region", default=DEFAULT_REGION, help="region of the simulated hosts")
+    node.add_argument(
+        "--az", action="append", dest="azs", default=[],
+        help="availability zone of the hosts (repeatable, round-robin; default <region>a)",
+    )
+    node.add_argument(
+        "--wait", type=float, default=60.0,
+        help="seconds to wait for the gateway's <data-dir>/nats.json (default 60)",
+    )
+    _node_arguments(node)
 
     accounts = commands.add_parser("accounts", help="manage accounts and their access keys")
     account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
@@ -80,6 +115,50 @@ def _parser() -> argparse.ArgumentParser:
     listing = account_commands.add_parser("list", help="list accounts")
     _store_arguments(listing)
     return parser
+
+
+def _node_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the node simulator (``serve``'s built-in node and ``hive-gateway node``)."""
+    parser.add_argument("--nodes", type=int, default=1, help="simulated hosts (default 1)")
+    parser.add_argument("--node-name", default="node", help="host name prefix (node1, node2, …)")
+    parser.add_argument("--node-vcpus", type=int, default=64, help="vCPUs per simulated host")
+    parser.add_argument(
+        "--node-memory-mib", type=int, default=256 * 1024, help="memory per simulated host (MiB)"
+    )
+    parser.add_argument(
+        "--pending-seconds", type=float, default=DEFAULT_PENDING_SECONDS,
+        help=f"pending → running delay (default {DEFAULT_PENDING_SECONDS})",
+    )
+    parser.add_argument(
+        "--stopping-seconds", type=float, default=DEFAULT_STOPPING_SECONDS,
+        help=f"stopping → stopped delay (default {DEFAULT_STOPPING_SECONDS})",
+    )
+    parser.add_argument(
+        "--shutting-down-seconds", type=float, default=DEFAULT_SHUTTING_DOWN_SECONDS,
+        help=f"shutting-down → terminated delay (default {DEFAULT_SHUTTING_DOWN_SECONDS})",
+    )
+    parser.add_argument(
+        "--terminated-retention", type=float, default=DEFAULT_TERMINATED_RETENTION,
+        help="seconds terminated instances stay visible (default 3600, as on AWS)",
+    )
+
+
+def _node_config(args: argparse.Namespace, *, bucket_prefix: str, region: str, azs: Sequence[str]) -> NodeConfig:
+    if args.nodes < 1:
+        raise ValueError("--nodes must be at least 1")
+    return NodeConfig(
+        nodes=args.nodes,
+        name_prefix=args.node_name,
+        bucket_prefix=bucket_prefix,
+        region=region,
+        azs=tuple(azs),
+        vcpus=args.node_vcpus,
+        memory_mib=args.node_memory_mib,
+        pending_seconds=args.pending_seconds,
+        stopping_seconds=args.stopping_seconds,
+        shutting_down_seconds=args.shutting_down_seconds,
+        terminated_retention_seconds=args.terminated_retention,
+    )
 
 
 def _store_arguments(parser: argparse.ArgumentParser) -> None:
@@ -210,8 +289,8 @@ def _profile_text(settings: Settings, access_key: str, secret_key: str, ca_path:
     return "\n".join(lines)
 
 
-async def serve(settings: Settings) -> None:
-    """Run the gateway until SIGINT/SIGTERM."""
+async def serve(settings: Settings, node_config: NodeConfig | None = None) -> None:
+    """Run the gateway until SIGINT/SIGTERM (with the built-in node unless ``node_config`` is None)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ssl_context = None
     ca_path: Path | None = None
@@ -228,8 +307,13 @@ async def serve(settings: Settings) -> None:
             os.environ.get("HIVE_GATEWAY_ACCESS_KEY"), os.environ.get("HIVE_GATEWAY_SECRET_KEY")
         )
         from hive_gateway.app import create_app
+        from hive_gateway.node import NodeSimulator
 
-        runtime = Runtime(settings=settings, store=store, accounts=accounts)
+        bus = NatsBus.from_store(store)
+        runtime = Runtime(settings=settings, store=store, accounts=accounts, bus=bus)
+        node = NodeSimulator(bus, store, node_config) if node_config is not None else None
+        if node is not None:
+            await node.start()
         app = create_app(runtime)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
@@ -245,6 +329,8 @@ async def serve(settings: Settings) -> None:
         finally:
             LOG.info("shutting down")
             await runner.cleanup()
+            if node is not None:
+                await node.stop()
 
 
 def _announce(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None) -> None:
@@ -258,6 +344,53 @@ def _announce(settings: Settings, access_key: str, secret_key: str, ca_path: Pat
         + f" AWS_DEFAULT_REGION={settings.region}",
         flush=True,
     )
+
+
+async def _gateway_nats(args: argparse.Namespace) -> NatsOptions:
+    """The NATS ``hive-gateway node`` joins: ``--nats-url``, else the gateway's ``nats.json``."""
+    options = _nats_options(args)
+    if options.url:
+        return options
+    info_path = Path(args.data_dir) / NATS_INFO_FILE
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(0.0, args.wait)
+    while not info_path.exists():
+        if loop.time() >= deadline:
+            raise ValueError(
+                f"no gateway NATS: {info_path} does not exist (start `hive-gateway serve` with "
+                "this --data-dir, or give --nats-url)"
+            )
+        await asyncio.sleep(0.2)
+    info = json.loads(info_path.read_text())
+    return NatsOptions(url=info["url"], token=info.get("token"))
+
+
+async def run_node(args: argparse.Namespace) -> int:
+    """``hive-gateway node``: the simulator as its own process, until SIGINT/SIGTERM."""
+    from hive_gateway.node import NodeSimulator
+
+    options = await _gateway_nats(args)
+    store = await _connect(options)
+    try:
+        config = _node_config(args, bucket_prefix=args.bucket_prefix, region=args.region, azs=args.azs)
+        node = NodeSimulator(NatsBus.from_store(store), store, config)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await node.start()
+        print(
+            f"hive-gateway node: {len(node.hosts)} simulated host(s) "
+            f"({', '.join(h.name for h in node.hosts)}) on {options.url}",
+            flush=True,
+        )
+        try:
+            await stop.wait()
+        finally:
+            await node.stop()
+    finally:
+        await store.close()
+    return 0
 
 
 async def _accounts(args: argparse.Namespace) -> int:
@@ -292,8 +425,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command == "serve":
-            asyncio.run(serve(_settings(args)))
+            settings = _settings(args)
+            if args.public_pool:
+                os.environ["HIVE_GATEWAY_PUBLIC_POOL"] = args.public_pool
+            from handlers import instances
+
+            instances.TIMINGS["terminated-retention"] = args.terminated_retention
+            node_config = None
+            if not args.no_builtin_node:
+                node_config = _node_config(
+                    args, bucket_prefix=settings.bucket_prefix, region=settings.region,
+                    azs=settings.zones,
+                )
+            asyncio.run(serve(settings, node_config))
             return 0
+        if args.command == "node":
+            return asyncio.run(run_node(args))
         return asyncio.run(_accounts(args))
     except KeyboardInterrupt:
         return 130
