@@ -125,8 +125,12 @@ def _ebs_to_api(ebs: Mapping[str, Any]) -> Record:
         "VolumeType": ebs.get("volume_type", DEFAULT_BDM_VOLUME_TYPE),
         "Encrypted": bool(ebs.get("encrypted", False)),
     }
-    for member, field in (("SnapshotId", "snapshot_id"), ("Iops", "iops"),
-                          ("Throughput", "throughput"), ("KmsKeyId", "kms_key_id")):
+    for member, field in (
+        ("SnapshotId", "snapshot_id"),
+        ("Iops", "iops"),
+        ("Throughput", "throughput"),
+        ("KmsKeyId", "kms_key_id"),
+    ):
         if ebs.get(field) is not None:
             api[member] = ebs[field]
     return api
@@ -171,13 +175,20 @@ def image_to_api(record: Mapping[str, Any], state: str) -> Record:
         "DeregistrationProtection": record.get("deregistration_protection", "disabled"),
     }
     optional = (
-        ("Description", "description"), ("EnaSupport", "ena_support"),
-        ("SriovNetSupport", "sriov_net_support"), ("BootMode", "boot_mode"),
-        ("TpmSupport", "tpm_support"), ("ImdsSupport", "imds_support"),
-        ("DeprecationTime", "deprecation_time"), ("LastLaunchedTime", "last_launched_time"),
-        ("SourceInstanceId", "source_instance_id"), ("SourceImageId", "source_image_id"),
-        ("SourceImageRegion", "source_image_region"), ("KernelId", "kernel_id"),
-        ("RamdiskId", "ramdisk_id"), ("Platform", "platform"),
+        ("Description", "description"),
+        ("EnaSupport", "ena_support"),
+        ("SriovNetSupport", "sriov_net_support"),
+        ("BootMode", "boot_mode"),
+        ("TpmSupport", "tpm_support"),
+        ("ImdsSupport", "imds_support"),
+        ("DeprecationTime", "deprecation_time"),
+        ("LastLaunchedTime", "last_launched_time"),
+        ("SourceInstanceId", "source_instance_id"),
+        ("SourceImageId", "source_image_id"),
+        ("SourceImageRegion", "source_image_region"),
+        ("KernelId", "kernel_id"),
+        ("RamdiskId", "ramdisk_id"),
+        ("Platform", "platform"),
         ("ImageOwnerAlias", "image_owner_alias"),
     )
     for member, field in optional:
@@ -429,9 +440,7 @@ async def _store_new_image(ctx: RequestContext, record: Record) -> None:
 # --- block-device mappings from requests -------------------------------------------------------
 
 
-async def _ebs_from_api(
-    ctx: RequestContext, device: str, ebs: Mapping[str, Any]
-) -> Record:
+async def _ebs_from_api(ctx: RequestContext, device: str, ebs: Mapping[str, Any]) -> Record:
     """A request's ``Ebs`` mapping as a record mapping, with AWS's defaults and checks."""
     volume_type = str(ebs.get("VolumeType") or DEFAULT_BDM_VOLUME_TYPE)
     size = ebs.get("VolumeSize")
@@ -464,8 +473,12 @@ async def _ebs_from_api(
         "delete_on_termination": bool(ebs.get("DeleteOnTermination", True)),
         "encrypted": encrypted,
     }
-    for field, value in (("snapshot_id", snapshot_id), ("iops", iops),
-                         ("throughput", throughput), ("kms_key_id", kms_key_id)):
+    for field, value in (
+        ("snapshot_id", snapshot_id),
+        ("iops", iops),
+        ("throughput", throughput),
+        ("kms_key_id", kms_key_id),
+    ):
         if value is not None:
             record[field] = value
     return record
@@ -557,9 +570,14 @@ async def register_image(ctx: RequestContext, params: Params) -> Result:
     if location:
         record["image_location"] = str(location)
     for field, member in (
-        ("ena_support", "EnaSupport"), ("sriov_net_support", "SriovNetSupport"),
-        ("boot_mode", "BootMode"), ("tpm_support", "TpmSupport"), ("imds_support", "ImdsSupport"),
-        ("uefi_data", "UefiData"), ("kernel_id", "KernelId"), ("ramdisk_id", "RamdiskId"),
+        ("ena_support", "EnaSupport"),
+        ("sriov_net_support", "SriovNetSupport"),
+        ("boot_mode", "BootMode"),
+        ("tpm_support", "TpmSupport"),
+        ("imds_support", "ImdsSupport"),
+        ("uefi_data", "UefiData"),
+        ("kernel_id", "KernelId"),
+        ("ramdisk_id", "RamdiskId"),
     ):
         if params.get(member) is not None:
             record[field] = params[member]
@@ -585,9 +603,7 @@ async def _instance(ctx: RequestContext, instance_id: str) -> Record:
     return record
 
 
-def _apply_overrides(
-    mappings: list[Record], overrides: Iterable[Record]
-) -> list[Record]:
+def _apply_overrides(mappings: list[Record], overrides: Iterable[Record]) -> list[Record]:
     """CreateImage's ``BlockDeviceMappings``: drop (``NoDevice``), adjust or add devices."""
     by_device = {m["device_name"]: m for m in mappings}
     for override in overrides:
@@ -611,9 +627,11 @@ def _override(mapping: Mapping[str, Any]) -> Record:
         "ebs": {
             field: ebs[member]
             for field, member in (
-                ("volume_size", "VolumeSize"), ("volume_type", "VolumeType"),
+                ("volume_size", "VolumeSize"),
+                ("volume_type", "VolumeType"),
                 ("delete_on_termination", "DeleteOnTermination"),
-                ("iops", "Iops"), ("throughput", "Throughput"),
+                ("iops", "Iops"),
+                ("throughput", "Throughput"),
             )
             if ebs.get(member) is not None
         },
@@ -656,7 +674,8 @@ async def create_image(ctx: RequestContext, params: Params) -> Result:
         for volume in attached:
             attachment = volume["Attachments"][0]
             snapshot = await snapshots.snapshot_volume(
-                ctx, str(volume["VolumeId"]),
+                ctx,
+                str(volume["VolumeId"]),
                 description=f"Created by CreateImage({instance_id}) for {image_id}",
                 tags=snapshot_tags,
             )
@@ -682,13 +701,24 @@ async def create_image(ctx: RequestContext, params: Params) -> Result:
             or (mappings[0]["device_name"] if mappings else "/dev/xvda")
         )
         record = _common_image_fields(ctx, image_id, name, at, stamp(ready))
-        record.update({
-            field: source[field]
-            for field in ("ena_support", "sriov_net_support", "boot_mode", "tpm_support",
-                          "imds_support", "platform", "platform_details", "usage_operation",
-                          "kernel_id", "ramdisk_id")
-            if source is not None and source.get(field) is not None
-        })
+        record.update(
+            {
+                field: source[field]
+                for field in (
+                    "ena_support",
+                    "sriov_net_support",
+                    "boot_mode",
+                    "tpm_support",
+                    "imds_support",
+                    "platform",
+                    "platform_details",
+                    "usage_operation",
+                    "kernel_id",
+                    "ramdisk_id",
+                )
+                if source is not None and source.get(field) is not None
+            }
+        )
         record.update(
             description=str(params.get("Description") or ""),
             architecture=(source or {}).get("architecture", "x86_64"),
@@ -712,7 +742,9 @@ async def deregister_image(ctx: RequestContext, params: Params) -> Result:
     image_id = str(params["ImageId"])
     view = await get_own_image(ctx, image_id)
     if view.api["State"] == "deregistered":
-        raise AwsError("InvalidAMIID.Unavailable", f"The image id '[{image_id}]' is no longer available")
+        raise AwsError(
+            "InvalidAMIID.Unavailable", f"The image id '[{image_id}]' is no longer available"
+        )
 
     def mark(record: Record) -> Record:
         at = now()
@@ -739,7 +771,11 @@ async def deregister_image(ctx: RequestContext, params: Params) -> Result:
                 else:
                     await resources.delete(ctx, snapshots.SNAPSHOT, str(snapshot_id))
             except AwsError as error:
-                code = "missing-permissions" if error.code == "UnauthorizedOperation" else "client-error"
+                code = (
+                    "missing-permissions"
+                    if error.code == "UnauthorizedOperation"
+                    else "client-error"
+                )
             outcomes.append({"SnapshotId": snapshot_id, "ReturnCode": code})
         result["DeleteSnapshotResults"] = outcomes
     return result
@@ -804,8 +840,10 @@ async def describe_images(ctx: RequestContext, params: Params) -> Result:
     else:
         if not params.get("IncludeDeprecated"):
             views = [
-                v for v in views
-                if not _deprecated(v, at) or (not v.catalogue and v.record["owner_id"] == ctx.account_id)
+                v
+                for v in views
+                if not _deprecated(v, at)
+                or (not v.catalogue and v.record["owner_id"] == ctx.account_id)
             ]
         if not params.get("IncludeDisabled"):
             views = [v for v in views if v.api["State"] != "disabled"]
@@ -843,7 +881,8 @@ _ATTRIBUTE_READERS: Final[dict[str, Callable[[ImageView], tuple[str, Any]]]] = {
     "lastLaunchedTime": lambda v: ("LastLaunchedTime", _value(v.record.get("last_launched_time"))),
     "imdsSupport": lambda v: ("ImdsSupport", _value(v.record.get("imds_support"))),
     "deregistrationProtection": lambda v: (
-        "DeregistrationProtection", _value(v.record.get("deregistration_protection", "disabled")),
+        "DeregistrationProtection",
+        _value(v.record.get("deregistration_protection", "disabled")),
     ),
 }
 """DescribeImageAttribute: attribute name → (output member, value)."""
@@ -879,7 +918,8 @@ def _check_launch_permission(entry: Mapping[str, Any]) -> None:
     user = entry.get("UserId")
     if user is not None and not _ACCOUNT.match(str(user)):
         raise AwsError(
-            "InvalidAMIAttributeItemValue", f'Invalid attribute item value "{user}" for userId item type.'
+            "InvalidAMIAttributeItemValue",
+            f'Invalid attribute item value "{user}" for userId item type.',
         )
     if user is None and entry.get("Group") != "all":
         raise AwsError(
@@ -891,9 +931,12 @@ def _check_launch_permission(entry: Mapping[str, Any]) -> None:
 def _modification(params: Mapping[str, Any]) -> Callable[[Record], Record]:
     """The change a ModifyImageAttribute request makes to the record."""
     attribute = params.get("Attribute")
-    if params.get("LaunchPermission") or attribute == "launchPermission" or params.get(
-        "UserIds"
-    ) or params.get("UserGroups"):
+    if (
+        params.get("LaunchPermission")
+        or attribute == "launchPermission"
+        or params.get("UserIds")
+        or params.get("UserGroups")
+    ):
         add, remove = _launch_permission_changes(params)
         for entry in add + remove:
             _check_launch_permission(entry)
@@ -927,7 +970,9 @@ def _modification(params: Mapping[str, Any]) -> Callable[[Record], Record]:
         return lambda record: {**record, "imds_support": "v2.0"}
     if params.get("ProductCodes") or attribute == "productCodes":
         codes = ", ".join(params.get("ProductCodes") or [])
-        raise AwsError("InvalidProductInfo", f"Product code(s) [{codes}] are not valid for this AMI.")
+        raise AwsError(
+            "InvalidProductInfo", f"Product code(s) [{codes}] are not valid for this AMI."
+        )
     if attribute is None:
         raise missing_parameter("Attribute")
     raise invalid_parameter_value(

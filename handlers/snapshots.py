@@ -219,9 +219,14 @@ async def snapshot_volume(
     """Snapshot the caller's volume ``volume_id``; returns the stored record."""
     volume = await volumes.get_volume(ctx, volume_id)
     record = new_snapshot_record(
-        ctx, volume_id=volume_id, volume_size=int(volume["size"]),
-        encrypted=bool(volume.get("encrypted")), kms_key_id=volume.get("kms_key_id"),
-        description=description, tags=tags, at=now(),
+        ctx,
+        volume_id=volume_id,
+        volume_size=int(volume["size"]),
+        encrypted=bool(volume.get("encrypted")),
+        kms_key_id=volume.get("kms_key_id"),
+        description=description,
+        tags=tags,
+        at=now(),
         availability_zone=str(volume["availability_zone"]),
     )
     await resources.create(ctx, SNAPSHOT, record)
@@ -236,7 +241,10 @@ async def create_snapshot(ctx: RequestContext, params: Params) -> Result:
     """A ``pending`` snapshot of one of the caller's volumes; ``completed`` shortly after."""
     tags = tags_from_specifications(params, "snapshot")
     record = await snapshot_volume(
-        ctx, str(params["VolumeId"]), description=str(params.get("Description") or ""), tags=tags,
+        ctx,
+        str(params["VolumeId"]),
+        description=str(params.get("Description") or ""),
+        tags=tags,
     )
     return snapshot_to_api(record, resources.parse_time(record["start_time"]))
 
@@ -310,8 +318,13 @@ async def describe_snapshots(ctx: RequestContext, params: Params) -> Result:
         records = [r for r in records if _restorable_by(r, users, ctx.account_id)]
     items = [snapshot_to_api(r, at) for r in records]
     return describe_page(
-        items, params, spec=SNAPSHOT_FILTERS, id_member="SnapshotId", ids_param="SnapshotIds",
-        result_key="Snapshots", kind=SNAPSHOT,
+        items,
+        params,
+        spec=SNAPSHOT_FILTERS,
+        id_member="SnapshotId",
+        ids_param="SnapshotIds",
+        result_key="Snapshots",
+        kind=SNAPSHOT,
     )
 
 
@@ -340,10 +353,15 @@ async def copy_snapshot(ctx: RequestContext, params: Params) -> Result:
     if encrypted and not kms_key_id:
         kms_key_id = source.get("kms_key_id") or await volumes.default_kms_key_id(ctx)
     record = new_snapshot_record(
-        ctx, volume_id=COPY_VOLUME_ID, volume_size=int(source["volume_size"]),
-        encrypted=encrypted, kms_key_id=kms_key_id,
+        ctx,
+        volume_id=COPY_VOLUME_ID,
+        volume_size=int(source["volume_size"]),
+        encrypted=encrypted,
+        kms_key_id=kms_key_id,
         description=str(params.get("Description") or f"[Copied {source_id} from {region}]"),
-        tags=tags, at=now(), source_snapshot_id=source_id,
+        tags=tags,
+        at=now(),
+        source_snapshot_id=source_id,
     )
     await resources.create(ctx, SNAPSHOT, record)
     return {"SnapshotId": record["snapshot_id"], "Tags": api_tags(tags)}

@@ -142,8 +142,11 @@ def describe_page(
         items = [item for item in items if item[id_member] in wanted_set]
     filtered = apply_filters(spec, params.get("Filters"), items)
     page = paginate(
-        filtered, params, key=lambda item: str(item[id_member]),
-        ids_param=ids_param, ids_wire_name=ids_wire_name,
+        filtered,
+        params,
+        key=lambda item: str(item[id_member]),
+        ids_param=ids_param,
+        ids_wire_name=ids_wire_name,
     )
     return {result_key: page.items, **page.token_member()}
 
@@ -174,12 +177,21 @@ class VolumeTypeSpec:
 
 VOLUME_TYPES: Final[dict[str, VolumeTypeSpec]] = {
     "gp2": VolumeTypeSpec(1, 16384),
-    "gp3": VolumeTypeSpec(1, 65536, iops=(3000, 80000), default_iops=3000, max_iops_per_gib=500,
-                          throughput=(125, 2000), default_throughput=125),
-    "io1": VolumeTypeSpec(4, 16384, iops=(100, 64000), iops_required=True, max_iops_per_gib=50,
-                          multi_attach=True),
-    "io2": VolumeTypeSpec(4, 65536, iops=(100, 256000), iops_required=True, max_iops_per_gib=1000,
-                          multi_attach=True),
+    "gp3": VolumeTypeSpec(
+        1,
+        65536,
+        iops=(3000, 80000),
+        default_iops=3000,
+        max_iops_per_gib=500,
+        throughput=(125, 2000),
+        default_throughput=125,
+    ),
+    "io1": VolumeTypeSpec(
+        4, 16384, iops=(100, 64000), iops_required=True, max_iops_per_gib=50, multi_attach=True
+    ),
+    "io2": VolumeTypeSpec(
+        4, 65536, iops=(100, 256000), iops_required=True, max_iops_per_gib=1000, multi_attach=True
+    ),
     "st1": VolumeTypeSpec(125, 16384),
     "sc1": VolumeTypeSpec(125, 16384),
     "standard": VolumeTypeSpec(1, 1024),
@@ -390,8 +402,10 @@ def modification_to_api(record: Mapping[str, Any], at: datetime) -> Record:
         "StartTime": api_time(mod["start_time"]),
     }
     for member, field in (
-        ("TargetIops", "target_iops"), ("OriginalIops", "original_iops"),
-        ("TargetThroughput", "target_throughput"), ("OriginalThroughput", "original_throughput"),
+        ("TargetIops", "target_iops"),
+        ("OriginalIops", "original_iops"),
+        ("TargetThroughput", "target_throughput"),
+        ("OriginalThroughput", "original_throughput"),
     ):
         if mod.get(field) is not None:
             api[member] = int(mod[field])
@@ -406,7 +420,9 @@ def _attachments(key: str) -> Callable[[Record], list[Any]]:
 
 VOLUME_FILTERS: FilterSpec[Record] = FilterSpec(
     fields={
-        "attachment.attach-time": lambda v: [filter_time(a["AttachTime"]) for a in v["Attachments"]],
+        "attachment.attach-time": lambda v: [
+            filter_time(a["AttachTime"]) for a in v["Attachments"]
+        ],
         "attachment.delete-on-termination": _attachments("DeleteOnTermination"),
         "attachment.device": _attachments("Device"),
         "attachment.instance-id": _attachments("InstanceId"),
@@ -454,7 +470,9 @@ VOLUME_STATUS_FILTERS: FilterSpec[Record] = FilterSpec(
         "action.code": lambda s: [a["Code"] for a in s["Actions"]],
         "action.description": lambda s: [a["Description"] for a in s["Actions"]],
         "action.event-id": lambda s: [a["EventId"] for a in s["Actions"]],
-        "attachment-status.instance-id": lambda s: [a["InstanceId"] for a in s["AttachmentStatuses"]],
+        "attachment-status.instance-id": lambda s: [
+            a["InstanceId"] for a in s["AttachmentStatuses"]
+        ],
         "attachment-status.io-performance": lambda s: [
             a["IoPerformance"] for a in s["AttachmentStatuses"]
         ],
@@ -510,9 +528,7 @@ async def _mutate_volume(
     return stored
 
 
-def _find_attachment(
-    record: Mapping[str, Any], instance_id: str, at: datetime
-) -> Record | None:
+def _find_attachment(record: Mapping[str, Any], instance_id: str, at: datetime) -> Record | None:
     for attachment in live_attachments(record, at):
         if attachment["instance_id"] == instance_id:
             return attachment
@@ -607,15 +623,26 @@ async def build_spec(
     if encrypt and not kms_key_id:
         kms_key_id = await default_kms_key_id(ctx)
     return VolumeSpec(
-        availability_zone=availability_zone, size=size, volume_type=volume_type, iops=iops,
-        throughput=throughput, encrypted=encrypt, kms_key_id=kms_key_id if encrypt else None,
-        snapshot_id=snapshot_id or "", multi_attach_enabled=multi_attach_enabled,
+        availability_zone=availability_zone,
+        size=size,
+        volume_type=volume_type,
+        iops=iops,
+        throughput=throughput,
+        encrypted=encrypt,
+        kms_key_id=kms_key_id if encrypt else None,
+        snapshot_id=snapshot_id or "",
+        multi_attach_enabled=multi_attach_enabled,
     )
 
 
 def new_volume_record(
-    ctx: RequestContext, spec: VolumeSpec, tags: Mapping[str, str], *, at: datetime,
-    available_at: str, client_token: str | None = None,
+    ctx: RequestContext,
+    spec: VolumeSpec,
+    tags: Mapping[str, str],
+    *,
+    at: datetime,
+    available_at: str,
+    client_token: str | None = None,
 ) -> Record:
     """A new volume record from a validated spec."""
     record: Record = {
@@ -689,19 +716,24 @@ async def _existing_volume(ctx: RequestContext, volume_id: str) -> Record:
         if record is not None:
             return record
         await asyncio.sleep(0.05)
-    raise AwsError("IdempotentParameterMismatch", "The earlier request with this client token failed.")
+    raise AwsError(
+        "IdempotentParameterMismatch", "The earlier request with this client token failed."
+    )
 
 
 # --- device claims ---------------------------------------------------------------------------
 
-_DEVICE: Final = re.compile(r"^(/dev/)?((sd|xvd|hd)[a-z]{1,2}[0-9]{0,2}|nvme[0-9]{1,2}n[0-9]{1,2})$")
+_DEVICE: Final = re.compile(
+    r"^(/dev/)?((sd|xvd|hd)[a-z]{1,2}[0-9]{0,2}|nvme[0-9]{1,2}n[0-9]{1,2})$"
+)
 
 
 def check_device(device: str) -> None:
     """An EBS device name (``/dev/sdf``, ``/dev/xvdh``, ``xvdh``, ``/dev/sda1``)."""
     if not _DEVICE.match(device):
         raise invalid_parameter_value(
-            f"Value ({device}) for parameter device is invalid. {device} is not a valid EBS device name."
+            f"Value ({device}) for parameter device is invalid. "
+            f"{device} is not a valid EBS device name."
         )
 
 
@@ -720,9 +752,7 @@ def device_in_use(device: str) -> AwsError:
     )
 
 
-async def _claim_device(
-    ctx: RequestContext, instance_id: str, device: str, volume_id: str
-) -> None:
+async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volume_id: str) -> None:
     """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap)."""
     bucket = await index_bucket(ctx)
     slot = _device_slot(device)
@@ -737,9 +767,13 @@ async def _claim_device(
                 seconds=STALE_CLAIM_SECONDS
             )
             other = await resources.find(ctx, VOLUME, str(holder["volume_id"]))
-            holds = other is not None and volume_state(other, at) is not None and any(
-                a["instance_id"] == instance_id and _device_slot(a["device"]) == slot
-                for a in live_attachments(other, at)
+            holds = (
+                other is not None
+                and volume_state(other, at) is not None
+                and any(
+                    a["instance_id"] == instance_id and _device_slot(a["device"]) == slot
+                    for a in live_attachments(other, at)
+                )
             )
             if young or holds:
                 raise device_in_use(device)
@@ -839,12 +873,15 @@ async def _detach(
             raise _incorrect_state(volume_id, state)
         if instance_id is None and len(live) > 1:
             raise missing_parameter("InstanceId")
-        target = live[0] if instance_id is None else next(
-            (a for a in live if a["instance_id"] == instance_id), None
+        target = (
+            live[0]
+            if instance_id is None
+            else next((a for a in live if a["instance_id"] == instance_id), None)
         )
         if target is None:
             raise AwsError(
-                "IncorrectState", f"Volume '{volume_id}' is not attached to instance '{instance_id}'."
+                "IncorrectState",
+                f"Volume '{volume_id}' is not attached to instance '{instance_id}'.",
             )
         if device is not None and _device_slot(device) != _device_slot(target["device"]):
             raise AwsError(
@@ -888,8 +925,14 @@ async def create_root_volume(
     snapshot. Returns the ``Volume`` API form.
     """
     spec = await build_spec(
-        ctx, availability_zone=availability_zone, size=size, volume_type=volume_type,
-        snapshot_id=snapshot_id, encrypted=encrypted, kms_key_id=None, iops=iops,
+        ctx,
+        availability_zone=availability_zone,
+        size=size,
+        volume_type=volume_type,
+        snapshot_id=snapshot_id,
+        encrypted=encrypted,
+        kms_key_id=None,
+        iops=iops,
         throughput=throughput,
     )
     at = now()
@@ -915,7 +958,11 @@ async def attach(
     AttachVolume does. Returns the ``VolumeAttachment`` API form.
     """
     return await _attach(
-        ctx, volume_id, instance_id, device, delete_on_termination=delete_on_termination,
+        ctx,
+        volume_id,
+        instance_id,
+        device,
+        delete_on_termination=delete_on_termination,
         delay=None,
     )
 
@@ -998,16 +1045,26 @@ async def create_volume(ctx: RequestContext, params: Params) -> Result:
     zone = check_zone(ctx, params.get("AvailabilityZone"), params.get("AvailabilityZoneId"))
     tags = tags_from_specifications(params, "volume")
     spec = await build_spec(
-        ctx, availability_zone=zone, size=params.get("Size"),
-        volume_type=params.get("VolumeType"), snapshot_id=params.get("SnapshotId"),
-        encrypted=params.get("Encrypted"), kms_key_id=params.get("KmsKeyId"),
-        iops=params.get("Iops"), throughput=params.get("Throughput"),
+        ctx,
+        availability_zone=zone,
+        size=params.get("Size"),
+        volume_type=params.get("VolumeType"),
+        snapshot_id=params.get("SnapshotId"),
+        encrypted=params.get("Encrypted"),
+        kms_key_id=params.get("KmsKeyId"),
+        iops=params.get("Iops"),
+        throughput=params.get("Throughput"),
         multi_attach_enabled=bool(params.get("MultiAttachEnabled", False)),
     )
     at = now()
     token = params.get("ClientToken")
     record = new_volume_record(
-        ctx, spec, tags, at=at, available_at=after("volume-create", at), client_token=token,
+        ctx,
+        spec,
+        tags,
+        at=at,
+        available_at=after("volume-create", at),
+        client_token=token,
     )
     if token:
         earlier = await _claim_token(ctx, str(token), params, str(record["volume_id"]))
@@ -1032,7 +1089,8 @@ async def delete_volume(ctx: RequestContext, params: Params) -> Result:
         live = record["attachments"]
         if live:
             raise AwsError(
-                "VolumeInUse", f"Volume {volume_id} is currently attached to {live[0]['instance_id']}"
+                "VolumeInUse",
+                f"Volume {volume_id} is currently attached to {live[0]['instance_id']}",
             )
         if record.get("delete_at") is None:
             record["delete_at"] = stamp(at)
@@ -1049,12 +1107,18 @@ async def describe_volumes(ctx: RequestContext, params: Params) -> Result:
     """Ids (each must exist), filters, pages."""
     at = now()
     items = [
-        api for api in (volume_to_api(ctx, r, at) for r in await visible_volumes(ctx, at))
+        api
+        for api in (volume_to_api(ctx, r, at) for r in await visible_volumes(ctx, at))
         if api is not None
     ]
     return describe_page(
-        items, params, spec=VOLUME_FILTERS, id_member="VolumeId", ids_param="VolumeIds",
-        result_key="Volumes", kind=VOLUME,
+        items,
+        params,
+        spec=VOLUME_FILTERS,
+        id_member="VolumeId",
+        ids_param="VolumeIds",
+        result_key="Volumes",
+        kind=VOLUME,
     )
 
 
@@ -1087,8 +1151,10 @@ def _modification_targets(record: Mapping[str, Any], params: Mapping[str, Any]) 
     if target_type == "gp2":
         target_iops = gp2_iops(target_size)
     unchanged = (
-        target_size == original_size and target_type == original_type
-        and target_iops == original_iops and target_throughput == record.get("throughput")
+        target_size == original_size
+        and target_type == original_type
+        and target_iops == original_iops
+        and target_throughput == record.get("throughput")
         and target_multi == bool(record.get("multi_attach_enabled"))
     )
     if unchanged:
@@ -1096,10 +1162,14 @@ def _modification_targets(record: Mapping[str, Any], params: Mapping[str, Any]) 
             f"New configuration of volume {volume_id} is the same as its current configuration."
         )
     return {
-        "original_size": original_size, "target_size": target_size,
-        "original_volume_type": original_type, "target_volume_type": target_type,
-        "original_iops": original_iops, "target_iops": target_iops,
-        "original_throughput": record.get("throughput"), "target_throughput": target_throughput,
+        "original_size": original_size,
+        "target_size": target_size,
+        "original_volume_type": original_type,
+        "target_volume_type": target_type,
+        "original_iops": original_iops,
+        "target_iops": target_iops,
+        "original_throughput": record.get("throughput"),
+        "target_throughput": target_throughput,
         "original_multi_attach_enabled": bool(record.get("multi_attach_enabled")),
         "target_multi_attach_enabled": target_multi,
     }
@@ -1135,7 +1205,8 @@ async def modify_volume(ctx: RequestContext, params: Params) -> Result:
             ),
         }
         record.update(
-            size=targets["target_size"], volume_type=targets["target_volume_type"],
+            size=targets["target_size"],
+            volume_type=targets["target_volume_type"],
             iops=None if targets["target_volume_type"] == "gp2" else targets["target_iops"],
             throughput=targets["target_throughput"],
             multi_attach_enabled=targets["target_multi_attach_enabled"],
@@ -1163,7 +1234,11 @@ async def describe_volumes_modifications(ctx: RequestContext, params: Params) ->
                 )
     items = [modification_to_api(r, at) for r in records if r.get("modification")]
     return describe_page(
-        items, params, spec=MODIFICATION_FILTERS, id_member="VolumeId", ids_param="VolumeIds",
+        items,
+        params,
+        spec=MODIFICATION_FILTERS,
+        id_member="VolumeId",
+        ids_param="VolumeIds",
         result_key="VolumesModifications",
     )
 
@@ -1172,7 +1247,9 @@ def _status_item(api: Mapping[str, Any]) -> Record:
     return {
         "VolumeId": api["VolumeId"],
         "AvailabilityZone": api["AvailabilityZone"],
-        **({"AvailabilityZoneId": api["AvailabilityZoneId"]} if "AvailabilityZoneId" in api else {}),
+        **(
+            {"AvailabilityZoneId": api["AvailabilityZoneId"]} if "AvailabilityZoneId" in api else {}
+        ),
         "VolumeStatus": {
             "Status": "ok",
             "Details": [
@@ -1199,8 +1276,13 @@ async def describe_volume_status(ctx: RequestContext, params: Params) -> Result:
         if api is not None
     ]
     return describe_page(
-        items, params, spec=VOLUME_STATUS_FILTERS, id_member="VolumeId", ids_param="VolumeIds",
-        result_key="VolumeStatuses", kind=VOLUME,
+        items,
+        params,
+        spec=VOLUME_STATUS_FILTERS,
+        id_member="VolumeId",
+        ids_param="VolumeIds",
+        result_key="VolumeStatuses",
+        kind=VOLUME,
     )
 
 
@@ -1240,7 +1322,12 @@ async def attach_volume(ctx: RequestContext, params: Params) -> Result:
         ):
             raise device_in_use(device)
     return await _attach(
-        ctx, volume_id, instance_id, device, delete_on_termination=False, delay="volume-attach",
+        ctx,
+        volume_id,
+        instance_id,
+        device,
+        delete_on_termination=False,
+        delay="volume-attach",
     )
 
 
@@ -1251,7 +1338,11 @@ async def detach_volume(ctx: RequestContext, params: Params) -> Result:
     if instance_id is not None:
         INSTANCE.check_id(str(instance_id))
     return await _detach(
-        ctx, str(params["VolumeId"]), instance_id, params.get("Device"), delay="volume-detach",
+        ctx,
+        str(params["VolumeId"]),
+        instance_id,
+        params.get("Device"),
+        delay="volume-detach",
     )
 
 
@@ -1288,4 +1379,3 @@ async def enable_volume_io(ctx: RequestContext, params: Params) -> Result:
     """I/O is never suspended here: succeeds for any volume the caller has."""
     await get_volume(ctx, str(params["VolumeId"]))
     return None
-

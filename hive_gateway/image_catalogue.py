@@ -163,13 +163,11 @@ def _read_file(path: Path) -> tuple[bool, list[Mapping[str, Any]]]:
     if isinstance(data, dict) and isinstance(data.get("images"), list):
         return bool(data.get("replace", False)), data["images"]
     raise CatalogueError(
-        f"{ENV_VAR}={path}: expected a list of images or {{\"replace\": bool, \"images\": [...]}}"
+        f'{ENV_VAR}={path}: expected a list of images or {{"replace": bool, "images": [...]}}'
     )
 
 
-def build(
-    extra: Sequence[Mapping[str, Any]] = (), *, replace: bool = False
-) -> tuple[Entry, ...]:
+def build(extra: Sequence[Mapping[str, Any]] = (), *, replace: bool = False) -> tuple[Entry, ...]:
     """The catalogue: the built-in images (unless ``replace``) overlaid with ``extra``."""
     images: dict[str, Entry] = {}
     for builtin in () if replace else BUILTIN_IMAGES:
