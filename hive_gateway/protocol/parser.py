@@ -14,13 +14,18 @@ Wire names:
   letter upper-cased (``groups`` → ``Groups``), else the member name. Lists are ``Name.N``
   (1-based) with no ``member`` level; an empty list is not sent at all.
 * **query** protocol (STS): the ``locationName`` or member name as is; lists are
-  ``Name.member.N`` (or ``Name.N`` when flattened), an empty list is ``Name=``; maps are
-  ``Name.entry.N.key`` / ``Name.entry.N.value``.
+  ``Name.member.N`` (or ``Name.N`` when flattened — under the item's ``locationName`` if it has
+  one, as botocore sends it), an empty list is ``Name=``.
+* maps (both protocols): ``Name.entry.N.key`` / ``Name.entry.N.value`` (``Name.N.key`` when
+  flattened), key/value named like members (so capitalised by ec2).
 
 Lists are read from index 1 and stop at the first gap (``A.1``, ``A.2``, ``A.4`` → two items),
 as AWS and Hive do. Parameters the model does not know are ignored, as Hive does, so a client
-built against a newer model still works. Values are checked against the shape: integers and
-their ``min``/``max``, booleans, enums, timestamps, base64 blobs, and required members.
+built against a newer model still works; that includes unknown sub-keys of a scalar
+(``VpcId.1.Foo=x`` without ``VpcId.1`` leaves ``VpcId.1`` absent, ending the list there).
+Values are checked against the shape: integers (and their ``min``/``max``, within 32/64 bits),
+booleans, decimal numbers, enums, timestamps, base64 blobs, XML-safe strings and required
+members. Error messages quote client input shortened and with XML-unsafe characters replaced.
 """
 
 from __future__ import annotations
@@ -36,10 +41,15 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 
 from hive_gateway.errors import AwsError, invalid_parameter_value, missing_parameter
 
-_PERCENT_ESCAPE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PERCENT_ESCAPE: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 #: Characters XML 1.0 cannot carry; a string holding one could never be echoed back.
 _NON_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+")
+#: A decimal number as SDKs write one (``1.5``, ``-2e-05``) or AWS's non-finite spellings; not
+#: Python's wider ``float()`` syntax (``1_000``, `` 1 ``, ``inf``).
+_NUMBER: Final = re.compile(
+    r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Infinity|NaN"
+)
 _INT_TYPES: Final = frozenset({"integer", "long"})
 _FLOAT_TYPES: Final = frozenset({"float", "double"})
 
@@ -53,28 +63,27 @@ def decode_form(raw: bytes | str) -> dict[str, str]:
     """Decode ``application/x-www-form-urlencoded`` strictly; the last duplicate key wins.
 
     Unlike :func:`urllib.parse.parse_qsl`, a ``%`` not followed by two hex digits or bytes that
-    are not UTF-8 are errors (``MalformedQueryString``), never passed through.
+    are not UTF-8 are errors (``MalformedQueryString``), never passed through. ``raw`` is the body
+    as received (bytes); a ``str`` is taken as text, its non-ASCII characters as themselves.
     """
-    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
     fields: dict[str, str] = {}
-    for pair in text.split("&"):
+    for pair in data.split(b"&"):
         if not pair:
             continue
-        key, _, value = pair.partition("=")
+        key, _, value = pair.partition(b"=")
         fields[_unquote(key)] = _unquote(value)
     return fields
 
 
-def _unquote(text: str) -> str:
-    bad = _PERCENT_ESCAPE.search(text)
+def _unquote(data: bytes) -> str:
+    bad = _PERCENT_ESCAPE.search(data)
     if bad is not None:
         raise malformed_query_string(
-            f"Invalid percent-encoding at offset {bad.start()}: {text[bad.start():bad.start() + 3]!r}"
+            f"Invalid percent-encoding at offset {bad.start()}: "
+            f"{data[bad.start() : bad.start() + 3].decode('latin-1')!r}"
         )
-    try:
-        raw = text.replace("+", " ").encode("latin-1")
-    except UnicodeEncodeError as exc:
-        raise malformed_query_string("The query string contains unencoded non-ASCII characters") from exc
+    raw = data.replace(b"+", b" ")
     out = bytearray()
     i = 0
     while i < len(raw):
@@ -143,7 +152,33 @@ class RequestParser:
             return member_name
         return str(serialization.get("name", member_name))
 
+    def _member_wire_name(self, member: Shape, member_name: str) -> str:
+        """The key of ``member`` inside its structure.
+
+        A flattened query-protocol list whose member has a ``locationName`` is sent under that
+        name instead of its own (botocore replaces the last key part): ``Foo.Bar.1``.
+        """
+        if (
+            self.protocol == "query"
+            and isinstance(member, ListShape)
+            and member.serialization.get("flattened")
+            and member.member.serialization.get("name")
+        ):
+            return str(member.member.serialization["name"])
+        return self._wire_name(member, member_name)
+
     # --- shapes ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _present(shape: Shape, node: _Node) -> bool:
+        """Whether ``node`` carries a value for ``shape``.
+
+        A scalar node with no value of its own (only unknown sub-keys such as ``VpcId.1.Foo``)
+        counts as absent, like any other parameter the model does not know.
+        """
+        if isinstance(shape, (StructureShape, ListShape, MapShape)):
+            return True
+        return node.value is not None
 
     def _value(self, shape: Shape, node: _Node, path: str) -> Any:
         if isinstance(shape, StructureShape):
@@ -159,15 +194,18 @@ class RequestParser:
     def _structure(self, shape: StructureShape, node: _Node, path: str) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for member_name, member in shape.members.items():
-            wire = self._wire_name(member, member_name)
+            wire = self._member_wire_name(member, member_name)
             child = node.children.get(wire)
-            if child is None:
+            if child is None and wire != (own := self._wire_name(member, member_name)):
+                # botocore sends an *empty* flattened list under the list's own name (``Foo=``).
+                child = node.children.get(own)
+            if child is None or not self._present(member, child):
                 continue
-            result[member_name] = self._value(member, child, f"{path}.{wire}" if path else wire)
+            result[member_name] = self._value(member, child, _join(path, wire))
         for required in shape.required_members:
             if required not in result:
-                wire = self._wire_name(shape.members[required], required)
-                raise missing_parameter(f"{path}.{wire}" if path else wire)
+                wire = self._member_wire_name(shape.members[required], required)
+                raise missing_parameter(_join(path, wire))
         return result
 
     def _list(self, shape: ListShape, node: _Node, path: str) -> list[Any]:
@@ -178,34 +216,39 @@ class RequestParser:
             if inner is None:
                 return []  # ``Name=`` is the query protocol's empty list
             items_node = inner
+            path = f"{path}.{member_name}"
         items: list[Any] = []
         index = 1
         while True:
             child = items_node.children.get(str(index))
-            if child is None:
+            if child is None or not self._present(shape.member, child):
                 break
             items.append(self._value(shape.member, child, f"{path}.{index}"))
             index += 1
         return items
 
     def _map(self, shape: MapShape, node: _Node, path: str) -> dict[str, Any]:
-        entries = node if shape.serialization.get("flattened") else node.children.get("entry")
+        if shape.serialization.get("flattened"):
+            entries: _Node | None = node
+        else:
+            entries = node.children.get("entry")
+            path = f"{path}.entry"
         result: dict[str, Any] = {}
         if entries is None:
             return result
-        key_name = str(shape.key.serialization.get("name", "key"))
-        value_name = str(shape.value.serialization.get("name", "value"))
+        key_name = self._wire_name(shape.key, "key")
+        value_name = self._wire_name(shape.value, "value")
         index = 1
         while (entry := entries.children.get(str(index))) is not None:
             key_node = entry.children.get(key_name)
             if key_node is None or key_node.value is None:
-                raise missing_parameter(f"{path}.entry.{index}.{key_name}")
+                raise missing_parameter(f"{path}.{index}.{key_name}")
             value_node = entry.children.get(value_name)
-            key = self._scalar(shape.key, key_node.value, f"{path}.entry.{index}.{key_name}")
+            key = self._scalar(shape.key, key_node.value, f"{path}.{index}.{key_name}")
             result[key] = (
                 None
-                if value_node is None
-                else self._value(shape.value, value_node, f"{path}.entry.{index}.{value_name}")
+                if value_node is None or not self._present(shape.value, value_node)
+                else self._value(shape.value, value_node, f"{path}.{index}.{value_name}")
             )
             index += 1
         return result
@@ -220,16 +263,16 @@ class RequestParser:
             lowered = text.lower()
             if lowered not in ("true", "false"):
                 raise invalid_parameter_value(
-                    f"Value ({text}) for parameter {path} is invalid. Expected: 'true' or 'false'."
+                    f"Value ({_quoted(text)}) for parameter {path} is invalid. "
+                    "Expected: 'true' or 'false'."
                 )
             return lowered == "true"
         if kind in _FLOAT_TYPES:
-            try:
-                return float(text)
-            except ValueError as exc:
+            if not _NUMBER.fullmatch(text):
                 raise invalid_parameter_value(
-                    f"Value ({text}) for parameter {path} is invalid. Expected a number."
-                ) from exc
+                    f"Value ({_quoted(text)}) for parameter {path} is invalid. Expected a number."
+                )
+            return float(text)
         if kind == "timestamp":
             return parse_timestamp(text, path)
         if kind == "blob":
@@ -242,6 +285,16 @@ class RequestParser:
         return text
 
 
+def _quoted(text: str, limit: int = 64) -> str:
+    """``text`` for an error message: shortened, and only with characters XML can carry."""
+    short = text if len(text) <= limit else text[:limit] + "..."
+    return _NON_XML_CHAR.sub("\ufffd", short)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
 def _string(shape: Shape, text: str, path: str) -> str:
     bad = _NON_XML_CHAR.search(text)
     if bad is not None:
@@ -250,14 +303,16 @@ def _string(shape: Shape, text: str, path: str) -> str:
         )
     enum = shape.enum
     if enum and text not in enum:
-        raise invalid_parameter_value(f"Invalid value '{text}' for {path}.")
+        raise invalid_parameter_value(f"Invalid value '{_quoted(text)}' for {path}.")
     return text
 
 
 def _integer(shape: Shape, text: str, path: str) -> int:
-    if not _INTEGER.fullmatch(text):
+    # Longer than any 64-bit number (with sign and leading zeros to spare): int() of a few
+    # thousand digits raises ValueError (CPython's int_max_str_digits), so never try.
+    if not _INTEGER.fullmatch(text) or len(text) > 64:
         raise invalid_parameter_value(
-            f"Value ({text}) for parameter {path} is invalid. Expected: 'Integer'."
+            f"Value ({_quoted(text)}) for parameter {path} is invalid. Expected: 'Integer'."
         )
     value = int(text)
     low = shape.metadata.get("min")
@@ -288,13 +343,15 @@ def parse_timestamp(text: str, path: str) -> datetime:
         if re.fullmatch(r"[0-9]+(\.[0-9]+)?", candidate):
             return datetime.fromtimestamp(float(candidate), tz=timezone.utc)
         parsed = datetime.fromisoformat(candidate.replace("Z", "+00:00").replace("z", "+00:00"))
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=timezone.utc)
+        # Inside the try: 0001-01-01T00:00:00+01:00 is before year 1 in UTC (OverflowError).
+        return parsed.astimezone(timezone.utc)
     except (ValueError, OverflowError, OSError) as exc:
         raise invalid_parameter_value(
-            f"Value ({text}) for parameter {path} is invalid. Expected an ISO-8601 timestamp."
+            f"Value ({_quoted(text)}) for parameter {path} is invalid. "
+            "Expected an ISO-8601 timestamp."
         ) from exc
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 _PARSERS: Final = {"ec2": RequestParser("ec2"), "query": RequestParser("query")}

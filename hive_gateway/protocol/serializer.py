@@ -21,7 +21,13 @@ Errors: EC2 ``<Response><Errors><Error><Code/><Message/></Error></Errors><Reques
 (capital ``ID``); Query ``<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/>``.
 
 In strict mode (tests, conformance runs) a key that is not a member of its shape raises
-:class:`SerializationError`, so a typo such as ``"VpcID"`` can never silently vanish.
+:class:`SerializationError`, so a typo such as ``"VpcID"`` can never silently vanish; so does a
+value of the wrong type or a string holding a character XML 1.0 cannot carry. Outside strict mode
+those are logged, and such characters (in results or error messages, which may quote client
+input) become U+FFFD so the document is always well-formed.
+
+Flattened lists and maps have no wrapper element: each item is written under the item's
+``locationName`` (else the member's), each map entry as ``<Name><key/><value/></Name>``.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -42,6 +49,8 @@ LOG = logging.getLogger(__name__)
 _ESCAPES: Final = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;", '"': "&quot;"}
 )
+#: Characters XML 1.0 cannot carry, not even escaped.
+_NON_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _XML_DECLARATION: Final = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -50,7 +59,9 @@ class SerializationError(Exception):
 
 
 def _escape(text: str) -> str:
-    return text.translate(_ESCAPES)
+    """``text`` as XML character data; characters XML 1.0 cannot carry at all (C0 controls,
+    lone surrogates, U+FFFE/U+FFFF) become U+FFFD, so the document always stays well-formed."""
+    return _NON_XML_CHAR.sub("\ufffd", text).translate(_ESCAPES)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -61,9 +72,16 @@ def format_timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     value = value.astimezone(timezone.utc)
-    if value.microsecond % 1000:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime: its %Y does not zero-pad years below 1000.
+    fraction = (
+        f"{value.microsecond:06d}"
+        if value.microsecond % 1000
+        else f"{value.microsecond // 1000:03d}"
+    )
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{fraction}Z"
+    )
 
 
 class ResponseSerializer:
@@ -91,7 +109,9 @@ class ResponseSerializer:
             if shape is not None:
                 self._members(parts, shape, result, name)
             elif result and self.strict:
-                raise SerializationError(f"{name} has no output shape but returned {sorted(result)}")
+                raise SerializationError(
+                    f"{name} has no output shape but returned {sorted(result)}"
+                )
         else:
             wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
             if shape is not None:
@@ -146,11 +166,30 @@ class ResponseSerializer:
             if item is None:
                 continue
             tag = str(member.serialization.get("name", member_name))
+            child_path = f"{path}.{member_name}"
             if isinstance(member, ListShape) and member.serialization.get("flattened"):
-                for element in item:
-                    self._element(parts, tag, member.member, element, f"{path}.{member_name}")
+                # Each item is an element of its own, named by the item's locationName if any.
+                item_tag = str(member.member.serialization.get("name", tag))
+                if not isinstance(item, (list, tuple)):
+                    self._reject(f"{child_path}: expected a list for {member.name}")
+                    continue
+                for index, element in enumerate(item):
+                    if element is not None:
+                        self._element(
+                            parts, item_tag, member.member, element, f"{child_path}[{index}]"
+                        )
                 continue
-            self._element(parts, tag, member, item, f"{path}.{member_name}")
+            if isinstance(member, MapShape) and member.serialization.get("flattened"):
+                # Each entry is an element of its own: <Tag><key/><value/></Tag>, no <entry>.
+                if not isinstance(item, Mapping):
+                    self._reject(f"{child_path}: expected a mapping for {member.name}")
+                    continue
+                for key, entry_value in item.items():
+                    parts.append(f"<{tag}>")
+                    self._entry(parts, member, key, entry_value, child_path)
+                    parts.append(f"</{tag}>")
+                continue
+            self._element(parts, tag, member, item, child_path)
 
     def _element(self, parts: list[str], tag: str, shape: Shape, value: Any, path: str) -> None:
         parts.append(f"<{tag}>")
@@ -178,13 +217,16 @@ class ResponseSerializer:
         if not isinstance(value, Mapping):
             self._reject(f"{path}: expected a mapping for {shape.name}")
             return
-        key_tag = str(shape.key.serialization.get("name", "key"))
-        value_tag = str(shape.value.serialization.get("name", "value"))
         for key, item in value.items():
             parts.append("<entry>")
-            self._element(parts, key_tag, shape.key, key, f"{path}.key")
-            self._element(parts, value_tag, shape.value, item, f"{path}[{key}]")
+            self._entry(parts, shape, key, item, path)
             parts.append("</entry>")
+
+    def _entry(self, parts: list[str], shape: MapShape, key: Any, item: Any, path: str) -> None:
+        key_tag = str(shape.key.serialization.get("name", "key"))
+        value_tag = str(shape.value.serialization.get("name", "value"))
+        self._element(parts, key_tag, shape.key, key, f"{path}.key")
+        self._element(parts, value_tag, shape.value, item, f"{path}[{key}]")
 
     def _scalar(self, shape: Shape, value: Any, path: str) -> str:
         kind = shape.type_name
@@ -195,8 +237,12 @@ class ResponseSerializer:
         if kind in ("integer", "long"):
             if isinstance(value, bool) or not isinstance(value, int):
                 self._reject(f"{path}: expected an int, got {value!r}")
-            return str(int(value))
+                return _lenient(int, value)
+            return str(value)
         if kind in ("float", "double"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self._reject(f"{path}: expected a number, got {value!r}")
+                return _lenient(float, value)
             number = float(value)
             if math.isnan(number):
                 return "NaN"
@@ -209,17 +255,31 @@ class ResponseSerializer:
                 return _escape(str(value))
             return format_timestamp(value)
         if kind == "blob":
+            if not isinstance(value, (bytes, bytearray, memoryview, str)):
+                self._reject(f"{path}: expected bytes, got {value!r}")
+                value = str(value)
             raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
             return base64.b64encode(raw).decode("ascii")
         if not isinstance(value, str):
             self._reject(f"{path}: expected a string, got {value!r}")
             value = str(value)
+        bad = _NON_XML_CHAR.search(value)
+        if bad is not None:
+            self._reject(f"{path}: U+{ord(bad.group()):04X} cannot be carried by XML")
         return _escape(value)
 
     def _reject(self, message: str) -> None:
         if self.strict:
             raise SerializationError(message)
         LOG.warning("response does not fit its shape: %s", message)
+
+
+def _lenient(convert: Callable[[Any], Any], value: Any) -> str:
+    """Best effort for a mistyped value in lenient mode: converted if possible, else as text."""
+    try:
+        return str(convert(value))
+    except (TypeError, ValueError, OverflowError):
+        return _escape(str(value))
 
 
 def _namespace(operation: OperationModel) -> str:
