@@ -295,6 +295,12 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+#: Enums the model lists incompletely: AWS accepts values beyond them, so they are not enforced.
+#: ``DescribeAccountAttributes AttributeName.1=max-instances`` is valid on AWS, but the model's
+#: ``AccountAttributeName`` names only ``supported-platforms`` and ``default-vpc``.
+OPEN_ENUMS: Final = frozenset({"AccountAttributeName"})
+
+
 def _string(shape: Shape, text: str, path: str) -> str:
     bad = _NON_XML_CHAR.search(text)
     if bad is not None:
@@ -302,7 +308,7 @@ def _string(shape: Shape, text: str, path: str) -> str:
             f"Value for parameter {path} contains an invalid character (U+{ord(bad.group()):04X})."
         )
     enum = shape.enum
-    if enum and text not in enum:
+    if enum and text not in enum and shape.name not in OPEN_ENUMS:
         raise invalid_parameter_value(f"Invalid value '{_quoted(text)}' for {path}.")
     return text
 

@@ -119,6 +119,9 @@ def test_account_attributes_are_hives_values(ec2: Any) -> None:
     assert attributes["max-instances"] == ["100"]
     only = ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"]
     assert [a["AttributeName"] for a in only] == ["default-vpc"]
+    # names the model's enum omits are valid on AWS too
+    limits = ec2.describe_account_attributes(AttributeNames=["max-instances", "vpc-max-elastic-ips"])
+    assert [a["AttributeName"] for a in limits["AccountAttributes"]] == ["max-instances", "vpc-max-elastic-ips"]
 
 
 # --- protocol errors --------------------------------------------------------------------------
