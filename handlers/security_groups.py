@@ -52,8 +52,6 @@ from hive_gateway.pagination import paginate
 from hive_gateway.registry import Params, Result, action
 from hive_gateway.resources import KINDS, Record
 from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
-from kv.buckets import account_prefix, bucket_name
-from kv.records import RecordBucket
 
 SG: Final = KINDS["security-group"]
 VPC: Final = KINDS["vpc"]
@@ -703,18 +701,6 @@ def dependency_violation(group_id: str) -> AwsError:
     return AwsError("DependencyViolation", f"resource {group_id} has a dependent object")
 
 
-async def _network_interfaces(ctx: RequestContext) -> list[Record]:
-    """The caller's network-interface records, read without a schema.
-
-    Reads are never validated, and the interface kind's schema belongs to another module (it may
-    not exist yet), so the bucket is opened here rather than through the shared cache.
-    """
-    store_bucket = await ctx.runtime.store.bucket(
-        bucket_name(ctx.runtime.settings.bucket_prefix, ENI.bucket)
-    )
-    return await RecordBucket(store_bucket, None).list(account_prefix(ctx.account_id))
-
-
 async def _check_unused(ctx: RequestContext, group_id: str) -> None:
     """``DependencyViolation`` when another group's rule or a network interface uses the group."""
     for other in await resources.list_records(ctx, SG):
@@ -723,7 +709,7 @@ async def _check_unused(ctx: RequestContext, group_id: str) -> None:
         for rule in [*other.get("ingress_rules", []), *other.get("egress_rules", [])]:
             if rule.get("source_sg") == group_id:
                 raise dependency_violation(group_id)
-    for interface in await _network_interfaces(ctx):
+    for interface in await resources.list_records(ctx, ENI):
         if group_id in (interface.get("security_group_ids") or []):
             raise dependency_violation(group_id)
 

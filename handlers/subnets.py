@@ -45,10 +45,9 @@ from hive_gateway.errors import (
 from hive_gateway.filters import FilterSpec
 from hive_gateway.ids import new_id
 from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record, ResourceKind
+from hive_gateway.resources import KINDS, Record
 from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
-from kv.buckets import account_key, account_prefix, bucket_name
-from kv.records import RecordBucket
+from kv.buckets import account_key
 from kv.store import KeyExistsError
 
 SUBNET: Final = KINDS["subnet"]
@@ -314,19 +313,6 @@ SUBNET_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
 # --- other kinds' records ------------------------------------------------------------------------------
 
 
-async def _account_records(ctx: RequestContext, kind: ResourceKind) -> list[Record]:
-    """Every record of ``kind`` in the account, read even while the kind has no record schema
-    yet (reads are never validated; the schema-less view is not cached for writers)."""
-    try:
-        bucket = await resources.records(ctx, kind)
-    except ValueError:
-        store_bucket = await ctx.runtime.store.bucket(
-            bucket_name(ctx.runtime.settings.bucket_prefix, kind.bucket)
-        )
-        bucket = RecordBucket(store_bucket, None)
-    return await bucket.list(account_prefix(ctx.account_id))
-
-
 def _eni_addresses(eni: Mapping[str, Any]) -> int:
     """Private IPv4 addresses an interface holds (at least its primary one)."""
     addresses: set[str] = set()
@@ -345,7 +331,7 @@ def _eni_addresses(eni: Mapping[str, Any]) -> int:
 async def addresses_in_use(ctx: RequestContext) -> dict[str, int]:
     """Subnet id → private IPv4 addresses held by network interfaces in it."""
     used: dict[str, int] = {}
-    for eni in await _account_records(ctx, KINDS["network-interface"]):
+    for eni in await resources.list_records(ctx, KINDS["network-interface"]):
         subnet_id = eni.get("subnet_id")
         if subnet_id:
             used[subnet_id] = used.get(subnet_id, 0) + _eni_addresses(eni)
@@ -360,10 +346,10 @@ def _instance_live(instance: Mapping[str, Any]) -> bool:
 
 async def _dependents(ctx: RequestContext, subnet_id: str) -> bool:
     """Whether network interfaces or live instances remain in the subnet."""
-    for eni in await _account_records(ctx, KINDS["network-interface"]):
+    for eni in await resources.list_records(ctx, KINDS["network-interface"]):
         if eni.get("subnet_id") == subnet_id:
             return True
-    for instance in await _account_records(ctx, KINDS["instance"]):
+    for instance in await resources.list_records(ctx, KINDS["instance"]):
         if instance.get("subnet_id") == subnet_id and _instance_live(instance):
             return True
     return False
@@ -391,13 +377,13 @@ async def _seed_index(ctx: RequestContext, vpc_id: str) -> bool:
                 claims[_ipv6_claim(subnet["subnet_id"])] = assoc["ipv6_cidr_block"]
     groups = {
         g["group_name"]: g["group_id"]
-        for g in await _account_records(ctx, KINDS["security-group"])
+        for g in await resources.list_records(ctx, KINDS["security-group"])
         if g.get("vpc_id") == vpc_id and g.get("group_name")
     }
     igw = next(
         (
             g["internet_gateway_id"]
-            for g in await _account_records(ctx, KINDS["internet-gateway"])
+            for g in await resources.list_records(ctx, KINDS["internet-gateway"])
             if g.get("vpc_id") == vpc_id
         ),
         None,
