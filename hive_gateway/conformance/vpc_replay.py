@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from hive_gateway.conformance import vpc_stack as tf
@@ -559,6 +560,18 @@ GONE_CHECKS: Final[tuple[tuple[str, str, str, str | None], ...]] = (
     (DEFAULT_NACL, "DescribeNetworkAcls", "NetworkAclIds", "InvalidNetworkAclID.NotFound"),
 )
 
+CREATED_ID_PATHS: Final = {
+    "CreateVpc": ("Vpc", "VpcId"),
+    "CreateSubnet": ("Subnet", "SubnetId"),
+    "CreateSecurityGroup": ("GroupId",),
+    "CreateInternetGateway": ("InternetGateway", "InternetGatewayId"),
+    "CreateEgressOnlyInternetGateway": ("EgressOnlyInternetGateway", "EgressOnlyInternetGatewayId"),
+    "CreateRouteTable": ("RouteTable", "RouteTableId"),
+    "AssociateRouteTable": ("AssociationId",),
+    "CreateNetworkAcl": ("NetworkAcl", "NetworkAclId"),
+}
+"""Where each Create response carries the new id (the provider's ``d.SetId`` before its waiters)."""
+
 RESULT_KEYS: Final = {
     "DescribeVpcs": "Vpcs",
     "DescribeSubnets": "Subnets",
@@ -584,6 +597,24 @@ class _Replay:
     def config(self, *, updated: bool = False) -> StackConfig:
         return stack_config(self.settings, self.ids, self.az, updated=updated)
 
+    def create(self, address: str, create: Callable[[], tuple[str, State]]) -> State:
+        """Run one resource's Create. If it fails after the Create call returned an id, the id is
+        kept (Terraform keeps the resource in state, tainted) so that destroy removes it."""
+        mark = len(self.h.calls)
+        try:
+            self.ids[address], state = create()
+        except Exception:
+            for call in reversed(self.h.calls[mark:]):
+                path = CREATED_ID_PATHS.get(call.operation)
+                if path and call.response is not None and address not in self.ids:
+                    value: Any = call.response
+                    for key in path:
+                        value = value.get(key, {}) if isinstance(value, dict) else {}
+                    if isinstance(value, str) and value:
+                        self.ids[address] = value
+            raise
+        return state
+
     # --- apply ---------------------------------------------------------------------------------
 
     def create_all(self) -> None:
@@ -594,40 +625,38 @@ class _Replay:
         if not self.azs:
             raise NotFound("aws_availability_zones", "empty")
         self.az = self.azs[0]
-        self.ids[VPC], vpc = tf.create_vpc(h, self.config().vpc)
+        vpc = self.create(VPC, lambda: tf.create_vpc(h, self.config().vpc))
         self.ipv6_association_id = str(vpc.get("ipv6_association_id") or "")
         self.ids["default_route_table_id"] = str(vpc.get("default_route_table_id") or "")
         self.ids["default_network_acl_id"] = str(vpc.get("default_network_acl_id") or "")
         if self.settings.include_defaults:
-            self.ids[DEFAULT_DHCP], _ = tf.create_default_dhcp_options(
-                h, self.config().default_dhcp_options
+            config = self.config()
+            self.create(
+                DEFAULT_DHCP, lambda: tf.create_default_dhcp_options(h, config.default_dhcp_options)
             )
-            self.ids[DEFAULT_VPC], _ = tf.create_default_vpc(h, self.config().default_vpc)
-            self.ids[DEFAULT_SUBNET], _ = tf.create_default_subnet(h, self.config().default_subnet)
-        self.ids[SUBNET_A], _ = tf.create_subnet(h, self.config().subnet_a)
-        self.ids[SUBNET_B], _ = tf.create_subnet(h, self.config().subnet_b)
-        self.ids[SG], _ = tf.create_security_group(h, self.config().security_group)
-        self.ids[IGW], _ = tf.create_internet_gateway(h, self.config().internet_gateway)
-        self.ids[EIGW], _ = tf.create_egress_only_internet_gateway(
-            h, self.config().egress_only_internet_gateway
-        )
-        self.ids[RT_PUBLIC], _ = tf.create_route_table(h, self.config().route_table_public)
-        self.ids[RT_PRIVATE], _ = tf.create_route_table(h, self.config().route_table_private)
-        tf.create_route(h, self.config().route)
-        self.ids[ROUTE] = self.ids[RT_PRIVATE]
-        self.ids[RTA], _ = tf.create_route_table_association(
-            h, self.config().route_table_association
-        )
-        self.ids[NACL], _ = tf.create_network_acl(h, self.config().network_acl)
-        self.ids[DEFAULT_SG], _ = tf.create_default_security_group(
-            h, self.config().default_security_group
-        )
-        self.ids[DEFAULT_RT], _ = tf.create_default_route_table(
-            h, self.config().default_route_table
-        )
-        self.ids[DEFAULT_NACL], _ = tf.create_default_network_acl(
-            h, self.config().default_network_acl
-        )
+            self.create(DEFAULT_VPC, lambda: tf.create_default_vpc(h, config.default_vpc))
+            self.create(DEFAULT_SUBNET, lambda: tf.create_default_subnet(h, config.default_subnet))
+        steps: list[tuple[str, Callable[[StackConfig], tuple[str, State]]]] = [
+            (SUBNET_A, lambda c: tf.create_subnet(h, c.subnet_a)),
+            (SUBNET_B, lambda c: tf.create_subnet(h, c.subnet_b)),
+            (SG, lambda c: tf.create_security_group(h, c.security_group)),
+            (IGW, lambda c: tf.create_internet_gateway(h, c.internet_gateway)),
+            (
+                EIGW,
+                lambda c: tf.create_egress_only_internet_gateway(h, c.egress_only_internet_gateway),
+            ),
+            (RT_PUBLIC, lambda c: tf.create_route_table(h, c.route_table_public)),
+            (RT_PRIVATE, lambda c: tf.create_route_table(h, c.route_table_private)),
+            (ROUTE, lambda c: (c.route.route_table_id, tf.create_route(h, c.route))),
+            (RTA, lambda c: tf.create_route_table_association(h, c.route_table_association)),
+            (NACL, lambda c: tf.create_network_acl(h, c.network_acl)),
+            (DEFAULT_SG, lambda c: tf.create_default_security_group(h, c.default_security_group)),
+            (DEFAULT_RT, lambda c: tf.create_default_route_table(h, c.default_route_table)),
+            (DEFAULT_NACL, lambda c: tf.create_default_network_acl(h, c.default_network_acl)),
+        ]
+        for address, step in steps:
+            config = self.config()  # each step sees the ids created before it
+            self.create(address, partial(step, config))
 
     def update_all(self) -> None:
         self.phase = "update"
