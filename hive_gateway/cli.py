@@ -119,7 +119,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _node_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the node simulator (``serve``'s built-in node and ``hive-gateway node``)."""
-    parser.add_argument("--nodes", type=int, default=1, help="simulated hosts (default 1)")
+    parser.add_argument(
+        "--nodes", type=int, default=3,
+        help="simulated hosts (default 3; a spread placement group holds one instance per host)",
+    )
     parser.add_argument("--node-name", default="node", help="host name prefix (node1, node2, …)")
     parser.add_argument("--node-vcpus", type=int, default=64, help="vCPUs per simulated host")
     parser.add_argument(

@@ -18,12 +18,15 @@ DEFAULT_TERMINATED_RETENTION: Final = 3600.0
 class NodeConfig:
     """One simulator process: ``nodes`` hosts named ``<name_prefix>1`` … ``<name_prefix>N``.
 
+    Three hosts by default, so that a spread placement group (at most one instance per host)
+    holds the three instances of a typical small deployment.
+
     Hosts are spread round-robin over ``azs`` (default ``<region>a``). Each host offers
     ``vcpus`` vCPUs and ``memory_mib`` MiB to instances; an instance type fits while both
     suffice, so capacity per type follows from the catalogue (t3.small: 2 vCPU, 2 GiB).
     """
 
-    nodes: int = 1
+    nodes: int = 3
     name_prefix: str = "node"
     bucket_prefix: str = "hive"
     region: str = DEFAULT_REGION

@@ -117,7 +117,7 @@ def custom_gateway(tmp: Path, **node: Any) -> RunningGateway:
 @pytest.fixture
 def small_gateway(tmp_path: Path) -> Iterator[RunningGateway]:
     """One host with 4 vCPUs: room for two t3.small (2 vCPUs each)."""
-    running = custom_gateway(tmp_path, vcpus=4)
+    running = custom_gateway(tmp_path, nodes=1, vcpus=4)
     yield running
     running._stop()
 
@@ -1038,5 +1038,5 @@ def test_state_is_written_back_for_other_modules(gateway: RunningGateway, ec2: A
     wait_state(ec2, [instance_id], "running")
     record = gateway.run(resources.get(context(gateway), instances.INSTANCE, instance_id))
     assert record["state"] == "running"
-    assert record["node"] == "node1"
+    assert record["node"] in ("node1", "node2", "node3")
     assert record["availability_zone"] == ZONE and record["image_id"] == DEBIAN_AMD64

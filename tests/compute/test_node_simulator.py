@@ -31,7 +31,7 @@ class Harness:
     def __init__(self, **config: Any) -> None:
         self.bus = LocalBus()
         self.store = MemoryStore()
-        self.config = NodeConfig(**{**FAST, **config})
+        self.config = NodeConfig(**{"nodes": 1, **FAST, **config})
         self.sim = NodeSimulator(self.bus, self.store, self.config)
 
     def headers(self, account: str = ACCOUNT) -> dict[str, str]:
@@ -333,7 +333,7 @@ async def test_describe_instance_types_reports_what_fits(harness: Harness) -> No
 async def test_restart_resumes_state_and_timers() -> None:
     store = MemoryStore()
     bus = LocalBus()
-    config = NodeConfig(pending_seconds=0.5, stopping_seconds=0.2, shutting_down_seconds=0.2)
+    config = NodeConfig(nodes=1, pending_seconds=0.5, stopping_seconds=0.2, shutting_down_seconds=0.2)
     first = NodeSimulator(bus, store, config)
     await first.start()
     h = Harness()
