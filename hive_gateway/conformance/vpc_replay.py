@@ -896,11 +896,13 @@ def replay_vpc_stack(
 ) -> Report:
     """Replay the provider's full sequence for the VPC stack against ``client``'s endpoint.
 
-    ``client`` is a botocore (or boto3) EC2 client; ``check(operation_model, status, body)`` is
-    called with every raw response. Never raises for endpoint misbehaviour: everything is in the
+    ``client`` is a botocore (or boto3) EC2 client, or a zero-argument factory returning one;
+    ``check(operation_model, status, body)`` is called with every raw response. Never raises for endpoint misbehaviour: everything is in the
     returned :class:`Report` (``report.ok``), and after a failure whatever was created is destroyed
     on a best-effort basis.
     """
+    if callable(client) and not hasattr(client, "meta"):
+        client = client()
     harness = Harness(client, check=check, poll=poll, timeout=timeout)
     report = Report(calls=harness.calls)
     replay = _Replay(harness, settings or StackSettings(), report)

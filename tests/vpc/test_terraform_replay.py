@@ -94,9 +94,10 @@ def _index_after(calls: Sequence[Call], start: int, match: Callable[[Call], bool
     raise AssertionError(f"no matching call after #{start}")
 
 
-def _assert_full_replay(gateway: RunningGateway) -> Report:
+def _assert_full_replay(gateway: RunningGateway, *, factory: bool = False) -> Report:
     check = StrictXmlCheck()
-    report = replay_vpc_stack(gateway.client("ec2"), check=check)
+    client = (lambda: gateway.client("ec2")) if factory else gateway.client("ec2")
+    report = replay_vpc_stack(client, check=check)
     assert report.ok, report.summary()
     calls = report.calls
     ids = report.ids
@@ -284,7 +285,7 @@ def test_full_replay_over_memory(gateway: RunningGateway) -> None:
 
 
 def test_full_replay_over_nats(nats_gateway: RunningGateway) -> None:
-    _assert_full_replay(nats_gateway)
+    _assert_full_replay(nats_gateway, factory=True)
 
 
 def test_replay_twice_in_one_account_adopts_the_same_defaults(gateway: RunningGateway) -> None:
