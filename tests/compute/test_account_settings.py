@@ -9,12 +9,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import account_settings
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.protocol.models import operation_model
 from kv.buckets import bucket_name
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 

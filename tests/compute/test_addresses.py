@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from handlers import addresses, network_interfaces
 from hive_gateway import ipam, resources
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.ids import new_id
 from hive_gateway.protocol.models import operation_model
@@ -19,7 +20,6 @@ from hive_gateway.resources import KINDS
 from kv.buckets import account_key, bucket_name
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 ADMIN = "000000000001"
 

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from handlers import images, volumes
 from hive_gateway import image_catalogue, resources
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.errors import AwsError
 from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
@@ -29,7 +30,6 @@ from tests.compute.test_volumes import (
 )
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 DEBIAN_AMD64 = "ami-0deb12a6420240211"
 DEBIAN_ARM64 = "ami-0deb12a4b20240211"

@@ -25,13 +25,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from handlers import key_pairs
 from handlers import tags as tags_handlers
+from hive_gateway.conformance.xml_check import assert_error_envelope, assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
 from hive_gateway.protocol.models import operation_model
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_error_envelope, assert_xml_matches_shape
 
 
 def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

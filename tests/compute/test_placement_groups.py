@@ -11,13 +11,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import placement_groups
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
 from hive_gateway.protocol.models import operation_model
 from kv.buckets import account_key, bucket_name
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 WINDOW = 2.0
 """Tests widen the pending/deleting windows (1 s in production) so a slow, shared CI machine

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.protocol.models import operation_model
 from tests.compute.test_volumes import (
     ZONE,
@@ -19,7 +20,6 @@ from tests.compute.test_volumes import (
 )
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 CATALOGUE_SNAPSHOTS = {"snap-0ab2404a642024042", "snap-0deb12a4b20240211", "snap-0deb12a6420240211"}
 

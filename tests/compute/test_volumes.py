@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from handlers import volumes
 from hive_gateway import resources
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
 from hive_gateway.ids import new_id
@@ -23,7 +24,6 @@ from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 T = TypeVar("T")
 ZONE = "ap-southeast-2a"

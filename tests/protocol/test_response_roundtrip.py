@@ -2,14 +2,14 @@
 
 For every ec2 and sts operation with an output shape, a result drawn from the output shape is
 serialized by ``ResponseSerializer(protocol, strict=True)``, checked element by element against
-the shape with :func:`tests.protocol.xml_check.assert_xml_matches_shape`, parsed by botocore's own
+the shape with :func:`hive_gateway.conformance.xml_check.assert_xml_matches_shape`, parsed by botocore's own
 ``create_parser(protocol)`` exactly as an SDK does, and must come back equal (``ResponseMetadata``
 aside, whose ``RequestId`` must be ours).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hive_gateway.conformance.xml_check import assert_error_envelope, assert_xml_matches_shape
 from hive_gateway.errors import AwsError, internal_error, missing_parameter
 from hive_gateway.protocol.models import operation_model, service_model
 from hive_gateway.protocol.serializer import (
@@ -30,7 +31,6 @@ from tests.protocol.strategies import (
     output_result,
     synthetic_service_model,
 )
-from tests.protocol.xml_check import assert_error_envelope, assert_xml_matches_shape
 
 SERVICES = ("ec2", "sts")
 OPERATIONS = [
@@ -323,7 +323,7 @@ def test_error_message_with_client_input_is_well_formed(protocol: str) -> None:
 
 
 def test_timestamps() -> None:
-    when = datetime(2026, 11, 21, 23, 42, 32, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 21, 23, 42, 32, tzinfo=UTC)
     assert format_timestamp(when) == "2026-11-21T23:42:32.000Z"
     assert format_timestamp(when.replace(microsecond=120000)) == "2026-11-21T23:42:32.120Z"
     assert format_timestamp(when.replace(microsecond=120001)) == "2026-11-21T23:42:32.120001Z"
@@ -333,9 +333,9 @@ def test_timestamps() -> None:
     assert format_timestamp(when.astimezone(plus_two)) == "2026-11-21T23:42:32.000Z"
     # Regression: strftime("%Y") does not zero-pad years below 1000 ("999-01-01T…"), which
     # botocore then misreads; the year is always four digits.
-    assert format_timestamp(datetime(999, 1, 2, tzinfo=timezone.utc)) == "0999-01-02T00:00:00.000Z"
+    assert format_timestamp(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00.000Z"
     assert format_timestamp(datetime(1, 1, 1)) == "0001-01-01T00:00:00.000Z"
-    for value in (datetime(5, 6, 7, 8, 9, 10, 11, tzinfo=timezone.utc), when):
+    for value in (datetime(5, 6, 7, 8, 9, 10, 11, tzinfo=UTC), when):
         result = {"SpotPriceHistory": [{"Timestamp": value}]}
         assert roundtrip("ec2", "DescribeSpotPriceHistory", result) == result
 

@@ -7,11 +7,15 @@ from typing import Any
 import pytest
 from botocore.model import OperationModel
 
+from hive_gateway.conformance.xml_check import (
+    XmlShapeError,
+    assert_error_envelope,
+    assert_xml_matches_shape,
+)
 from hive_gateway.errors import AwsError
 from hive_gateway.protocol.models import operation_model
 from hive_gateway.protocol.serializer import ResponseSerializer
 from tests.protocol.strategies import synthetic_service_model
-from tests.protocol.xml_check import XmlShapeError, assert_error_envelope, assert_xml_matches_shape
 
 RID = "req-1"
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"

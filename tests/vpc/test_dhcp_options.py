@@ -375,7 +375,7 @@ def test_another_account_cannot_see_or_use_the_set(
 def test_dhcp_options_xml_matches_the_model(
     gateway: RunningGateway, two_sets: dict[str, str]
 ) -> None:
-    xml_check = pytest.importorskip("tests.protocol.xml_check")
+    xml_check = pytest.importorskip("hive_gateway.conformance.xml_check")
     body = f"Action=DescribeDhcpOptions&Version=2016-11-15&DhcpOptionsId.1={two_sets['a']}"
     answer = send(
         gateway.url,

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.protocol.models import operation_model
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 
 def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

@@ -764,7 +764,7 @@ def test_another_account_cannot_see_or_touch_the_acl(
 def test_describe_network_acls_xml_matches_the_model(
     gateway: RunningGateway, acl_pair: dict[str, Any]
 ) -> None:
-    xml_check = pytest.importorskip("tests.protocol.xml_check")
+    xml_check = pytest.importorskip("hive_gateway.conformance.xml_check")
     body = f"Action=DescribeNetworkAcls&Version=2016-11-15&NetworkAclId.1={acl_pair['custom']}&NetworkAclId.2={acl_pair['default']}"
     answer = send(
         gateway.url,

@@ -14,11 +14,11 @@ from botocore.exceptions import ClientError
 
 from handlers import route_tables
 from hive_gateway import vpc_index
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.protocol.models import operation_model
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 ADMIN = "000000000001"
 

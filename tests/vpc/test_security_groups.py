@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from handlers import security_groups
 from hive_gateway import resources
+from hive_gateway.conformance.xml_check import assert_error_envelope, assert_xml_matches_shape
 from hive_gateway.context import RequestContext
 from hive_gateway.protocol.models import operation_model
 from kv.buckets import account_key, bucket_name
@@ -22,7 +23,6 @@ from kv.records import RecordBucket
 from kv.store import Store
 from tests.fixtures.gateway import RunningGateway, free_port, start_gateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_error_envelope, assert_xml_matches_shape
 
 ADMIN = "000000000001"
 ALL_OUT = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],

@@ -974,7 +974,7 @@ def test_subnet_in_a_hive_made_vpc_without_claim_index(gateway: RunningGateway, 
 def test_describe_subnets_xml_matches_the_model(
     gateway: RunningGateway, ec2: Any, two_subnets: dict[str, Any]
 ) -> None:
-    xml_check = pytest.importorskip("tests.protocol.xml_check")
+    xml_check = pytest.importorskip("hive_gateway.conformance.xml_check")
     body = f"Action=DescribeSubnets&Version=2016-11-15&SubnetId.1={two_subnets['a']['SubnetId']}"
     answer = send(
         gateway.url,

@@ -40,17 +40,11 @@ from hive_gateway.conformance.vpc_replay import (
     StackSettings,
     replay_vpc_stack,
 )
-from tests.fixtures.gateway import RunningGateway
-from tests.protocol.xml_check import XmlShapeError, assert_error_envelope, assert_xml_matches_shape
-
-KNOWN_MODEL_GAPS: frozenset[tuple[str, str]] = frozenset(
-    {
-        # Real AWS reports an attached internet gateway as "available" (the provider waits for
-        # exactly that: internetGatewayAttachmentStateAvailable), a value botocore's
-        # AttachmentStatus enum does not list. Structure and every other value are still checked.
-        ("DescribeInternetGateways", "'available' is not one of AttachmentStatus's values"),
-    }
+from hive_gateway.conformance.xml_check import (
+    assert_error_envelope,
+    assert_xml_matches_shape,
 )
+from tests.fixtures.gateway import RunningGateway
 
 
 class StrictXmlCheck:
@@ -67,12 +61,7 @@ class StrictXmlCheck:
             assert_error_envelope(body, "ec2")
             return
         self.successes += 1
-        try:
-            assert_xml_matches_shape(body, operation, ordered=True)
-        except XmlShapeError as exc:
-            if not any(operation.name == op and gap in str(exc) for op, gap in KNOWN_MODEL_GAPS):
-                raise
-            assert_xml_matches_shape(body, operation, check_enums=False, ordered=True)
+        assert_xml_matches_shape(body, operation, ordered=True)
 
 
 def _filters(call: Call) -> list[tuple[str, tuple[str, ...]]]:
