@@ -120,8 +120,29 @@ async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
     await events.publish(ctx, "vpc.igw-attach", {"internet_gateway_id": igw_id, "vpc_id": vpc_id})
 
 
+async def _has_mapped_public_addresses(ctx: RequestContext, vpc_id: str) -> bool:
+    """Whether an interface in the VPC holds a public IPv4 (auto-assigned or an Elastic IP)."""
+    return any(
+        eni.get("vpc_id") == vpc_id and (eni.get("public_ip_address") or eni.get("association"))
+        for eni in await resources.list_records(ctx, KINDS["network-interface"])
+    )
+
+
 async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str) -> None:
-    """Detach ``igw_id`` from ``vpc_id``; its routes there become ``blackhole``."""
+    """Detach ``igw_id`` from ``vpc_id``; its routes there become ``blackhole``.
+
+    As on AWS, routes do not block the detach but public addresses do: "The VPC must not
+    contain any running instances with Elastic IP addresses or public IPv4 addresses"
+    (``DependencyViolation``; the Terraform provider retries it while instances terminate).
+    """
+    if (await resources.get(ctx, IGW, igw_id)).get("vpc_id") != vpc_id:
+        raise not_attached(igw_id, vpc_id)
+    if await _has_mapped_public_addresses(ctx, vpc_id):
+        raise AwsError(
+            "DependencyViolation",
+            f"Network {vpc_id} has some mapped public address(es). "
+            "Please unmap those public address(es) before detaching the gateway.",
+        )
 
     def detach(current: Record) -> Record:
         if current.get("vpc_id") != vpc_id:

@@ -431,3 +431,21 @@ def test_describe_xml_matches_the_model(gateway: RunningGateway, ec2: Any) -> No
     # the checker knows that gap (ENUM_GAPS) and still checks every other enum.
     assert_xml_matches_shape(answer.body, model)
     assert "<state>available</state>" in answer.text
+
+
+def test_detach_is_refused_while_public_addresses_are_mapped(ec2: Any) -> None:
+    """AWS: the VPC must not hold public IPv4s when its gateway is detached; routes don't block."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    igw_id = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    eni_id = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]["NetworkInterfaceId"]
+    allocation = ec2.allocate_address(Domain="vpc")
+    association = ec2.associate_address(AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_id)
+    with pytest.raises(ClientError) as exc:
+        ec2.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+    assert exc.value.response["Error"]["Code"] == "DependencyViolation"
+    assert "mapped public address" in exc.value.response["Error"]["Message"]
+    ec2.disassociate_address(AssociationId=association["AssociationId"])
+    ec2.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+    assert ec2.describe_internet_gateways(InternetGatewayIds=[igw_id])["InternetGateways"][0]["Attachments"] == []
