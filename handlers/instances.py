@@ -662,18 +662,21 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
     """
     from handlers import addresses, network_interfaces, volumes
 
-    record = await resources.find(ctx, INSTANCE, instance_id)
-    if record is None or _state(record) != "terminated" or record.get("released"):
-        return
-    try:
-        await volumes.delete_on_termination(ctx, instance_id)
-        await network_interfaces.release_instance_interfaces(ctx, instance_id)
-        await addresses.release_instance_associations(ctx, instance_id)
-    except Exception:
-        LOG.warning("releasing the resources of %s failed", instance_id, exc_info=True)
-        return
-    with contextlib.suppress(AwsError):
-        await resources.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, "released": True})
+    async with _lock(ctx, "finalize", instance_id):  # the watcher and a Describe may race
+        record = await resources.find(ctx, INSTANCE, instance_id)
+        if record is None or _state(record) != "terminated" or record.get("released"):
+            return
+        try:
+            await volumes.delete_on_termination(ctx, instance_id)
+            await network_interfaces.release_instance_interfaces(ctx, instance_id)
+            await addresses.release_instance_associations(ctx, instance_id)
+        except Exception:
+            LOG.warning("releasing the resources of %s failed (retried on the next read)",
+                        instance_id, exc_info=True)
+            return
+        with contextlib.suppress(AwsError):
+            await resources.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, "released": True})
+    _locks.pop((id(ctx.runtime), ctx.account_id, "finalize", instance_id), None)
 
 
 async def _public_ip_follows(ctx: RequestContext, instance_id: str, state: str) -> None:

@@ -487,12 +487,12 @@ def test_built_in_node_over_nats(nats_gateway: RunningGateway) -> None:
 
     async def kv_state() -> dict[str, Any]:
         bucket = await nats_gateway.runtime.store.bucket(f"{nats_gateway.settings.bucket_prefix}-instance-state")
-        entry = await bucket.get("node.node1")
-        assert entry is not None
-        return dict(json.loads(entry.value))
+        vms: dict[str, Any] = {}
+        for entry in await bucket.entries("node."):
+            vms.update(json.loads(entry.value)["vms"])
+        return vms
 
-    state = nats_gateway.run(kv_state())
-    vm = state["vms"][instance_id]
+    vm = nats_gateway.run(kv_state())[instance_id]
     assert vm["status"] == "terminated" and vm["account_id"] == ACCOUNT
     assert vm["instance"]["InstanceId"] == instance_id
     assert vm["run_instances_input"]["ImageId"] == DEBIAN
