@@ -21,7 +21,7 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from nats.js.api import KeyValueConfig
+from nats.js.api import DeliverPolicy, KeyValueConfig
 from nats.js.kv import KeyValue
 
 from kv.store import (
@@ -180,27 +180,59 @@ class NatsBucket:
                     ) from err
                 raise
 
-    async def _scan(self, prefix: str, *, meta_only: bool) -> list[Any]:
-        """Current (non-deleted) nats-py entries under ``prefix`` from one ordered consumer."""
+    async def _scan(self, prefix: str, *, meta_only: bool) -> list[Entry]:
+        """Current (non-deleted) entries under ``prefix``, from one ordered consumer.
+
+        The consumer delivers the last message of every key (deletes included) and each
+        message says how many are still pending after it, so the listing ends at the message
+        with nothing pending. An empty listing is recognised from consumer info only when the
+        server has delivered nothing at all: "nothing pending" alone is not enough, because
+        values already sent may still be in flight to us (nats-py's own watcher ends on that
+        and can return an empty listing under load).
+        """
         subject_filter = _subject_filter(prefix)
         if subject_filter is None:
             return []
         self._store._require_connection()
-        found: list[Any] = []
+        arrived: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def on_message(msg: Any) -> None:
+            await arrived.put(msg)
+
+        found: dict[str, Entry] = {}  # by key: an ordered consumer that resets may redeliver
         with _translated(f"list {self._name}/{prefix}*"):
-            watcher: Any = await self._kv.watch(
-                subject_filter, include_history=False, ignore_deletes=True, meta_only=meta_only
+            sub: Any = await self._store._js.subscribe(
+                self._subject_prefix + subject_filter,
+                stream=f"KV_{self._name}",
+                cb=on_message,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
+                headers_only=meta_only,
+                inactive_threshold=60.0,
             )
             try:
+                info = await sub.consumer_info()
+                if info.num_pending == 0 and info.delivered.consumer_seq == 0:
+                    return []
                 while True:
-                    entry = await watcher.updates(timeout=self._store._timeout)
-                    if entry is None:  # end of the current values
+                    msg = await asyncio.wait_for(arrived.get(), self._store._timeout)
+                    meta = msg.metadata
+                    key = msg.subject[len(self._subject_prefix) :]
+                    operation = (msg.headers or {}).get(_KV_OP_HEADER)
+                    if operation in _DELETE_OPS or not _listed(key, prefix):
+                        found.pop(key, None)
+                    else:
+                        found[key] = Entry(key, bytes(msg.data or b""), int(meta.sequence.stream))
+                    if meta.num_pending == 0:
                         break
-                    if _listed(entry.key, prefix):
-                        found.append(entry)
+            except asyncio.TimeoutError as err:
+                raise StoreUnavailableError(
+                    f"list {self._name}/{prefix}*: no reply within {self._store._timeout}s"
+                ) from err
             finally:
-                await _stop_watcher(watcher)
-        return found
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+        return list(found.values())
 
     async def keys(self, prefix: str = "") -> list[str]:
         """Sorted live keys starting with ``prefix`` (``_version`` excluded); one consumer."""
@@ -208,9 +240,7 @@ class NatsBucket:
 
     async def entries(self, prefix: str = "") -> list[Entry]:
         """Live entries under ``prefix`` sorted by key, fetched in one pass (no per-key gets)."""
-        found = await self._scan(prefix, meta_only=False)
-        entries = [Entry(e.key, bytes(e.value or b""), int(e.revision)) for e in found]
-        return sorted(entries, key=lambda entry: entry.key)
+        return sorted(await self._scan(prefix, meta_only=False), key=lambda entry: entry.key)
 
     async def watch(self, prefix: str = "") -> AsyncIterator[WatchEvent]:
         """Live values under ``prefix`` (in revision order), then every later change.

@@ -298,3 +298,24 @@ async def test_cas_update_create_and_delete(bucket: Bucket) -> None:
     assert await bucket.get("k") is None
     assert await cas_update(bucket, "absent", lambda current: None) is None
     assert await bucket.get("absent") is None
+
+
+async def test_listings_never_come_back_short(bucket: Bucket) -> None:
+    """Many concurrent listings right after writes each see every key.
+
+    nats-py's watcher decides "no more values" from consumer info, which can report nothing
+    pending while the values are still in flight; a listing built on that came back empty
+    under load. Each listing here must return all 60 keys.
+    """
+    for index in range(60):
+        await bucket.put(f"{ACCT}.k{index:03d}", b"x" * 200)
+
+    async def listing() -> int:
+        return len(await bucket.entries(f"{ACCT}."))
+
+    for _ in range(5):
+        counts = await asyncio.gather(*(listing() for _ in range(40)))
+        assert set(counts) == {60}
+        expected = [f"{ACCT}.k{index:03d}" for index in range(60)]
+        key_lists = await asyncio.gather(*(bucket.keys(f"{ACCT}.") for _ in range(20)))
+        assert all(keys == expected for keys in key_lists)
