@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -83,8 +84,13 @@ def _parser() -> argparse.ArgumentParser:
         help="fail requests whose result does not fit the output shape (for conformance runs)",
     )
     serve.add_argument(
-        "--public-pool", default=os.environ.get("HIVE_GATEWAY_PUBLIC_POOL"),
+        "--public-pool", default=os.environ.get("HIVE_GATEWAY_PUBLIC_POOL", "198.51.100.0/24"),
         help="CIDR of public IPv4 addresses for Elastic IPs and instances (default 198.51.100.0/24)",
+    )
+    serve.add_argument(
+        "--image-catalogue", type=Path, default=None,
+        help="JSON file extending or replacing the public image catalogue "
+        "(default: $HIVE_GATEWAY_IMAGE_CATALOGUE, else the built-in Debian/Ubuntu images)",
     )
     serve.add_argument(
         "--no-builtin-node", action="store_true",
@@ -276,6 +282,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         public_endpoint=args.public_endpoint,
         ipv6_pool=args.ipv6_pool,
         default_vpc=not args.no_default_vpc,
+        public_pool=str(ipaddress.IPv4Network(args.public_pool, strict=False)),
     )
 
 
@@ -429,8 +436,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             settings = _settings(args)
-            if args.public_pool:
-                os.environ["HIVE_GATEWAY_PUBLIC_POOL"] = args.public_pool
+            if args.image_catalogue is not None:
+                from hive_gateway import image_catalogue
+
+                image_catalogue.configure(args.image_catalogue)
             from handlers import instances
 
             instances.TIMINGS["terminated-retention"] = args.terminated_retention

@@ -49,6 +49,8 @@ class Settings:
     """Raise instead of logging when a handler result does not fit its output shape."""
     ipv6_pool: str = "2001:db8::/32"
     """Pool of Amazon-provided IPv6 /56 blocks (``AmazonProvidedIpv6CidrBlock``)."""
+    public_pool: str = "198.51.100.0/24"
+    """Public IPv4 addresses for Elastic IPs and instances' public IPs (TEST-NET-2 by default)."""
     default_vpc: bool = True
     """Give every account a default VPC before its first EC2 request (as Hive does)."""
     public_endpoint: str | None = None

@@ -17,7 +17,8 @@ through ``Owners=`` or the ``owner-id`` filter, so ``owners = ["136693071363"]``
 account) finds the Debian images and ``["099720109477"]`` (Canonical) the Ubuntu one, while the
 reported ``OwnerId`` stays Hive's system account.
 
-Configuration: set ``HIVE_GATEWAY_IMAGE_CATALOGUE=<path to a JSON file>``. The file is either a
+Configuration: ``hive-gateway serve --image-catalogue <path to a JSON file>`` (or the
+environment variable ``HIVE_GATEWAY_IMAGE_CATALOGUE``). The file is either a
 list of image entries, which extend the built-in list (an entry with a built-in ``image_id``
 replaces that image), or an object ``{"replace": true|false, "images": [...]}`` where
 ``"replace": true`` drops the built-in list. Entries need ``image_id``, ``name`` and
@@ -188,13 +189,25 @@ def build(extra: Sequence[Mapping[str, Any]] = (), *, replace: bool = False) -> 
     return tuple(sorted(images.values(), key=lambda image: str(image["image_id"])))
 
 
+_configured_path: Path | None = None
+
+
+def configure(path: Path | None) -> tuple[Entry, ...]:
+    """Use the catalogue file ``path`` (``hive-gateway serve --image-catalogue``; ``None``:
+    ``$HIVE_GATEWAY_IMAGE_CATALOGUE`` or the built-in list). Loads it now, so a bad file fails
+    at start-up; returns the catalogue in effect."""
+    global _configured_path
+    _configured_path = path
+    return reload()
+
+
 @cache
 def catalogue() -> tuple[Entry, ...]:
-    """The catalogue in effect (built-in, plus ``$HIVE_GATEWAY_IMAGE_CATALOGUE``); cached."""
-    configured = os.environ.get(ENV_VAR)
-    if not configured:
+    """The catalogue in effect (built-in, plus the configured file); cached."""
+    configured = _configured_path or (Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None)
+    if configured is None:
         return build()
-    replace, extra = _read_file(Path(configured))
+    replace, extra = _read_file(configured)
     return build(extra, replace=replace)
 
 

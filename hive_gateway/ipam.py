@@ -18,7 +18,7 @@ Every change is one compare-and-swap on the subnet's record (retried on a lost r
 concurrent allocations never hand out the same address (Hive gives up after 5 lost races).
 
 **Public addresses** (Elastic IPs and instances' auto-assigned public IPs) come from one pool,
-the range in the ``HIVE_GATEWAY_PUBLIC_POOL`` environment variable (default ``198.51.100.0/24``,
+the range ``Settings.public_pool`` names (``--public-pool``; default ``198.51.100.0/24``,
 TEST-NET-2, a documentation range that is never routed). Its allocation map is one record in the
 gateway's ``vpc-index`` bucket, key ``public-ip-pool``, shaped like Hive's
 ``<prefix>-external-ipam`` records::
@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
+from hive_gateway.config import Settings
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError, internal_error, invalid_parameter_value
 from kv.records import RecordBucket
@@ -47,9 +47,7 @@ LOG = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 
-PUBLIC_POOL_ENV: Final = "HIVE_GATEWAY_PUBLIC_POOL"
 """Environment variable naming the public IPv4 pool (a CIDR)."""
-DEFAULT_PUBLIC_POOL: Final = "198.51.100.0/24"
 PUBLIC_POOL_KEY: Final = "public-ip-pool"
 """Key of the pool's allocation record in the ``vpc_index`` bucket (also its ``pool_name``)."""
 RESERVED_LOW: Final = 4
@@ -249,13 +247,12 @@ async def forget_subnet(ctx: RequestContext, subnet_id: str) -> None:
 # --- the public pool -------------------------------------------------------------------------
 
 
-def public_pool() -> ipaddress.IPv4Network:
-    """The configured public IPv4 pool (``HIVE_GATEWAY_PUBLIC_POOL``, default TEST-NET-2)."""
-    text = os.environ.get(PUBLIC_POOL_ENV) or DEFAULT_PUBLIC_POOL
+def public_pool(settings: Settings) -> ipaddress.IPv4Network:
+    """The configured public IPv4 pool (``--public-pool``, default TEST-NET-2)."""
     try:
-        return ipaddress.IPv4Network(text, strict=False)
+        return ipaddress.IPv4Network(settings.public_pool, strict=False)
     except ValueError as exc:
-        LOG.error("%s=%r is not an IPv4 CIDR", PUBLIC_POOL_ENV, text)
+        LOG.error("public pool %r is not an IPv4 CIDR", settings.public_pool)
         raise internal_error() from exc
 
 
@@ -285,7 +282,7 @@ async def allocate_public_ip(
     the pool, ``InvalidIPAddress.InUse`` when it is allocated. Without it the lowest free address
     is taken, or ``InsufficientAddressCapacity`` when none is left.
     """
-    network = public_pool()
+    network = public_pool(ctx.runtime.settings)
     entry = {k: v for k, v in owner.items() if v is not None}
     entry.setdefault("type", PURPOSE_EIP)
     entry.setdefault("account_id", ctx.account_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from hive_gateway.ids import new_id
 from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
 from kv.buckets import account_key, bucket_name
-from tests.fixtures.gateway import RunningGateway
+from kv.memory import MemoryStore
+from kv.store import Store
+from tests.fixtures.gateway import RunningGateway, start_gateway
 from tests.fixtures.raw import send
 
 ADMIN = "000000000001"
@@ -124,15 +127,24 @@ def test_allocate_options_and_errors(gateway: RunningGateway, ec2: Any, monkeypa
     assert len(ec2.describe_addresses()["Addresses"]) == 1
 
 
-def test_pool_exhaustion_and_the_address_limit(gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ipam.PUBLIC_POOL_ENV, "203.0.113.0/30")  # two usable hosts
-    allocate(ec2)
-    allocate(ec2)
-    with pytest.raises(ClientError) as exc:
-        ec2.allocate_address(Domain="vpc")
-    assert error_of(exc)[0] == "InsufficientAddressCapacity"
-    monkeypatch.delenv(ipam.PUBLIC_POOL_ENV)
-    for _ in range(addresses.MAX_ADDRESSES - 2):
+def test_pool_exhaustion(tmp_path: Path) -> None:
+    async def memory() -> Store:
+        return MemoryStore()
+
+    small = start_gateway(memory, tmp_path, public_pool="203.0.113.0/30")  # two usable hosts
+    try:
+        client = small.client("ec2")
+        allocate(client)
+        allocate(client)
+        with pytest.raises(ClientError) as exc:
+            client.allocate_address(Domain="vpc")
+        assert error_of(exc)[0] == "InsufficientAddressCapacity"
+    finally:
+        small._stop()
+
+
+def test_the_address_limit(ec2: Any) -> None:
+    for _ in range(addresses.MAX_ADDRESSES):
         allocate(ec2)
     with pytest.raises(ClientError) as exc:
         ec2.allocate_address(Domain="vpc")

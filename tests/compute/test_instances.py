@@ -20,13 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from handlers import instances
+from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.node import NodeConfig
 from hive_gateway.protocol.models import operation_model
 from kv.memory import MemoryStore
 from kv.store import Store
 from tests.fixtures.gateway import TEST_NODE_TIMINGS, RunningGateway, start_gateway
 from tests.fixtures.raw import send
-from tests.protocol.xml_check import assert_xml_matches_shape
 
 DEBIAN_AMD64 = "ami-0deb12a6420240211"
 DEBIAN_ARM64 = "ami-0deb12a4b20240211"

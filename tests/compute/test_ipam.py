@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 import pytest
@@ -23,9 +23,10 @@ from tests.fixtures.gateway import RunningGateway
 T = TypeVar("T")
 
 
-def memory_context(account: str = "000000000001") -> RequestContext:
+def memory_context(account: str = "000000000001", *, pool: str | None = None) -> RequestContext:
     """A request context over a fresh in-memory store (the IPAM needs nothing else)."""
-    runtime = Runtime(settings=Settings(), store=MemoryStore(), accounts=cast(AccountRegistry, None))
+    settings = Settings() if pool is None else Settings(public_pool=pool)
+    runtime = Runtime(settings=settings, store=MemoryStore(), accounts=cast(AccountRegistry, None))
     return RequestContext("t", "ec2", "Test", account, "test", "", "ap-southeast-2", runtime)
 
 
@@ -263,18 +264,16 @@ def test_concurrent_allocations_over_nats_never_collide(nats_gateway: RunningGat
 
 
 @pytest.fixture
-def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(ipam.PUBLIC_POOL_ENV, "203.0.113.8/29")  # hosts .9 – .14
-    yield
+def small_pool() -> RequestContext:
+    return memory_context(pool="203.0.113.8/29")  # hosts .9 – .14
 
 
-def test_public_pool_defaults_to_test_net_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ipam.PUBLIC_POOL_ENV, raising=False)
-    assert ipam.public_pool() == ipaddress.IPv4Network("198.51.100.0/24")
+def test_public_pool_defaults_to_test_net_2() -> None:
+    assert ipam.public_pool(Settings()) == ipaddress.IPv4Network("198.51.100.0/24")
     assert run(lambda c: ipam.allocate_public_ip(c, {"type": "eip"})) == "198.51.100.1"
 
 
-def test_public_pool_allocates_hosts_until_exhausted(small_pool: None) -> None:
+def test_public_pool_allocates_hosts_until_exhausted(small_pool: RequestContext) -> None:
     async def scenario(ctx: RequestContext) -> tuple[list[str], str, dict[str, Any]]:
         got = [await ipam.allocate_public_ip(ctx, {"type": "eip", "allocation_id": f"eipalloc-{n:017x}"}) for n in range(6)]
         try:
@@ -283,7 +282,7 @@ def test_public_pool_allocates_hosts_until_exhausted(small_pool: None) -> None:
             return got, exc.code, await ipam.public_allocations(ctx)
         raise AssertionError("expected exhaustion")
 
-    got, code, allocations = run(scenario)
+    got, code, allocations = run(scenario, small_pool)
     assert got == [f"203.0.113.{n}" for n in range(9, 15)]
     assert code == "InsufficientAddressCapacity"
     assert allocations["203.0.113.9"] == {
@@ -291,7 +290,7 @@ def test_public_pool_allocates_hosts_until_exhausted(small_pool: None) -> None:
     }
 
 
-def test_public_pool_specific_address_release_and_owner_update(small_pool: None) -> None:
+def test_public_pool_specific_address_release_and_owner_update(small_pool: RequestContext) -> None:
     async def scenario(ctx: RequestContext) -> list[Any]:
         out: list[Any] = [await ipam.allocate_public_ip(ctx, {"type": "eni-public", "eni_id": "eni-1"}, address="203.0.113.12")]
         for address, expected in (("203.0.113.12", "InvalidIPAddress.InUse"), ("203.0.113.15", "InvalidAddress.NotFound"),
@@ -308,7 +307,7 @@ def test_public_pool_specific_address_release_and_owner_update(small_pool: None)
         out.append(await ipam.allocate_public_ip(ctx, {"type": "eip"}))
         return out
 
-    assert run(scenario) == [
+    assert run(scenario, small_pool) == [
         "203.0.113.12", True, True, True, True,
         {"type": "eni-public", "account_id": "000000000001", "instance_id": "i-1"},
         {},
@@ -316,33 +315,32 @@ def test_public_pool_specific_address_release_and_owner_update(small_pool: None)
     ]
 
 
-def test_public_pool_record_lives_in_the_vpc_index_bucket(small_pool: None) -> None:
+def test_public_pool_record_lives_in_the_vpc_index_bucket(small_pool: RequestContext) -> None:
     async def scenario(ctx: RequestContext) -> Any:
         await ipam.allocate_public_ip(ctx, {"type": "eip", "allocation_id": "eipalloc-00000000000000001"})
         found = await (await ctx.runtime.records("vpc_index", "vpc_index")).get(ipam.PUBLIC_POOL_KEY)
         assert found is not None
         return found[0]
 
-    assert run(scenario) == {
+    assert run(scenario, small_pool) == {
         "pool_name": "public-ip-pool",
         "cidr": "203.0.113.8/29",
         "allocated": {"203.0.113.9": {"type": "eip", "allocation_id": "eipalloc-00000000000000001", "account_id": "000000000001"}},
     }
 
 
-def test_concurrent_public_allocations_never_collide(small_pool: None) -> None:
+def test_concurrent_public_allocations_never_collide(small_pool: RequestContext) -> None:
     async def scenario(ctx: RequestContext) -> list[str | BaseException]:
         return list(await asyncio.gather(*(ipam.allocate_public_ip(ctx, {"type": "eip"}) for _ in range(10)), return_exceptions=True))
 
-    results = run(scenario)
+    results = run(scenario, small_pool)
     addresses = [r for r in results if isinstance(r, str)]
     assert len(addresses) == 6 and set(addresses) == {f"203.0.113.{n}" for n in range(9, 15)}
     assert all(isinstance(r, AwsError) and r.code == "InsufficientAddressCapacity" for r in results if not isinstance(r, str))
 
 
-def test_invalid_pool_setting_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ipam.PUBLIC_POOL_ENV, "not-a-cidr")
-    code, _ = error_code(ipam.public_pool)
+def test_invalid_pool_setting_is_an_internal_error() -> None:
+    code, _ = error_code(lambda: ipam.public_pool(Settings(public_pool="not-a-cidr")))
     assert code == "InternalError"
 
 

@@ -173,3 +173,15 @@ def test_environment_credentials_are_used(tmp_path: Path) -> None:
         assert json.loads(result.stdout)["AvailabilityZones"][0]["ZoneName"] == "ap-southeast-2a"
     finally:
         stop(running)
+
+
+def test_a_bad_image_catalogue_stops_start_up_with_a_message(tmp_path: Path) -> None:
+    catalogue = tmp_path / "images.json"
+    catalogue.write_text('{"images": "not a list"}')
+    result = subprocess.run(
+        [str(BIN / "hive-gateway"), "serve", "--data-dir", str(tmp_path / "data"), "--port",
+         str(free_port()), "--nats-port", "0", "--image-catalogue", str(catalogue)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "images.json" in result.stderr and "Traceback" not in result.stderr
