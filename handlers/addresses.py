@@ -527,17 +527,18 @@ async def disassociate_address(ctx: RequestContext, params: Params) -> Result:
 async def describe_addresses(ctx: RequestContext, params: Params) -> Result:
     """The caller's Elastic IPs by allocation id, public IP and filters (one page, as AWS)."""
     items = [address_to_api(ctx, record) for record in await resources.list_records(ctx, EIP)]
-    ids = list(params.get("AllocationIds") or [])
-    if ids:
-        resources.check_ids_exist(EIP, ids, {item["AllocationId"] for item in items})
-        items = [item for item in items if item["AllocationId"] in set(ids)]
-    public_ips = list(params.get("PublicIps") or [])
-    if public_ips:
-        present = {item["PublicIp"] for item in items}
-        missing = [ip for ip in public_ips if ip not in present]
-        if missing:
-            raise AwsError("InvalidAddress.NotFound", f"Address '{missing[0]}' not found.")
-        items = [item for item in items if item["PublicIp"] in set(public_ips)]
+    items = resources.select_wanted(
+        items,
+        list(params.get("AllocationIds") or []),
+        "AllocationId",
+        lambda absent: resources.not_found_error(EIP, absent),
+    )
+    items = resources.select_wanted(
+        items,
+        list(params.get("PublicIps") or []),
+        "PublicIp",
+        lambda absent: AwsError("InvalidAddress.NotFound", f"Address '{absent[0]}' not found."),
+    )
     items = apply_filters(ADDRESS_FILTERS, params.get("Filters"), items)
     return {"Addresses": sorted(items, key=lambda item: str(item["AllocationId"]))}
 

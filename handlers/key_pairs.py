@@ -557,16 +557,6 @@ async def import_key_pair(ctx: RequestContext, params: Params) -> Result:
     }
 
 
-def _select(items: list[Record], wanted: list[str], member: str) -> list[Record]:
-    """The items whose ``member`` is in ``wanted``; NotFound names the first one missing."""
-    present = {item[member] for item in items}
-    for value in wanted:
-        if value not in present:
-            raise not_found(value)
-    wanted_set = set(wanted)
-    return [item for item in items if item[member] in wanted_set]
-
-
 @action("DescribeKeyPairs")
 async def describe_key_pairs(ctx: RequestContext, params: Params) -> Result:
     """The caller's key pairs by name, id and filters."""
@@ -574,9 +564,13 @@ async def describe_key_pairs(ctx: RequestContext, params: Params) -> Result:
     items = [key_pair_to_api(r, include_public_key=include) for r in await list_key_pairs(ctx)]
     items.sort(key=lambda item: (item["KeyName"], item["KeyPairId"]))
     if params.get("KeyNames"):
-        items = _select(items, [str(n) for n in params["KeyNames"]], "KeyName")
+        items = resources.select_wanted(
+            items, [str(n) for n in params["KeyNames"]], "KeyName", lambda absent: not_found(absent[0])
+        )
     if params.get("KeyPairIds"):
-        items = _select(items, [str(i) for i in params["KeyPairIds"]], "KeyPairId")
+        items = resources.select_wanted(
+            items, [str(i) for i in params["KeyPairIds"]], "KeyPairId", lambda absent: not_found(absent[0])
+        )
     return {"KeyPairs": apply_filters(KEY_PAIR_FILTERS, params.get("Filters"), items)}
 
 

@@ -339,23 +339,17 @@ async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
     return None
 
 
-def _select(items: list[Record], wanted: list[str], member: str) -> list[Record]:
-    """Items whose ``member`` is in ``wanted``; ``InvalidPlacementGroup.Unknown`` for a missing one."""
-    present = {item[member] for item in items}
-    for value in wanted:
-        if value not in present:
-            raise unknown(value)
-    wanted_set = set(wanted)
-    return [item for item in items if item[member] in wanted_set]
-
-
 @action("DescribePlacementGroups")
 async def describe_placement_groups(ctx: RequestContext, params: Params) -> Result:
     """The caller's groups by name, id and filters (gone groups are not shown)."""
     items = [placement_group_to_api(ctx, r) for r in await list_placement_groups(ctx)]
     items.sort(key=lambda item: (item["GroupName"], item["GroupId"]))
     if params.get("GroupNames"):
-        items = _select(items, [str(n) for n in params["GroupNames"]], "GroupName")
+        items = resources.select_wanted(
+            items, [str(n) for n in params["GroupNames"]], "GroupName", lambda absent: unknown(absent[0])
+        )
     if params.get("GroupIds"):
-        items = _select(items, [str(i) for i in params["GroupIds"]], "GroupId")
+        items = resources.select_wanted(
+            items, [str(i) for i in params["GroupIds"]], "GroupId", lambda absent: unknown(absent[0])
+        )
     return {"PlacementGroups": apply_filters(PLACEMENT_GROUP_FILTERS, params.get("Filters"), items)}

@@ -239,20 +239,45 @@ async def delete(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> N
         await (await records(ctx, kind)).delete(key)
 
 
-def check_ids_exist(kind: ResourceKind, wanted: Sequence[str], present: set[str]) -> None:
-    """Raise the kind's NotFound error naming the ids of ``wanted`` not in ``present``."""
-    missing = [resource_id for resource_id in wanted if resource_id not in present]
-    if not missing:
-        return
+def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
+    """The kind's NotFound error naming ``missing`` (``…Malformed`` first for a bad id)."""
     for resource_id in missing:
         kind.check_id(resource_id)
     if len(missing) == 1:
-        raise kind.not_found(missing[0])
+        return kind.not_found(missing[0])
     error = kind.not_found(", ".join(missing))
     error.message = error.message.replace(" does not exist", " do not exist").replace(
         " ID ", " IDs ", 1
     )
-    raise error
+    return error
+
+
+def check_ids_exist(kind: ResourceKind, wanted: Sequence[str], present: set[str]) -> None:
+    """Raise the kind's NotFound error naming the ids of ``wanted`` not in ``present``."""
+    missing = [resource_id for resource_id in wanted if resource_id not in present]
+    if missing:
+        raise not_found_error(kind, missing)
+
+
+def select_wanted(
+    items: Sequence[Record],
+    wanted: Sequence[str],
+    member: str,
+    missing: Callable[[list[str]], AwsError] | None,
+) -> list[Record]:
+    """The API-form ``items`` whose ``member`` is one of ``wanted`` (all items when none wanted).
+
+    ``missing`` builds the error for wanted values no item has (``None``: they are just absent,
+    as AWS answers for egress-only internet gateways).
+    """
+    if not wanted:
+        return list(items)
+    present = {item[member] for item in items}
+    absent = [value for value in wanted if value not in present]
+    if absent and missing is not None:
+        raise missing(absent)
+    wanted_set = set(wanted)
+    return [item for item in items if item[member] in wanted_set]
 
 
 async def describe(
@@ -276,13 +301,12 @@ async def describe(
     """
     items = [to_api(ctx, record) for record in await list_records(ctx, kind)] + list(extra)
     id_member = kind.api_id_member
-    wanted: list[str] = list(params.get(ids_param) or [])
-    if wanted:
-        present = {item[id_member] for item in items}
-        if not missing_ids_ok:
-            check_ids_exist(kind, wanted, present)
-        wanted_set = set(wanted)
-        items = [item for item in items if item[id_member] in wanted_set]
+    items = select_wanted(
+        items,
+        list(params.get(ids_param) or []),
+        id_member,
+        None if missing_ids_ok else lambda absent: not_found_error(kind, absent),
+    )
     items = apply_filters(spec, params.get("Filters"), items)
     page = paginate(
         items, params, key=lambda item: str(item[id_member]),
