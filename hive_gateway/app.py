@@ -42,6 +42,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 RUNTIME = web.AppKey("runtime", Runtime)
 
 _PROTOCOL_BY_SERVICE = {"ec2": "ec2", "sts": "query"}
+_GLOBAL_SCOPES: dict[str, tuple[str, ...]] = {"sts": ("us-east-1",)}
+"""Credential-scope regions a service accepts besides the gateway's own."""
 
 
 class Gateway:
@@ -71,7 +73,7 @@ class Gateway:
                 form, form_error = {}, error
             service = _envelope_service(request, form)
             action = form.get("Action", "-")[:64]
-            auth = await self._authenticate(request, body)
+            auth = await self._authenticate(request, body, service)
             account = auth.key.account_id
             service = auth.service
             if form_error is not None:
@@ -102,8 +104,11 @@ class Gateway:
             headers={"x-amzn-RequestId": request_id},
         )
 
-    async def _authenticate(self, request: web.Request, body: bytes) -> AuthResult:
+    async def _authenticate(self, request: web.Request, body: bytes, service: str) -> AuthResult:
+        """SigV4 for the gateway's region; STS also takes ``us-east-1``, the scope of AWS's
+        global STS endpoint that older SDKs and CLIs sign for whatever region is configured."""
         settings = self.runtime.settings
+        regions = {settings.region, *_GLOBAL_SCOPES.get(service, ())}
         return await verify(
             request.method,
             request.raw_path.split("?", 1)[0],
@@ -111,7 +116,7 @@ class Gateway:
             request.headers,
             body,
             self.runtime.accounts.lookup,
-            served_regions={settings.region},
+            served_regions=regions,
             accept_any_region=settings.accept_any_region,
         )
 

@@ -214,3 +214,14 @@ def test_healthz_reports_the_store(gateway: RunningGateway) -> None:
         assert error.code == 503
     else:
         raise AssertionError("healthz answered 200 with the store closed")
+
+
+def test_sts_accepts_the_global_endpoint_scope_but_ec2_does_not(gateway: RunningGateway) -> None:
+    """Legacy clients sign STS for us-east-1 (AWS's global endpoint) whatever their region."""
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    answer = raw(gateway, body, service="sts", region="us-east-1")
+    assert answer.status == 200, answer.text
+    assert b"<Account>000000000001</Account>" in answer.body
+    wrong = raw(gateway, "Action=DescribeRegions&Version=2016-11-15", region="us-east-1")
+    assert wrong.status == 403
+    assert xml_error(wrong.body)[1] == "AuthFailure"
