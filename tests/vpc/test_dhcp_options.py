@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,11 +10,10 @@ from botocore.exceptions import ClientError
 
 from handlers.dhcp_options import default_dhcp_options_id, default_domain_name
 from hive_gateway import resources
-from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-from tests.vpc.test_subnets import ADMIN, error_of, make_vpc, seed_ctx
+from tests.helpers import ADMIN, admin_send, assert_matches_model, error_of, race, request_context
+from tests.vpc.test_subnets import make_vpc
 
 CONFIG = [
     {"Key": "domain-name", "Values": ["corp.example"]},
@@ -32,14 +30,14 @@ def rendered(config: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def vpc_record(gateway: RunningGateway, vpc_id: str, account: str = ADMIN) -> dict[str, Any]:
-    return dict(gateway.run(resources.get(seed_ctx(gateway, account), KINDS["vpc"], vpc_id)))
+    return dict(gateway.run(resources.get(request_context(gateway, account), KINDS["vpc"], vpc_id)))
 
 
 # --- the default set -----------------------------------------------------------------------------------
 
 
 def test_default_set_is_created_once_with_amazon_dns(gateway: RunningGateway, ec2: Any) -> None:
-    ctx = seed_ctx(gateway)
+    ctx = request_context(gateway)
 
     async def many() -> list[str]:
         return list(await asyncio.gather(*(default_dhcp_options_id(ctx) for _ in range(10))))
@@ -63,7 +61,7 @@ def test_default_set_is_created_once_with_amazon_dns(gateway: RunningGateway, ec
         == 1
     )
     other = gateway.create_account("tenant-d")
-    assert gateway.run(default_dhcp_options_id(seed_ctx(gateway, other.account_id))) != dopt_id
+    assert gateway.run(default_dhcp_options_id(request_context(gateway, other.account_id))) != dopt_id
 
 
 def test_default_domain_name_per_region() -> None:
@@ -74,7 +72,7 @@ def test_default_domain_name_per_region() -> None:
 def test_new_vpc_uses_the_default_set(gateway: RunningGateway) -> None:
     vpc_id = make_vpc(gateway)
     assert vpc_record(gateway, vpc_id)["dhcp_options_id"] == gateway.run(
-        default_dhcp_options_id(seed_ctx(gateway))
+        default_dhcp_options_id(request_context(gateway))
     )
 
 
@@ -232,22 +230,13 @@ def test_racing_associate_and_delete_never_leave_a_dangling_reference(
             "DhcpOptionsId"
         ]
 
-        def associate(dopt_id: str = dopt_id) -> str:
-            try:
-                clients[0].associate_dhcp_options(DhcpOptionsId=dopt_id, VpcId=vpc_id)
-                return "ok"
-            except ClientError as error:
-                return str(error.response["Error"]["Code"])
+        def associate(dopt_id: str = dopt_id) -> object:
+            return clients[0].associate_dhcp_options(DhcpOptionsId=dopt_id, VpcId=vpc_id)
 
-        def delete(dopt_id: str = dopt_id) -> str:
-            try:
-                clients[1].delete_dhcp_options(DhcpOptionsId=dopt_id)
-                return "ok"
-            except ClientError as error:
-                return str(error.response["Error"]["Code"])
+        def delete(dopt_id: str = dopt_id) -> object:
+            return clients[1].delete_dhcp_options(DhcpOptionsId=dopt_id)
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            results = [f.result() for f in [pool.submit(associate), pool.submit(delete)]]
+        results = race(lambda call: call(), [associate, delete])
         exists = bool(
             ec2.describe_dhcp_options(Filters=[{"Name": "dhcp-options-id", "Values": [dopt_id]}])[
                 "DhcpOptions"
@@ -375,15 +364,8 @@ def test_another_account_cannot_see_or_use_the_set(
 def test_dhcp_options_xml_matches_the_model(
     gateway: RunningGateway, two_sets: dict[str, str]
 ) -> None:
-    xml_check = pytest.importorskip("hive_gateway.conformance.xml_check")
     body = f"Action=DescribeDhcpOptions&Version=2016-11-15&DhcpOptionsId.1={two_sets['a']}"
-    answer = send(
-        gateway.url,
-        body,
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
-        region=gateway.settings.region,
-    )
+    answer = admin_send(gateway, body)
     assert answer.status == 200
-    xml_check.assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribeDhcpOptions"))
+    assert_matches_model(answer.body, "DescribeDhcpOptions")
     assert b"<valueSet>" in answer.body

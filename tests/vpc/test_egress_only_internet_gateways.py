@@ -8,33 +8,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.protocol.models import operation_model
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def new_vpc(ec2: Any, cidr: str = "10.0.0.0/16") -> str:
-    return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
-
-
-def tag_spec(**tags: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "ResourceType": "egress-only-internet-gateway",
-            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-        }
-    ]
+from tests.helpers import admin_send, assert_matches_model, error_of, new_vpc, tag_specifications
 
 
 def new_eigw(ec2: Any, vpc_id: str, **tags: str) -> str:
     params: dict[str, Any] = {"VpcId": vpc_id}
     if tags:
-        params["TagSpecifications"] = tag_spec(**tags)
+        params["TagSpecifications"] = tag_specifications("egress-only-internet-gateway", **tags)
     return str(
         ec2.create_egress_only_internet_gateway(**params)["EgressOnlyInternetGateway"][
             "EgressOnlyInternetGatewayId"
@@ -45,7 +26,7 @@ def new_eigw(ec2: Any, vpc_id: str, **tags: str) -> str:
 def test_terraform_create_read_delete(ec2: Any) -> None:
     vpc_id = new_vpc(ec2)
     created = ec2.create_egress_only_internet_gateway(
-        ClientToken="terraform-20260101-1", VpcId=vpc_id, TagSpecifications=tag_spec(Name="v6-out")
+        ClientToken="terraform-20260101-1", VpcId=vpc_id, TagSpecifications=tag_specifications("egress-only-internet-gateway", Name="v6-out")
     )
     assert created["ClientToken"] == "terraform-20260101-1"
     gateway = created["EgressOnlyInternetGateway"]
@@ -87,18 +68,18 @@ def test_create_needs_an_existing_vpc(ec2: Any) -> None:
 def test_client_token_makes_create_idempotent(ec2: Any) -> None:
     vpc_id, other_vpc = new_vpc(ec2), new_vpc(ec2, "10.1.0.0/16")
     first = ec2.create_egress_only_internet_gateway(
-        ClientToken="tok-1", VpcId=vpc_id, TagSpecifications=tag_spec(a="1")
+        ClientToken="tok-1", VpcId=vpc_id, TagSpecifications=tag_specifications("egress-only-internet-gateway", a="1")
     )
     again = ec2.create_egress_only_internet_gateway(
-        ClientToken="tok-1", VpcId=vpc_id, TagSpecifications=tag_spec(a="1")
+        ClientToken="tok-1", VpcId=vpc_id, TagSpecifications=tag_specifications("egress-only-internet-gateway", a="1")
     )
     assert again["EgressOnlyInternetGateway"] == first["EgressOnlyInternetGateway"]
-    for changed in ({"VpcId": other_vpc, "TagSpecifications": tag_spec(a="1")}, {"VpcId": vpc_id}):
+    for changed in ({"VpcId": other_vpc, "TagSpecifications": tag_specifications("egress-only-internet-gateway", a="1")}, {"VpcId": vpc_id}):
         with pytest.raises(ClientError) as exc:
             ec2.create_egress_only_internet_gateway(ClientToken="tok-1", **changed)
         assert error_of(exc)[0] == "IdempotentParameterMismatch"
     other = ec2.create_egress_only_internet_gateway(
-        ClientToken="tok-2", VpcId=vpc_id, TagSpecifications=tag_spec(a="1")
+        ClientToken="tok-2", VpcId=vpc_id, TagSpecifications=tag_specifications("egress-only-internet-gateway", a="1")
     )
     assert (
         other["EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"]
@@ -244,16 +225,12 @@ def test_vpc_with_a_gateway_cannot_be_deleted(ec2: Any) -> None:
 
 def test_create_xml_matches_the_model(gateway: RunningGateway, ec2: Any) -> None:
     vpc_id = new_vpc(ec2)
-    answer = send(
-        gateway.url,
+    answer = admin_send(
+        gateway,
         f"Action=CreateEgressOnlyInternetGateway&Version=2016-11-15&VpcId={vpc_id}&ClientToken=xml-1",
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
     )
     assert answer.status == 200
-    model = operation_model("ec2", "CreateEgressOnlyInternetGateway")
-    assert model is not None
-    assert_xml_matches_shape(answer.body, model)
+    assert_matches_model(answer.body, "CreateEgressOnlyInternetGateway")
     assert (
         "<state>attached</state>" in answer.text
         and "<clientToken>xml-1</clientToken>" in answer.text

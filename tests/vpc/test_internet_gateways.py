@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,29 +11,21 @@ from botocore.exceptions import ClientError
 
 from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.protocol.models import operation_model
-from kv.nats_store import NatsStore
-from kv.store import Store
-from tests.fixtures.gateway import RunningGateway, free_port, start_gateway
-from tests.fixtures.raw import send
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def new_vpc(ec2: Any, cidr: str = "10.0.0.0/16") -> str:
-    return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
+from tests.fixtures.gateway import RunningGateway
+from tests.helpers import (
+    admin_send,
+    error_of,
+    nats_token_gateway,  # noqa: F401  (fixture: a gateway over the token-guarded nats-server)
+    new_vpc,
+    race,
+    tag_specifications,
+)
 
 
 def new_igw(ec2: Any, **tags: str) -> str:
     params: dict[str, Any] = {}
     if tags:
-        params["TagSpecifications"] = [
-            {
-                "ResourceType": "internet-gateway",
-                "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-            }
-        ]
+        params["TagSpecifications"] = tag_specifications("internet-gateway", **tags)
     return str(ec2.create_internet_gateway(**params)["InternetGateway"]["InternetGatewayId"])
 
 
@@ -326,18 +316,6 @@ def test_another_accounts_gateway_is_not_found(gateway: RunningGateway, ec2: Any
     }
 
 
-@pytest.fixture
-def nats_token_gateway(tmp_path: Path, nats_server: Any) -> Iterator[RunningGateway]:
-    """A gateway over the real nats-server (JetStream KV compare-and-swap), with its token."""
-
-    async def nats() -> Store:
-        return await NatsStore.connect(nats_server.url, token=nats_server.token)
-
-    running = start_gateway(nats, tmp_path, bucket_prefix=f"t{free_port()}")
-    yield running
-    running._stop()
-
-
 def test_ten_gateways_racing_for_one_vpc(gateway: RunningGateway, ec2: Any) -> None:
     race_ten_gateways_for_one_vpc(gateway, ec2)
 
@@ -352,16 +330,11 @@ def race_ten_gateways_for_one_vpc(gateway: RunningGateway, ec2: Any) -> None:
     gateways = [new_igw(ec2) for _ in range(10)]
     clients = [gateway.client("ec2") for _ in gateways]
 
-    def attach(pair: tuple[Any, str]) -> str:
+    def attach(pair: tuple[Any, str]) -> None:
         client, igw_id = pair
-        try:
-            client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
-            return "ok"
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
+        client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(attach, zip(clients, gateways)))
+    outcomes = race(attach, zip(clients, gateways))
     assert outcomes.count("ok") == 1
     assert set(outcomes) == {"ok", "Resource.AlreadyAssociated"}
     attached = ec2.describe_internet_gateways(
@@ -377,16 +350,11 @@ def test_one_gateway_racing_for_ten_vpcs(gateway: RunningGateway, ec2: Any) -> N
     igw_id = new_igw(ec2)
     clients = [gateway.client("ec2") for _ in vpcs]
 
-    def attach(pair: tuple[Any, str]) -> str:
+    def attach(pair: tuple[Any, str]) -> None:
         client, vpc_id = pair
-        try:
-            client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
-            return "ok"
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
+        client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(attach, zip(clients, vpcs)))
+    outcomes = race(attach, zip(clients, vpcs))
     assert outcomes.count("ok") == 1
     winner = vpcs[outcomes.index("ok")]
     assert describe_one(ec2, igw_id)["Attachments"] == [{"State": "available", "VpcId": winner}]
@@ -418,11 +386,8 @@ def test_describe_xml_matches_the_model(gateway: RunningGateway, ec2: Any) -> No
     vpc_id = new_vpc(ec2)
     igw_id = new_igw(ec2, Name="wire")
     ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
-    answer = send(
-        gateway.url,
-        f"Action=DescribeInternetGateways&Version=2016-11-15&InternetGatewayId.1={igw_id}",
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
+    answer = admin_send(
+        gateway, f"Action=DescribeInternetGateways&Version=2016-11-15&InternetGatewayId.1={igw_id}"
     )
     assert answer.status == 200
     model = operation_model("ec2", "DescribeInternetGateways")

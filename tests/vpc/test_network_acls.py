@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -10,11 +9,10 @@ from botocore.exceptions import ClientError
 
 from handlers import network_acls
 from hive_gateway import resources
-from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-from tests.vpc.test_subnets import ADMIN, error_of, make_vpc, seed_ctx
+from tests.helpers import ADMIN, admin_send, assert_matches_model, error_of, race, request_context
+from tests.vpc.test_subnets import make_vpc
 
 ALL_V4 = "0.0.0.0/0"
 
@@ -527,17 +525,13 @@ def test_concurrent_replacements_keep_exactly_one_association(
 
     def move(pair: tuple[Any, str]) -> str:
         client, target = pair
-        try:
-            return str(
-                client.replace_network_acl_association(AssociationId=assoc, NetworkAclId=target)[
-                    "NewAssociationId"
-                ]
-            )
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
+        return str(
+            client.replace_network_acl_association(AssociationId=assoc, NetworkAclId=target)[
+                "NewAssociationId"
+            ]
+        )
 
-    with ThreadPoolExecutor(max_workers=len(targets)) as pool:
-        outcomes = list(pool.map(move, zip(clients, targets)))
+    outcomes = race(move, zip(clients, targets))
     assert sum(o.startswith("aclassoc-") for o in outcomes) == 1, outcomes
     assert outcomes.count("InvalidAssociationID.NotFound") == 3
     holders = ec2.describe_network_acls(
@@ -551,7 +545,7 @@ def test_concurrent_replacements_keep_exactly_one_association(
 
 def test_exported_helpers(gateway: RunningGateway, ec2: Any) -> None:
     vpc_id = make_vpc(gateway)
-    ctx = seed_ctx(gateway)
+    ctx = request_context(gateway)
     custom = ec2.create_network_acl(VpcId=vpc_id)["NetworkAcl"]["NetworkAclId"]
     subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     assert gateway.run(network_acls.custom_network_acl_ids(ctx, vpc_id)) == [custom]
@@ -764,15 +758,8 @@ def test_another_account_cannot_see_or_touch_the_acl(
 def test_describe_network_acls_xml_matches_the_model(
     gateway: RunningGateway, acl_pair: dict[str, Any]
 ) -> None:
-    xml_check = pytest.importorskip("hive_gateway.conformance.xml_check")
     body = f"Action=DescribeNetworkAcls&Version=2016-11-15&NetworkAclId.1={acl_pair['custom']}&NetworkAclId.2={acl_pair['default']}"
-    answer = send(
-        gateway.url,
-        body,
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
-        region=gateway.settings.region,
-    )
+    answer = admin_send(gateway, body)
     assert answer.status == 200
-    xml_check.assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribeNetworkAcls"))
+    assert_matches_model(answer.body, "DescribeNetworkAcls")
     assert b"<default>true</default>" in answer.body and b"<portRange>" in answer.body

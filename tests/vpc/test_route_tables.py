@@ -6,7 +6,6 @@ aws_route_table_association and the main-route-table lookup (``association.main`
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -14,36 +13,19 @@ from botocore.exceptions import ClientError
 
 from handlers import route_tables
 from hive_gateway import vpc_index
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
-from hive_gateway.protocol.models import operation_model
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-
-ADMIN = "000000000001"
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    error_of,
+    new_vpc,
+    race,
+    request_context,
+    tag_specifications,
+)
 
 MISSING_RTB = "rtb-0123456789abcdef0"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def context(gateway: RunningGateway, account: str = ADMIN) -> RequestContext:
-    return RequestContext(
-        request_id="test",
-        service="ec2",
-        operation="Test",
-        account_id=account,
-        user_name="test",
-        access_key_id="",
-        region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
-
-
-def new_vpc(ec2: Any, cidr: str = "10.0.0.0/16") -> str:
-    return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
 
 
 def new_subnet(ec2: Any, vpc_id: str, cidr: str) -> str:
@@ -53,12 +35,7 @@ def new_subnet(ec2: Any, vpc_id: str, cidr: str) -> str:
 def new_table(ec2: Any, vpc_id: str, **tags: str) -> str:
     params: dict[str, Any] = {"VpcId": vpc_id}
     if tags:
-        params["TagSpecifications"] = [
-            {
-                "ResourceType": "route-table",
-                "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-            }
-        ]
+        params["TagSpecifications"] = tag_specifications("route-table", **tags)
     return str(ec2.create_route_table(**params)["RouteTable"]["RouteTableId"])
 
 
@@ -274,7 +251,7 @@ def test_vpc_with_a_custom_table_cannot_be_deleted_but_its_main_table_goes_with_
 
 def test_no_table_lands_in_a_vpc_being_deleted(gateway: RunningGateway, ec2: Any) -> None:
     vpc_id = new_vpc(ec2)
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     gateway.run(vpc_index.begin_delete(ctx, vpc_id))  # DeleteVpc has passed its dependents check
     try:
         fails(
@@ -647,7 +624,7 @@ def test_blackhole_routes_marks_routes_of_a_deleted_target(
     ec2.create_route(
         RouteTableId=first, DestinationCidrBlock="10.51.0.0/16", TransitGatewayId="tgw-5678"
     )
-    gateway.run(route_tables.blackhole_routes(context(gateway), "transit_gateway_id", "tgw-1234"))
+    gateway.run(route_tables.blackhole_routes(request_context(gateway), "transit_gateway_id", "tgw-1234"))
     for table_id in (first, second):
         assert route_to(ec2, table_id, "10.50.0.0/16")["State"] == "blackhole"  # type: ignore[index]
     assert route_to(ec2, first, "10.51.0.0/16")["State"] == "active"  # type: ignore[index]
@@ -657,7 +634,7 @@ def test_add_route_export_is_idempotent(gateway: RunningGateway, ec2: Any) -> No
     vpc_id = new_vpc(ec2)
     igw_id = attached_igw(ec2, vpc_id)
     main_id = main_table(ec2, vpc_id)["RouteTableId"]
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     gateway.run(route_tables.add_route(ctx, main_id, "0.0.0.0/0", gateway_id=igw_id))
     gateway.run(route_tables.add_route(ctx, main_id, "0.0.0.0/0", gateway_id=igw_id))
     assert routes(ec2, main_id) == [
@@ -860,7 +837,7 @@ def test_remove_subnet_associations_export(gateway: RunningGateway, ec2: Any) ->
     table_id = new_table(ec2, vpc_id)
     ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
     kept = ec2.associate_route_table(RouteTableId=table_id, SubnetId=kept_subnet)["AssociationId"]
-    gateway.run(route_tables.remove_subnet_associations(context(gateway), subnet_id))
+    gateway.run(route_tables.remove_subnet_associations(request_context(gateway), subnet_id))
     assert [a["RouteTableAssociationId"] for a in table(ec2, table_id)["Associations"]] == [kept]
     assert len(main_table(ec2, vpc_id)["Associations"]) == 1
     # DeleteSubnet does the same (AWS drops the subnet's explicit association with it).
@@ -875,16 +852,11 @@ def test_concurrent_associations_of_one_subnet(gateway: RunningGateway, ec2: Any
     tables = [new_table(ec2, vpc_id) for _ in range(8)]
     clients = [gateway.client("ec2") for _ in tables]
 
-    def associate(pair: tuple[Any, str]) -> str:
+    def associate(pair: tuple[Any, str]) -> None:
         client, table_id = pair
-        try:
-            client.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
-            return "ok"
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
+        client.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(associate, zip(clients, tables)))
+    outcomes = race(associate, zip(clients, tables))
     assert outcomes.count("ok") <= 1
     assert set(outcomes) <= {"ok", "Resource.AlreadyAssociated"}
     holders = ec2.describe_route_tables(
@@ -900,20 +872,15 @@ def test_concurrent_routes_to_one_destination(gateway: RunningGateway, ec2: Any)
     table_id = new_table(ec2, vpc_id)
     clients = [gateway.client("ec2") for _ in range(10)]
 
-    def create(pair: tuple[int, Any]) -> str:
+    def create(pair: tuple[int, Any]) -> None:
         index, client = pair
-        try:
-            client.create_route(
-                RouteTableId=table_id,
-                DestinationCidrBlock="10.99.0.0/16",
-                TransitGatewayId=f"tgw-{index:017x}",
-            )
-            return "ok"
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
+        client.create_route(
+            RouteTableId=table_id,
+            DestinationCidrBlock="10.99.0.0/16",
+            TransitGatewayId=f"tgw-{index:017x}",
+        )
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(create, enumerate(clients)))
+    outcomes = race(create, enumerate(clients))
     assert outcomes.count("ok") == 1
     assert set(outcomes) == {"ok", "RouteAlreadyExists"}
     assert len(routes(ec2, table_id)) == 2
@@ -1069,16 +1036,11 @@ def test_describe_xml_matches_the_model(gateway: RunningGateway, ec2: Any) -> No
     subnet_id = new_subnet(ec2, vpc_id, "10.0.1.0/24")
     ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
     ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
-    answer = send(
-        gateway.url,
-        f"Action=DescribeRouteTables&Version=2016-11-15&RouteTableId.1={table_id}",
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
+    answer = admin_send(
+        gateway, f"Action=DescribeRouteTables&Version=2016-11-15&RouteTableId.1={table_id}"
     )
     assert answer.status == 200
-    model = operation_model("ec2", "DescribeRouteTables")
-    assert model is not None
-    assert_xml_matches_shape(answer.body, model)
+    assert_matches_model(answer.body, "DescribeRouteTables")
     assert "<gatewayId>local</gatewayId>" in answer.text
     assert (
         "<propagatingVgwSet/>" in answer.text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,30 +13,26 @@ from hypothesis import strategies as st
 
 from handlers import security_groups
 from hive_gateway import resources
-from hive_gateway.conformance.xml_check import assert_error_envelope, assert_xml_matches_shape
-from hive_gateway.context import RequestContext
-from hive_gateway.protocol.models import operation_model
+from hive_gateway.conformance.xml_check import assert_error_envelope
 from kv.buckets import account_key, bucket_name
-from kv.nats_store import NatsStore
 from kv.records import RecordBucket
-from kv.store import Store
-from tests.fixtures.gateway import RunningGateway, free_port, start_gateway
-from tests.fixtures.raw import send
+from tests.fixtures.gateway import RunningGateway
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    code,
+    message,
+    nats_token_gateway,  # noqa: F401  (fixture: a gateway over the token-guarded nats-server)
+    race,
+    request_context,
+)
 
-ADMIN = "000000000001"
 ALL_OUT = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
            "PrefixListIds": [], "UserIdGroupPairs": []}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
-
-
-def message(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Message"])
 
 
 def make_vpc(ec2: Any, cidr: str = "10.0.0.0/16", **kwargs: Any) -> str:
@@ -62,17 +57,9 @@ def tcp(port: int, *cidrs: str, description: str | None = None, to: int | None =
     return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port if to is None else to, "IpRanges": ranges}
 
 
-def ctx_for(gateway: RunningGateway, account_id: str = ADMIN) -> RequestContext:
-    return RequestContext(
-        request_id="test", service="ec2", operation="Test", account_id=account_id,
-        user_name="test", access_key_id="test", region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
-
-
 def set_default_vpc(gateway: RunningGateway, vpc_id: str | None, account_id: str = ADMIN) -> None:
     """Make ``vpc_id`` the account's only default VPC (``None``: no default VPC at all)."""
-    ctx = ctx_for(gateway, account_id)
+    ctx = request_context(gateway, account_id)
 
     async def apply() -> None:
         for record in await resources.list_records(ctx, resources.KINDS["vpc"]):
@@ -87,7 +74,7 @@ def set_default_vpc(gateway: RunningGateway, vpc_id: str | None, account_id: str
 
 
 def stored_group(gateway: RunningGateway, group_id: str, account_id: str = ADMIN) -> dict[str, Any]:
-    return gateway.run(resources.get(ctx_for(gateway, account_id), security_groups.SG, group_id))
+    return gateway.run(resources.get(request_context(gateway, account_id), security_groups.SG, group_id))
 
 
 def put_network_interface(gateway: RunningGateway, eni_id: str, group_ids: list[str]) -> None:
@@ -108,21 +95,6 @@ def put_network_interface(gateway: RunningGateway, eni_id: str, group_ids: list[
 @pytest.fixture
 def vpc_id(ec2: Any) -> str:
     return make_vpc(ec2)
-
-
-@pytest.fixture
-def nats_token_gateway(tmp_path: Path, nats_server: Any) -> Iterator[RunningGateway]:
-    """A gateway over the real nats-server (JetStream KV CAS), connecting with the server's token.
-
-    The shared ``nats_gateway`` fixture connects without the token the test server requires.
-    """
-
-    async def nats() -> Store:
-        return await NatsStore.connect(nats_server.url, token=nats_server.token)
-
-    running = start_gateway(nats, tmp_path, bucket_prefix=f"t{free_port()}")
-    yield running
-    running._stop()
 
 
 # --- CreateSecurityGroup -----------------------------------------------------------------------------
@@ -263,7 +235,7 @@ def test_default_group_cannot_be_deleted(ec2: Any, vpc_id: str) -> None:
 
 def test_create_default_security_group_export(gateway: RunningGateway, ec2: Any) -> None:
     """The function CreateVpc calls: the record it returns is the stored group."""
-    ctx = ctx_for(gateway)
+    ctx = request_context(gateway)
     vpc_id = "vpc-0000000000000abcd"
 
     async def seed() -> dict[str, Any]:
@@ -480,17 +452,13 @@ def test_describe_xml_matches_the_model(gateway: RunningGateway, ec2: Any, vpc_i
         {"ResourceType": "security-group", "Tags": [{"Key": "k", "Value": "v"}]}])
     ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[tcp(22, "10.0.0.0/8", description="ssh")])
 
-    def raw(body: str) -> Any:
-        return send(gateway.url, body, access_key=gateway.admin.access_key_id,
-                    secret_key=gateway.admin.secret_access_key)
-
-    answer = raw(f"Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1={group_id}")
+    answer = admin_send(gateway, f"Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1={group_id}")
     assert answer.status == 200
-    assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribeSecurityGroups"))
+    assert_matches_model(answer.body, "DescribeSecurityGroups")
     assert b"<groupDescription>web tier</groupDescription>" in answer.body
-    answer = raw(f"Action=DescribeSecurityGroupRules&Version=2016-11-15&Filter.1.Name=group-id&Filter.1.Value.1={group_id}")
-    assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribeSecurityGroupRules"))
-    answer = raw("Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=sg-00000000000000000")
+    answer = admin_send(gateway, f"Action=DescribeSecurityGroupRules&Version=2016-11-15&Filter.1.Name=group-id&Filter.1.Value.1={group_id}")
+    assert_matches_model(answer.body, "DescribeSecurityGroupRules")
+    answer = admin_send(gateway, "Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=sg-00000000000000000")
     assert answer.status == 404
     assert_error_envelope(answer.body, "ec2", code="InvalidGroup.NotFound")
 
@@ -702,7 +670,7 @@ def test_revoke_by_rule_ids(ec2: Any, vpc_id: str) -> None:
 
 def test_a_rule_naming_a_deleted_group_stays_revocable(ec2: Any, vpc_id: str, gateway: RunningGateway) -> None:
     holder = make_group(ec2, vpc_id, "holder")
-    ctx = ctx_for(gateway)
+    ctx = request_context(gateway)
     ghost = "sg-0000000000000dead"
     gateway.run(resources.mutate(ctx, security_groups.SG, holder, lambda r: {
         **r, "ingress_rules": [{"ip_protocol": "tcp", "from_port": 1, "to_port": 1, "source_sg": ghost}]}))
@@ -986,7 +954,7 @@ def test_hive_written_rules_read_and_revoke_like_ours(ec2: Any, gateway: Running
                           {"ip_protocol": "-1", "from_port": 0, "to_port": 0, "source_sg": group_id}],
         "egress_rules": [{"ip_protocol": "-1", "from_port": 0, "to_port": 0, "cidr_ip": "0.0.0.0/0"}],
     }
-    gateway.run(resources.mutate(ctx_for(gateway), security_groups.SG, group_id, lambda r: {**r, **hive_rules}))
+    gateway.run(resources.mutate(request_context(gateway), security_groups.SG, group_id, lambda r: {**r, **hive_rules}))
     described = group(ec2, group_id)
     assert described["IpPermissionsEgress"] == [ALL_OUT]
     assert described["IpPermissions"][1] == {
@@ -1058,14 +1026,7 @@ def test_concurrent_creates_of_one_name(request: pytest.FixtureRequest, backend:
     vpc = make_vpc(running.client("ec2"), "10.70.0.0/16")
     clients = [running.client("ec2") for _ in range(10)]
 
-    def attempt(client: Any) -> str:
-        try:
-            return make_group(client, vpc, "racer")
-        except ClientError as error:
-            return str(error.response["Error"]["Code"])
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(attempt, clients))
+    outcomes = race(lambda client: make_group(client, vpc, "racer"), clients)
     winners = [o for o in outcomes if o.startswith("sg-")]
     assert len(winners) == 1
     assert sorted(o for o in outcomes if not o.startswith("sg-")) == ["InvalidGroup.Duplicate"] * 9

@@ -22,35 +22,26 @@ from handlers import route_tables
 from handlers.dhcp_options import default_dhcp_options_id
 from handlers.network_acls import create_default_network_acl
 from hive_gateway import resources, vpc_index
+from hive_gateway.conformance.xml_check import assert_error_envelope
 from hive_gateway.context import RequestContext
 from hive_gateway.ids import new_id
-from hive_gateway.protocol.models import operation_model
 from hive_gateway.registry import lookup
 from hive_gateway.resources import KINDS
-from kv.buckets import account_key, bucket_name
+from kv.buckets import account_key
 from kv.memory import MemoryStore
 from kv.nats_store import NatsStore
 from kv.store import Store
 from tests.fixtures.gateway import Credentials, RunningGateway, start_gateway
-from tests.fixtures.raw import send
-
-ADMIN = "000000000001"
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    error_of,
+    put_raw,
+    request_context,
+)
 
 # --- shared helpers ----------------------------------------------------------------------------------
-
-
-def seed_ctx(gateway: RunningGateway, account_id: str = ADMIN) -> RequestContext:
-    """A request context for seeding/inspecting ``account_id``'s records directly."""
-    return RequestContext(
-        request_id="seed",
-        service="ec2",
-        operation="Seed",
-        account_id=account_id,
-        user_name="seed",
-        access_key_id="seed",
-        region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
 
 
 def make_vpc(
@@ -66,7 +57,7 @@ def make_vpc(
     account = (creds or gateway.admin).account_id
     if ipv6 is None and not secondary and not force_seed and lookup("ec2", "CreateVpc"):
         return str(gateway.client("ec2", creds=creds).create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
-    ctx = seed_ctx(gateway, account)
+    ctx = request_context(gateway, account)
 
     async def seed() -> str:
         vpc_id = new_id("vpc")
@@ -116,20 +107,7 @@ def seed_raw(
     gateway: RunningGateway, logical: str, account: str, resource_id: str, record: dict[str, Any]
 ) -> None:
     """Write a record straight into a bucket (kinds owned by others, e.g. network interfaces)."""
-
-    async def put() -> None:
-        bucket = await gateway.runtime.store.bucket(
-            bucket_name(gateway.settings.bucket_prefix, logical)
-        )
-        await bucket.put(account_key(account, resource_id), json.dumps(record).encode())
-
-    gateway.run(put())
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    """(code, message) of a boto3 ClientError."""
-    error = exc.value.response["Error"]
-    return str(error["Code"]), str(error.get("Message", ""))
+    put_raw(gateway, logical, account_key(account, resource_id), record)
 
 
 def subnet_of(ec2: Any, subnet_id: str) -> dict[str, Any]:
@@ -926,7 +904,7 @@ def test_describe_subnets_renders_hive_written_records_with_defaults(
 
 def test_subnet_in_a_hive_made_vpc_without_claim_index(gateway: RunningGateway, ec2: Any) -> None:
     """A VPC Hive created has no claim index: it is built from the existing subnets on first use."""
-    ctx = seed_ctx(gateway)
+    ctx = request_context(gateway)
     vpc_id = "vpc-00000000000000abc"
 
     async def seed() -> None:
@@ -974,27 +952,14 @@ def test_subnet_in_a_hive_made_vpc_without_claim_index(gateway: RunningGateway, 
 def test_describe_subnets_xml_matches_the_model(
     gateway: RunningGateway, ec2: Any, two_subnets: dict[str, Any]
 ) -> None:
-    xml_check = pytest.importorskip("hive_gateway.conformance.xml_check")
     body = f"Action=DescribeSubnets&Version=2016-11-15&SubnetId.1={two_subnets['a']['SubnetId']}"
-    answer = send(
-        gateway.url,
-        body,
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
-        region=gateway.settings.region,
-    )
+    answer = admin_send(gateway, body)
     assert answer.status == 200
-    xml_check.assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribeSubnets"))
+    assert_matches_model(answer.body, "DescribeSubnets")
     assert b"<privateDnsNameOptionsOnLaunch>" in answer.body
-    bad = send(
-        gateway.url,
-        "Action=DeleteSubnet&Version=2016-11-15&SubnetId=subnet-00000000000000000",
-        access_key=gateway.admin.access_key_id,
-        secret_key=gateway.admin.secret_access_key,
-        region=gateway.settings.region,
-    )
+    bad = admin_send(gateway, "Action=DeleteSubnet&Version=2016-11-15&SubnetId=subnet-00000000000000000")
     assert bad.status == 404
-    xml_check.assert_error_envelope(bad.body, "ec2", code="InvalidSubnetID.NotFound")
+    assert_error_envelope(bad.body, "ec2", code="InvalidSubnetID.NotFound")
 
 
 # --- available addresses, DeleteSubnet ----------------------------------------------------------------

@@ -9,14 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.fixtures.gateway import RunningGateway
-
-
-def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
-
-
-def message(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Message"])
+from tests.helpers import code, message
 
 
 def make_vpc(ec2: Any, cidr: str = "10.0.0.0/16", **kwargs: Any) -> dict[str, Any]:
