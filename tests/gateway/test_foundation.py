@@ -10,19 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
-
-
-def raw(gateway: RunningGateway, body: str, **kwargs: Any) -> Any:
-    return send(
-        gateway.url, body,
-        access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key,
-        **kwargs,
-    )
+from tests.helpers import admin_send
+from tests.helpers import code as error_code
 
 
 def xml_error(body: bytes) -> tuple[str, str, str]:
@@ -53,7 +42,7 @@ def test_each_account_sees_its_own_identity(gateway: RunningGateway) -> None:
 
 
 def test_sts_error_uses_the_query_envelope(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "Action=AssumeRole&Version=2011-06-15&RoleArn=x&RoleSessionName=y", service="sts")
+    answer = admin_send(gateway, "Action=AssumeRole&Version=2011-06-15&RoleArn=x&RoleSessionName=y", service="sts")
     assert answer.status == 400
     root = ET.fromstring(answer.body)
     assert root.tag.endswith("ErrorResponse")
@@ -135,7 +124,7 @@ def test_dry_run_answers_dry_run_operation(ec2: Any) -> None:
 
 
 def test_missing_action(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "Version=2016-11-15")
+    answer = admin_send(gateway, "Version=2016-11-15")
     assert answer.status == 400
     tag, code, rid = xml_error(answer.body)
     assert (tag, code) == ("Response", "MissingAction")
@@ -143,13 +132,13 @@ def test_missing_action(gateway: RunningGateway) -> None:
 
 
 def test_invalid_action(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "Action=LaunchRockets&Version=2016-11-15")
+    answer = admin_send(gateway, "Action=LaunchRockets&Version=2016-11-15")
     assert answer.status == 400
     assert xml_error(answer.body)[1] == "InvalidAction"
 
 
 def test_unimplemented_model_action_is_a_4xx_naming_the_action(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "Action=DescribeTransitGateways&Version=2016-11-15")
+    answer = admin_send(gateway, "Action=DescribeTransitGateways&Version=2016-11-15")
     assert answer.status == 400
     assert xml_error(answer.body)[1] == "UnsupportedOperation"
     assert b"DescribeTransitGateways" in answer.body
@@ -159,13 +148,13 @@ def test_unimplemented_model_action_is_a_4xx_naming_the_action(gateway: RunningG
                                   "Action=DescribeRegions&Version=2016-11-15&x=%4",
                                   "Action=DescribeRegions&Version=2016-11-15&x=%ff%fe"])
 def test_malformed_query_string(gateway: RunningGateway, body: str) -> None:
-    answer = raw(gateway, body)
+    answer = admin_send(gateway, body)
     assert answer.status == 400
     assert xml_error(answer.body)[1] == "MalformedQueryString"
 
 
 def test_missing_required_parameter(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "Action=DeleteVpc&Version=2016-11-15")
+    answer = admin_send(gateway, "Action=DeleteVpc&Version=2016-11-15")
     assert answer.status == 400
     tag, code, _ = xml_error(answer.body)
     assert code == "MissingParameter"
@@ -173,13 +162,13 @@ def test_missing_required_parameter(gateway: RunningGateway) -> None:
 
 
 def test_invalid_parameter_value_for_bad_types(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "Action=DescribeRegions&Version=2016-11-15&AllRegions=maybe")
+    answer = admin_send(gateway, "Action=DescribeRegions&Version=2016-11-15&AllRegions=maybe")
     assert answer.status == 400
     assert xml_error(answer.body)[1] == "InvalidParameterValue"
 
 
 def test_get_query_string_requests_work(gateway: RunningGateway) -> None:
-    answer = raw(gateway, "", method="GET", query="Action=DescribeRegions&Version=2016-11-15")
+    answer = admin_send(gateway, "", method="GET", query="Action=DescribeRegions&Version=2016-11-15")
     assert answer.status == 200, answer.text
     root = ET.fromstring(answer.body)
     assert root.tag == "{http://ec2.amazonaws.com/doc/2016-11-15/}DescribeRegionsResponse"
@@ -195,7 +184,7 @@ def test_each_request_gets_a_fresh_uuid_request_id(ec2: Any) -> None:
 
 def test_body_over_10_mb_is_refused(gateway: RunningGateway) -> None:
     body = "Action=DescribeRegions&Version=2016-11-15&Pad=" + "a" * (10 * 1024 * 1024)
-    answer = raw(gateway, body)
+    answer = admin_send(gateway, body)
     assert answer.status == 413
     assert xml_error(answer.body)[1] == "RequestEntityTooLarge"
 
@@ -219,9 +208,9 @@ def test_healthz_reports_the_store(gateway: RunningGateway) -> None:
 def test_sts_accepts_the_global_endpoint_scope_but_ec2_does_not(gateway: RunningGateway) -> None:
     """Legacy clients sign STS for us-east-1 (AWS's global endpoint) whatever their region."""
     body = "Action=GetCallerIdentity&Version=2011-06-15"
-    answer = raw(gateway, body, service="sts", region="us-east-1")
+    answer = admin_send(gateway, body, service="sts", region="us-east-1")
     assert answer.status == 200, answer.text
     assert b"<Account>000000000001</Account>" in answer.body
-    wrong = raw(gateway, "Action=DescribeRegions&Version=2016-11-15", region="us-east-1")
+    wrong = admin_send(gateway, "Action=DescribeRegions&Version=2016-11-15", region="us-east-1")
     assert wrong.status == 403
     assert xml_error(wrong.body)[1] == "AuthFailure"
