@@ -1,0 +1,61 @@
+"""The validated form of a RunInstances request (what the launch works from)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hive_gateway.registry import Params
+from hive_gateway.resources import Record
+
+
+@dataclass
+class VolumePlan:
+    """One block device to create at launch."""
+
+    device: str
+    size: int | None
+    volume_type: str | None
+    snapshot_id: str | None
+    encrypted: bool
+    iops: int | None
+    throughput: int | None
+    delete_on_termination: bool
+
+
+@dataclass
+class InterfacePlan:
+    """One network interface to create (or an existing one to attach) at launch."""
+
+    device_index: int
+    subnet: Record
+    group_ids: list[str]
+    private_ip: str | None
+    secondary_count: int
+    secondary_ips: list[str]
+    public_ip: bool
+    delete_on_termination: bool
+    description: str
+    existing_id: str | None = None
+
+
+@dataclass
+class RunPlan:
+    """A validated RunInstances request."""
+
+    params: Params
+    image: Record
+    instance_type: str
+    min_count: int
+    max_count: int
+    zone: str
+    subnet: Record
+    interfaces: list[InterfacePlan]
+    volumes: list[VolumePlan]
+    root_device: str
+    placement_group: Record | None
+    tenancy: str
+    tags: dict[str, str]
+    volume_tags: dict[str, str]
+    interface_tags: dict[str, str]
+    fingerprint: str
+    record_defaults: Record

@@ -1,0 +1,146 @@
+"""Instance records with the daemons' lifecycle state merged in (read by every action)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.instances.constants import (
+    INSTANCE,
+    SETTLED_STATES,
+    SHUTDOWN_REASON,
+    TERMINAL_STATES,
+    TIMINGS,
+)
+from handlers.instances.errors import check_instance_id
+from handlers.instances.record_fields import (
+    iso_stamp,
+    parse_moment,
+    state_name,
+    user_initiated_reason,
+    utc_now,
+)
+from handlers.instances.runtime import daemon_client
+from handlers.instances.state_effects import finalize_termination, public_ip_follows
+from hive_gateway import daemon_contract as contract
+from hive_gateway import resources
+from hive_gateway.bus import BusError
+from hive_gateway.context import RequestContext
+from hive_gateway.errors import AwsError
+from hive_gateway.resources import Record
+
+LOG = logging.getLogger(__name__)
+
+
+def _expired(record: Mapping[str, Any], at: datetime) -> bool:
+    if state_name(record) != "terminated":
+        return False
+    since = parse_moment(record.get("terminated_at") or record.get("state_changed_at"), at)
+    return at - since > timedelta(seconds=TIMINGS["terminated-retention"])
+
+
+async def _transition(
+    ctx: RequestContext, instance_id: str, state: str, *, reason: str | None = None,
+) -> Record | None:
+    """Write the daemon-reported ``state`` into the record (never out of ``terminated``)."""
+    now = utc_now()
+
+    def change(record: Record) -> Record:
+        current = state_name(record)
+        if current == state or current == "terminated":
+            return record
+        record["state"] = state
+        record["state_changed_at"] = iso_stamp(now)
+        if state in ("stopping", "shutting-down"):
+            record["state_transition_reason"] = reason or user_initiated_reason(now)
+        if state in ("stopped", "terminated"):
+            record["state_reason"] = dict(SHUTDOWN_REASON)
+            record.setdefault("state_transition_reason", user_initiated_reason(now))
+            if not record.get("state_transition_reason"):
+                record["state_transition_reason"] = user_initiated_reason(now)
+        if state in ("pending", "running"):
+            record["state_transition_reason"] = ""
+            record["state_reason"] = None
+        if state == "terminated":
+            record["terminated_at"] = iso_stamp(now)
+        return record
+
+    try:
+        return await resources.mutate(ctx, INSTANCE, instance_id, change)
+    except AwsError:
+        return None
+
+
+async def _apply_state(ctx: RequestContext, record: Record, state: str) -> Record:
+    """Record a daemon-reported state and run what the new state implies."""
+    if state == state_name(record) or state_name(record) == "terminated" or state not in contract.STATE_CODES:
+        return record
+    updated = await _transition(ctx, str(record["instance_id"]), state)
+    if updated is None:
+        return record
+    if state == "terminated":
+        await finalize_termination(ctx, str(record["instance_id"]))
+        updated = await resources.find(ctx, INSTANCE, str(record["instance_id"])) or updated
+    elif state == "stopped":
+        await public_ip_follows(ctx, str(record["instance_id"]), state)
+    return updated
+
+
+async def sync_states(ctx: RequestContext, records: list[Record]) -> list[Record]:
+    """Ask the daemons for the state of the caller's live instances and merge it in."""
+    client = daemon_client(ctx)
+    live = [r for r in records if state_name(r) not in SETTLED_STATES]
+    unreleased = [r for r in records if state_name(r) == "terminated" and not r.get("released")]
+    for record in unreleased:
+        await finalize_termination(ctx, str(record["instance_id"]))
+    if client is None or not live:
+        return records
+    try:
+        reported = await client.describe_instances(
+            ctx.account_id, [str(r["instance_id"]) for r in live]
+        )
+    except BusError:
+        LOG.warning("DescribeInstances: daemons unreachable", exc_info=True)
+        return records
+    merged: list[Record] = []
+    for record in records:
+        seen = reported.get(str(record["instance_id"]))
+        if seen is not None and state_name(record) not in TERMINAL_STATES:
+            record = await _apply_state(ctx, record, seen.state)
+        merged.append(record)
+    return merged
+
+
+async def current_records(ctx: RequestContext) -> list[Record]:
+    """The caller's visible instance records with daemon state merged in (expired ones purged)."""
+    at = utc_now()
+    records: list[Record] = []
+    for record in await resources.list_records(ctx, INSTANCE):
+        if _expired(record, at):
+            await finalize_termination(ctx, str(record["instance_id"]))
+            await resources.delete(ctx, INSTANCE, str(record["instance_id"]))
+            continue
+        records.append(record)
+    return await sync_states(ctx, records)
+
+
+async def get_instance(ctx: RequestContext, instance_id: str, *, sync: bool = True) -> Record:
+    """The caller's record of ``instance_id`` (state synced with the daemons)."""
+    check_instance_id(instance_id)
+    record = await resources.find(ctx, INSTANCE, instance_id)
+    if record is None or _expired(record, utc_now()):
+        raise INSTANCE.not_found(instance_id)
+    if sync:
+        record = (await sync_states(ctx, [record]))[0]
+    return record
+
+
+async def records_for(ctx: RequestContext, instance_ids: Sequence[str]) -> list[Record]:
+    """Records of every id (all must exist, checked before anything changes)."""
+    for instance_id in instance_ids:
+        check_instance_id(instance_id)
+    records = {str(r["instance_id"]): r for r in await current_records(ctx)}
+    resources.check_ids_exist(INSTANCE, list(instance_ids), set(records))
+    return [records[i] for i in dict.fromkeys(instance_ids)]

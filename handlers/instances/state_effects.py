@@ -1,0 +1,62 @@
+"""What a new instance state implies outside the record: resources released at
+termination, the auto-assigned public IP given back on stop and reassigned on start."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from handlers.instances.constants import INSTANCE
+from handlers.instances.record_fields import state_name
+from handlers.instances.runtime import forget_lock, process_lock
+from hive_gateway import resources
+from hive_gateway.context import RequestContext
+from hive_gateway.errors import AwsError
+
+LOG = logging.getLogger(__name__)
+
+
+async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
+    """Give back what a terminated instance held: interfaces, volumes, Elastic IP associations.
+
+    Idempotent (``released`` marks completion); errors are logged and retried on the next read.
+    """
+    from handlers import addresses, network_interfaces, volumes
+
+    async with process_lock(ctx, "finalize", instance_id):  # the watcher and a Describe may race
+        record = await resources.find(ctx, INSTANCE, instance_id)
+        if record is None or state_name(record) != "terminated" or record.get("released"):
+            return
+        try:
+            await volumes.delete_on_termination(ctx, instance_id)
+            await network_interfaces.release_instance_interfaces(ctx, instance_id)
+            await addresses.release_instance_associations(ctx, instance_id)
+        except Exception:
+            LOG.warning("releasing the resources of %s failed (retried on the next read)",
+                        instance_id, exc_info=True)
+            return
+        with contextlib.suppress(AwsError):
+            await resources.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, "released": True})
+    forget_lock(ctx, "finalize", instance_id)
+
+
+async def public_ip_follows(ctx: RequestContext, instance_id: str, state: str) -> None:
+    """AWS gives back an instance's auto-assigned public IP when it stops and assigns a new one
+    when it starts again (an Elastic IP stays)."""
+    from handlers import network_interfaces
+
+    primary = next(
+        (e for e in await network_interfaces.interfaces_of_instance(ctx, instance_id)
+         if int(e.get("device_index") or 0) == 0),
+        None,
+    )
+    if primary is None or not primary.get("auto_public_ip"):
+        return
+    eni_id = str(primary["network_interface_id"])
+    try:
+        if state == "stopped":
+            await network_interfaces._drop_auto_public_ip(ctx, eni_id, keep_flag=True)
+        elif state in ("pending", "running"):
+            await network_interfaces._ensure_auto_public_ip(ctx, eni_id)
+    except Exception:
+        LOG.warning("public IP of %s not updated", instance_id, exc_info=True)
