@@ -19,7 +19,7 @@ from typing import Any, Final, TypeAlias
 
 from kv.buckets import account_key, account_prefix
 from kv.records import RecordBucket
-from kv.store import KeyExistsError
+from kv.store import KeyExistsError, is_valid_key
 
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
@@ -156,9 +156,16 @@ async def records(ctx: RequestContext, kind: ResourceKind) -> RecordBucket:
 
 
 async def _key_of(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str | None:
-    """The KV key of the caller's ``resource_id`` (``None`` when a name-keyed kind has no such id)."""
+    """The KV key of the caller's ``resource_id``, or ``None`` when no record can have that id.
+
+    That is a name-keyed kind with no such id, or an id no record can have: one that is no valid
+    KV key (``""``, ``sg-é``; asking the store would raise :class:`kv.store.InvalidKeyError`, a
+    500, instead of the kind's NotFound error) or one with a ``.`` (ids never have one; such a key
+    would reach the bucket's index records, e.g. ``<account>.name.<digest>`` of key pairs).
+    """
     if kind.key_field is None:
-        return account_key(ctx.account_id, resource_id)
+        key = account_key(ctx.account_id, resource_id)
+        return key if "." not in resource_id and is_valid_key(key) else None
     for record in await list_records(ctx, kind):
         if record.get(kind.id_field) == resource_id:
             return account_key(ctx.account_id, str(record[kind.key_field]))
