@@ -3,7 +3,8 @@
 Items are sorted by a stable key (the resource id) and cut after filtering. ``NextToken`` is an
 opaque token naming the last key returned; it is absent once the results are exhausted (an
 empty or placeholder token makes SDK paginators loop forever). ``MaxResults`` bounds come from
-the model, so the parser has already rejected out-of-range values. As on AWS, an explicit id
+the model, so the parser has already rejected out-of-range values; where the model has none, a
+``MaxResults`` below 1 is ``InvalidParameterValue``. As on AWS, an explicit id
 list cannot be combined with ``MaxResults``::
 
     DescribeVpcs VpcId.1=vpc-1&MaxResults=5
@@ -19,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from hive_gateway.errors import AwsError, invalid_parameter_combination
+from hive_gateway.errors import AwsError, invalid_parameter_combination, invalid_parameter_value
 
 T = TypeVar("T")
 
@@ -81,6 +82,13 @@ def paginate(
         wire = ids_wire_name or ids_param[0].lower() + ids_param[1:]
         raise invalid_parameter_combination(
             f"The parameter {wire} cannot be used with the parameter maxResults"
+        )
+    if max_results is not None and max_results < 1:
+        # Most models bound MaxResults (the parser enforces that); DescribeImages, -Instances,
+        # -Snapshots, -Tags, -Volumes... do not, and a page of 0 or fewer items has no last key.
+        raise invalid_parameter_value(
+            f"Value ( {max_results} ) for parameter maxResults is invalid. "
+            "Expecting a value greater than 0."
         )
     ordered = sorted(items, key=key)
     if token:

@@ -52,3 +52,15 @@ def test_ids_cannot_be_combined_with_max_results() -> None:
         paginate(["a"], {"MaxResults": 5, "VpcIds": ["vpc-1"]}, key=lambda s: s, ids_param="VpcIds")
     assert exc.value.code == "InvalidParameterCombination"
     assert exc.value.message == "The parameter vpcIds cannot be used with the parameter maxResults"
+
+
+@pytest.mark.parametrize("size", [0, -1, -(2**31)])
+def test_page_size_below_one_is_invalid(size: int) -> None:
+    """Models without MaxResults bounds (DescribeImages, -Volumes, ...) let 0 and negatives
+    through the parser; they were an IndexError (a 500) here."""
+    with pytest.raises(AwsError) as exc:
+        paginate(["a", "b"], {"MaxResults": size}, key=lambda s: s)
+    assert exc.value.code == "InvalidParameterValue"
+    assert exc.value.message == (
+        f"Value ( {size} ) for parameter maxResults is invalid. Expecting a value greater than 0."
+    )
