@@ -5,10 +5,11 @@ client made by one) and asserts nothing of its own beyond what its docstring say
 the same whether it uses a helper or spells the call out:
 
 - errors: :func:`error_of`, :func:`code`, :func:`message`, :func:`outcome`;
-- seeding the store directly: :func:`request_context`, :func:`put_raw`;
+- seeding the store directly: :func:`request_context`, :func:`put_raw`, :func:`seed_subnet_instance`;
 - raw wire requests and the strict XML check: :func:`admin_send`, :func:`assert_matches_model`;
-- builders: :func:`new_vpc`, :func:`tag_specifications`;
+- builders: :func:`new_vpc`, :func:`new_eni`, :func:`tag_specifications`;
 - timing and concurrency: :func:`wait_for`, :func:`race`;
+- test doubles: :class:`RecordingBus`;
 - the ``nats_token_gateway`` fixture (import it into a test module to use it).
 """
 
@@ -24,10 +25,13 @@ from typing import Any, TypeVar
 import pytest
 from botocore.exceptions import ClientError
 
+from hive_gateway import resources
 from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.context import RequestContext
+from hive_gateway.ids import new_id
 from hive_gateway.protocol.models import operation_model
-from kv.buckets import bucket_name
+from hive_gateway.resources import KINDS
+from kv.buckets import account_key, bucket_name
 from kv.nats_store import NatsStore
 from kv.store import Store
 from tests.fixtures.gateway import RunningGateway, free_port, start_gateway
@@ -100,6 +104,45 @@ def put_raw(gateway: RunningGateway, logical: str, key: str, value: dict[str, An
     gateway.run(put())
 
 
+def seed_subnet_instance(
+    gateway: RunningGateway,
+    subnet: dict[str, Any],
+    *,
+    state: str = "running",
+    zone: str | None = None,
+    account: str = ADMIN,
+) -> str:
+    """A minimal instance record in ``subnet`` (a boto3 ``Subnet``), written as raw JSON.
+
+    The instances module owns the real records; this is only what other modules look at.
+    Skips the test while the instance record schema is not available.
+    """
+    instance_id = new_id("instance")
+    record = {
+        "instance_id": instance_id,
+        "state": state,
+        "availability_zone": zone or subnet["AvailabilityZone"],
+        "subnet_id": subnet["SubnetId"],
+        "vpc_id": subnet["VpcId"],
+        "security_group_ids": [],
+        "tags": {},
+        "created_at": resources.utc_now(),
+    }
+
+    async def write() -> None:
+        try:
+            await resources.records(request_context(gateway, account), KINDS["instance"])
+        except ValueError:
+            pytest.skip("the instance record schema is not available yet")
+        bucket = await gateway.runtime.store.bucket(
+            bucket_name(gateway.settings.bucket_prefix, "instances")
+        )
+        await bucket.create(account_key(account, instance_id), json.dumps(record).encode())
+
+    gateway.run(write())
+    return instance_id
+
+
 # --- raw wire requests ----------------------------------------------------------------------------
 
 
@@ -128,6 +171,11 @@ def assert_matches_model(body: bytes, operation: str) -> None:
 def new_vpc(ec2: Any, cidr: str = "10.0.0.0/16") -> str:
     """``CreateVpc`` through boto3; returns the new VPC's id."""
     return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
+
+
+def new_eni(ec2: Any, subnet_id: str, **kwargs: Any) -> dict[str, Any]:
+    """``CreateNetworkInterface`` in ``subnet_id`` through boto3; returns the interface."""
+    return dict(ec2.create_network_interface(SubnetId=subnet_id, **kwargs)["NetworkInterface"])
 
 
 def tag_specifications(resource_type: str, **tags: str) -> list[dict[str, Any]]:
@@ -163,6 +211,30 @@ def race(attempt: Callable[[A], object], items: Iterable[A], workers: int | None
     args = list(items)
     with ThreadPoolExecutor(max_workers=workers or len(args)) as pool:
         return list(pool.map(lambda arg: outcome(lambda: attempt(arg)), args))
+
+
+# --- test doubles --------------------------------------------------------------------------------
+
+
+class RecordingBus:
+    """A stand-in for the NATS bus that records published events and expects no requests."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any], dict[str, str] | None]] = []
+
+    async def publish(
+        self, subject: str, data: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        self.events.append((subject, json.loads(data), headers))
+
+    async def request(
+        self,
+        subject: str,
+        data: bytes,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> bytes:
+        raise AssertionError("no requests expected")
 
 
 # --- fixtures -------------------------------------------------------------------------------------

@@ -9,26 +9,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import account_settings
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
-from hive_gateway.protocol.models import operation_model
 from kv.buckets import bucket_name
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
+from tests.helpers import admin_send, assert_matches_model, error_of, request_context
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def context(gateway: RunningGateway, account_id: str = "000000000001") -> RequestContext:
-    return RequestContext(
-        request_id="test", service="ec2", operation="Test", account_id=account_id,
-        user_name="admin", access_key_id="AKIATEST", region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
 
 
 def stored(gateway: RunningGateway, account_id: str = "000000000001") -> dict[str, Any] | None:
@@ -50,10 +35,10 @@ def test_ebs_encryption_by_default(gateway: RunningGateway, ec2: Any) -> None:
     assert ec2.enable_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True  # idempotent
     assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
     assert stored(gateway) == {"ebs_encryption_by_default": True, "serial_console_access": False}
-    assert gateway.run(account_settings.ebs_encryption_by_default(context(gateway))) is True
+    assert gateway.run(account_settings.ebs_encryption_by_default(request_context(gateway))) is True
     assert ec2.disable_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
     assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
-    assert gateway.run(account_settings.ebs_encryption_by_default(context(gateway))) is False
+    assert gateway.run(account_settings.ebs_encryption_by_default(request_context(gateway))) is False
 
 
 def test_serial_console_access(gateway: RunningGateway, ec2: Any) -> None:
@@ -88,7 +73,7 @@ def test_ebs_default_kms_key(gateway: RunningGateway, ec2: Any) -> None:
     for given, arn in cases.items():
         assert ec2.modify_ebs_default_kms_key_id(KmsKeyId=given)["KmsKeyId"] == arn
         assert ec2.get_ebs_default_kms_key_id()["KmsKeyId"] == arn
-        assert gateway.run(account_settings.ebs_default_kms_key_id(context(gateway))) == arn
+        assert gateway.run(account_settings.ebs_default_kms_key_id(request_context(gateway))) == arn
     record = stored(gateway)
     assert record is not None and record["ebs_default_kms_key_id"] == "arn:aws:kms:us-east-1:111122223333:alias/x"
     assert ec2.reset_ebs_default_kms_key_id()["KmsKeyId"] == "alias/aws/ebs"
@@ -155,8 +140,7 @@ def test_dry_run(ec2: Any) -> None:
     ],
 )
 def test_wire_format(gateway: RunningGateway, action: str, element: str) -> None:
-    answer = send(gateway.url, f"Action={action}&Version=2016-11-15",
-                  access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+    answer = admin_send(gateway, f"Action={action}&Version=2016-11-15")
     assert answer.status == 200
-    assert_xml_matches_shape(answer.body, operation_model("ec2", action))
+    assert_matches_model(answer.body, action)
     assert element in answer.text

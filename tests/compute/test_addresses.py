@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,46 +12,19 @@ from botocore.exceptions import ClientError
 
 from handlers import addresses, network_interfaces
 from hive_gateway import ipam, resources
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
-from hive_gateway.ids import new_id
-from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
-from kv.buckets import account_key, bucket_name
 from kv.memory import MemoryStore
 from kv.store import Store
 from tests.fixtures.gateway import RunningGateway, start_gateway
-from tests.fixtures.raw import send
-
-ADMIN = "000000000001"
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def context(gateway: RunningGateway, account: str = ADMIN) -> RequestContext:
-    return RequestContext("test", "ec2", "Test", account, "test", "", gateway.settings.region, gateway.runtime)
-
-
-def seed_instance(gateway: RunningGateway, subnet: dict[str, Any], *, state: str = "running") -> str:
-    """A minimal instance record (the instances module owns the real ones)."""
-    instance_id = new_id("instance")
-    record = {
-        "instance_id": instance_id, "state": state, "availability_zone": subnet["AvailabilityZone"],
-        "subnet_id": subnet["SubnetId"], "vpc_id": subnet["VpcId"], "tags": {}, "created_at": resources.utc_now(),
-    }
-
-    async def write() -> None:
-        try:
-            await resources.records(context(gateway), KINDS["instance"])
-        except ValueError:
-            pytest.skip("the instance record schema is not available yet")
-        bucket = await gateway.runtime.store.bucket(bucket_name(gateway.settings.bucket_prefix, "instances"))
-        await bucket.create(account_key(ADMIN, instance_id), json.dumps(record).encode())
-
-    gateway.run(write())
-    return instance_id
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    error_of,
+    new_eni,
+    request_context,
+    seed_subnet_instance,
+)
 
 
 @pytest.fixture
@@ -63,10 +35,6 @@ def stack(ec2: Any) -> dict[str, Any]:
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]
     return {"vpc_id": vpc_id, "subnet": subnet, "subnet_id": subnet["SubnetId"], "igw": igw}
-
-
-def new_eni(ec2: Any, subnet_id: str, **kwargs: Any) -> dict[str, Any]:
-    return dict(ec2.create_network_interface(SubnetId=subnet_id, **kwargs)["NetworkInterface"])
 
 
 def allocate(ec2: Any, **kwargs: Any) -> dict[str, Any]:
@@ -86,7 +54,7 @@ def eni_view(ec2: Any, eni_id: str) -> dict[str, Any]:
 
 
 def pool(gateway: RunningGateway) -> dict[str, Any]:
-    return gateway.run(ipam.public_allocations(context(gateway)))
+    return gateway.run(ipam.public_allocations(request_context(gateway)))
 
 
 # --- allocate / release --------------------------------------------------------------------------------
@@ -285,7 +253,7 @@ def test_a_new_address_displaces_the_old_one_on_the_same_private_ip(ec2: Any, st
 
 
 def test_an_eip_replaces_the_auto_assigned_public_ip_and_gives_it_back(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     subnet = gateway.run(resources.get(ctx, KINDS["subnet"], stack["subnet_id"]))
     eni = gateway.run(network_interfaces.create_interface(ctx, subnet=subnet, security_group_ids=[], private_ip=None, public_ip=True))
     eni_id = eni["network_interface_id"]
@@ -301,8 +269,8 @@ def test_an_eip_replaces_the_auto_assigned_public_ip_and_gives_it_back(gateway: 
 
 
 def test_associate_with_an_instance(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
-    ctx = context(gateway)
-    instance_id = seed_instance(gateway, stack["subnet"])
+    ctx = request_context(gateway)
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
     allocation_id = allocate(ec2)["AllocationId"]
     with pytest.raises(ClientError) as exc:
@@ -322,7 +290,7 @@ def test_associate_with_an_instance(gateway: RunningGateway, ec2: Any, stack: di
         "InvalidInstanceID",
         f"There are multiple interfaces attached to instance '{instance_id}'. Please specify an interface ID for the operation instead.",
     )
-    pending = seed_instance(gateway, stack["subnet"], state="pending")
+    pending = seed_subnet_instance(gateway, stack["subnet"], state="pending")
     with pytest.raises(ClientError) as exc:
         ec2.associate_address(AllocationId=allocation_id, InstanceId=pending)
     assert error_of(exc) == ("InvalidInstanceID", f"The pending instance '{pending}' is not in a valid state for this operation.")
@@ -332,8 +300,8 @@ def test_associate_with_an_instance(gateway: RunningGateway, ec2: Any, stack: di
 
 
 def test_instance_id_follows_the_interface_and_termination_releases(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
-    ctx = context(gateway)
-    instance_id = seed_instance(gateway, stack["subnet"])
+    ctx = request_context(gateway)
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     dies = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
     survives = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
     a = allocate(ec2)["AllocationId"]
@@ -448,16 +416,10 @@ def test_describe_addresses_matches_the_wire_shape(gateway: RunningGateway, ec2:
     ec2.associate_address(AllocationId=allocation_id, NetworkInterfaceId=eni_id)
     for action, members in (("DescribeAddresses", f"AllocationId.1={allocation_id}"),
                             ("DescribeAddressesAttribute", f"AllocationId.1={allocation_id}&Attribute=domain-name")):
-        answer = send(gateway.url, f"Action={action}&Version=2016-11-15&{members}",
-                      access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+        answer = admin_send(gateway, f"Action={action}&Version=2016-11-15&{members}")
         assert answer.status == 200
-        model = operation_model("ec2", action)
-        assert model is not None
-        assert_xml_matches_shape(answer.body, model)
-    assert "<domain>vpc</domain>" in send(
-        gateway.url, "Action=DescribeAddresses&Version=2016-11-15",
-        access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key,
-    ).text
+        assert_matches_model(answer.body, action)
+    assert "<domain>vpc</domain>" in admin_send(gateway, "Action=DescribeAddresses&Version=2016-11-15").text
 
 
 # --- Terraform and tenancy --------------------------------------------------------------------------------

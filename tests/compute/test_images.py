@@ -3,7 +3,6 @@ filters, Register/Create/DeregisterImage, attributes, GetInstanceUefiData, races
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,22 +13,24 @@ from botocore.exceptions import ClientError
 
 from handlers import images, volumes
 from hive_gateway import image_catalogue, resources
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.errors import AwsError
-from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
 from tests.compute.test_volumes import (
     ZONE,
-    context,
-    error_of,
     instant,  # noqa: F401  (autouse fixture: instantaneous transitions)
     make_volume,
     seed_instance,
     slow,
-    wait_for,
 )
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
+from tests.helpers import (
+    admin_send,
+    assert_matches_model,
+    error_of,
+    race,
+    request_context,
+    wait_for,
+)
 
 DEBIAN_AMD64 = "ami-0deb12a6420240211"
 DEBIAN_ARM64 = "ami-0deb12a4b20240211"
@@ -471,21 +472,16 @@ def test_register_same_name_race_has_one_winner(gateway: RunningGateway, ec2: An
     snapshot_id = ec2.create_snapshot(VolumeId=volume_id)["SnapshotId"]
     clients = [gateway.client("ec2") for _ in range(10)]
 
-    def attempt(client: Any) -> str:
-        try:
-            client.register_image(
-                Name="raced",
-                RootDeviceName="/dev/xvda",
-                BlockDeviceMappings=[
-                    {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}
-                ],
-            )
-            return "ok"
-        except ClientError as exc:
-            return str(exc.response["Error"]["Code"])
+    def attempt(client: Any) -> None:
+        client.register_image(
+            Name="raced",
+            RootDeviceName="/dev/xvda",
+            BlockDeviceMappings=[
+                {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}
+            ],
+        )
 
-    with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        outcomes = list(pool.map(attempt, clients))
+    outcomes = race(attempt, clients)
     assert outcomes.count("ok") == 1
     assert sorted(o for o in outcomes if o != "ok") == ["InvalidAMIName.Duplicate"] * 9
     assert len(ec2.describe_images(Owners=["self"])["Images"]) == 1
@@ -512,7 +508,7 @@ def test_deregister_errors_and_associated_snapshots(ec2: Any) -> None:
 
 def launch(gateway: RunningGateway, ec2: Any, **instance: Any) -> tuple[str, str, str]:
     """A seeded running instance with a root and a data volume (as RunInstances would leave it)."""
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     instance_id = seed_instance(gateway, root_device_name="/dev/xvda", **instance)
     root = gateway.run(
         volumes.create_root_volume(
@@ -592,7 +588,9 @@ def test_create_image_snapshots_every_volume(
     assert all(s["Tags"] == [{"Key": "kind", "Value": "snap"}] for s in snapshots)
     wait_for(lambda: image(ec2, image_id)["State"] == "available")
     assert (
-        gateway.run(images.get_image(context(gateway), image_id, for_launch=True))["ImageId"]
+        gateway.run(
+            images.get_image(request_context(gateway), image_id, for_launch=True)
+        )["ImageId"]
         == image_id
     )
 
@@ -696,7 +694,7 @@ def test_image_attributes(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_unchanged_modify_writes_nothing(gateway: RunningGateway, ec2: Any) -> None:
     image_id = register(ec2, "churn", Description="same")
-    bucket = gateway.run(resources.records(context(gateway), KINDS["image"]))
+    bucket = gateway.run(resources.records(request_context(gateway), KINDS["image"]))
     key = f"000000000001.{image_id}"
     before = gateway.run(bucket.get(key))
     ec2.modify_image_attribute(ImageId=image_id, Description={"Value": "same"})
@@ -731,7 +729,9 @@ def test_launch_permissions_share_an_image(gateway: RunningGateway, ec2: Any) ->
         other.deregister_image(ImageId=image_id)
     assert error_of(exc) == ("AuthFailure", f"Not authorized for image:{image_id}")
     assert (
-        gateway.run(images.get_image(context(gateway, tenant.account_id), image_id))["ImageId"]
+        gateway.run(
+            images.get_image(request_context(gateway, tenant.account_id), image_id)
+        )["ImageId"]
         == image_id
     )
 
@@ -784,7 +784,7 @@ def test_get_instance_uefi_data(gateway: RunningGateway, ec2: Any) -> None:
 def test_get_image_export(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     debian = gateway.run(images.get_image(ctx, DEBIAN_AMD64, for_launch=True))
     assert debian["RootDeviceName"] == "/dev/xvda"
     assert debian["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"] == "snap-0deb12a6420240211"
@@ -822,13 +822,6 @@ def test_images_wire_format(gateway: RunningGateway, ec2: Any) -> None:
         ),
         (f"Action=DeregisterImage&Version=2016-11-15&ImageId={image_id}", "DeregisterImage"),
     ):
-        answer = send(
-            gateway.url,
-            body,
-            access_key=gateway.admin.access_key_id,
-            secret_key=gateway.admin.secret_access_key,
-        )
+        answer = admin_send(gateway, body)
         assert answer.status == 200, answer.text
-        model = operation_model("ec2", operation)
-        assert model is not None
-        assert_xml_matches_shape(answer.body, model)
+        assert_matches_model(answer.body, operation)

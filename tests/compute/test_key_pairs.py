@@ -8,7 +8,6 @@ and ``puttygen``.
 from __future__ import annotations
 
 import base64
-import concurrent.futures
 import hashlib
 import hmac
 import os
@@ -25,26 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from handlers import key_pairs
 from handlers import tags as tags_handlers
-from hive_gateway.conformance.xml_check import assert_error_envelope, assert_xml_matches_shape
-from hive_gateway.context import RequestContext
+from hive_gateway.conformance.xml_check import assert_error_envelope
 from hive_gateway.errors import AwsError
-from hive_gateway.protocol.models import operation_model
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def context(gateway: RunningGateway, account_id: str = "000000000001") -> RequestContext:
-    return RequestContext(
-        request_id="test", service="ec2", operation="Test", account_id=account_id,
-        user_name="admin", access_key_id="AKIATEST", region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
-
+from tests.helpers import admin_send, assert_matches_model, error_of, race, request_context
 
 # --- independent fingerprint computations --------------------------------------------------------
 
@@ -403,8 +387,7 @@ def test_import_refuses_other_algorithms_sizes_and_private_keys(ec2: Any) -> Non
 
 
 def test_import_missing_material_is_missing_parameter(gateway: RunningGateway) -> None:
-    answer = send(gateway.url, "Action=ImportKeyPair&Version=2016-11-15&KeyName=x",
-                  access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+    answer = admin_send(gateway, "Action=ImportKeyPair&Version=2016-11-15&KeyName=x")
     assert answer.status == 400
     assert_error_envelope(answer.body, "ec2", code="MissingParameter")
 
@@ -459,18 +442,15 @@ def test_describe_by_ids_names_and_every_filter(ec2: Any) -> None:
 def test_describe_key_pairs_wire_format(gateway: RunningGateway, ec2: Any) -> None:
     ec2.create_key_pair(KeyName="wire", KeyType="ed25519",
                         TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "a", "Value": "b"}]}])
-    answer = send(gateway.url, "Action=DescribeKeyPairs&Version=2016-11-15&IncludePublicKey=true",
-                  access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+    answer = admin_send(gateway, "Action=DescribeKeyPairs&Version=2016-11-15&IncludePublicKey=true")
     assert answer.status == 200
-    assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribeKeyPairs"))
+    assert_matches_model(answer.body, "DescribeKeyPairs")
     assert "<keyType>ed25519</keyType>" in answer.text and "<publicKey>ssh-ed25519 " in answer.text
-    created = send(gateway.url, "Action=CreateKeyPair&Version=2016-11-15&KeyName=wire2",
-                   access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+    created = admin_send(gateway, "Action=CreateKeyPair&Version=2016-11-15&KeyName=wire2")
     assert created.status == 200
-    assert_xml_matches_shape(created.body, operation_model("ec2", "CreateKeyPair"))
-    deleted = send(gateway.url, "Action=DeleteKeyPair&Version=2016-11-15&KeyName=wire2",
-                   access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
-    assert_xml_matches_shape(deleted.body, operation_model("ec2", "DeleteKeyPair"))
+    assert_matches_model(created.body, "CreateKeyPair")
+    deleted = admin_send(gateway, "Action=DeleteKeyPair&Version=2016-11-15&KeyName=wire2")
+    assert_matches_model(deleted.body, "DeleteKeyPair")
     assert "<return>true</return>" in deleted.text
 
 
@@ -538,15 +518,10 @@ def test_concurrent_imports_of_one_name(gateway: RunningGateway) -> None:
     lines = [openssh_public(ed25519.Ed25519PrivateKey.generate()) for _ in range(10)]
     clients = [gateway.client("ec2") for _ in lines]
 
-    def attempt(index: int) -> str:
-        try:
-            import_key(clients[index], "race", lines[index])
-            return "ok"
-        except ClientError as exc:
-            return str(exc.response["Error"]["Code"])
+    def attempt(index: int) -> None:
+        import_key(clients[index], "race", lines[index])
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(attempt, range(10)))
+    outcomes = race(attempt, range(10))
     assert outcomes.count("ok") == 1
     assert outcomes.count("InvalidKeyPair.Duplicate") == 9
     pairs = gateway.client("ec2").describe_key_pairs()["KeyPairs"]
@@ -576,21 +551,21 @@ def test_tenant_isolation(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_find_key_pair_by_name(gateway: RunningGateway, ec2: Any) -> None:
     created = ec2.create_key_pair(KeyName="lookup", KeyType="ed25519")
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     found = gateway.run(key_pairs.find_key_pair_by_name(ctx, "lookup"))
     assert found is not None
     assert found["key_pair_id"] == created["KeyPairId"] and found["key_name"] == "lookup"
     assert found["key_type"] == "ed25519" and found["public_key"].startswith("ssh-ed25519 ")
     assert gateway.run(key_pairs.find_key_pair_by_name(ctx, "missing")) is None
     assert gateway.run(key_pairs.find_key_pair_by_name(ctx, "")) is None
-    assert gateway.run(key_pairs.find_key_pair_by_name(context(gateway, "000000000077"), "lookup")) is None
+    assert gateway.run(key_pairs.find_key_pair_by_name(request_context(gateway, "000000000077"), "lookup")) is None
     ec2.delete_key_pair(KeyName="lookup")
     assert gateway.run(key_pairs.find_key_pair_by_name(ctx, "lookup")) is None
 
 
 def test_orphaned_name_claim_is_taken_over_only_when_stale(gateway: RunningGateway, ec2: Any) -> None:
     """A claim left by a crash between claim and record blocks the name only for a while."""
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     bucket = gateway.run(key_pairs.resources.records(ctx, key_pairs.KEY_PAIR))
     claim_key = account_key(ctx.account_id, "name." + hashlib.sha256(b"orphan").hexdigest())
     fresh = {"name_claim": True, "key_name": "orphan", "key_pair_id": "key-0000000000000000a",
@@ -609,7 +584,7 @@ def test_name_claims_never_show_up_as_tagged_resources(gateway: RunningGateway, 
     """DescribeTags lists every key-pair record of the bucket: claims must render as no rows."""
     created = ec2.create_key_pair(KeyName="claimed", KeyType="ed25519",
                                   TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "k", "Value": "v"}]}])
-    records = gateway.run(key_pairs.resources.list_records(context(gateway), key_pairs.KEY_PAIR))
+    records = gateway.run(key_pairs.resources.list_records(request_context(gateway), key_pairs.KEY_PAIR))
     assert len(records) == 2 and sum(key_pairs.is_claim(r) for r in records) == 1
     rows = [row for r in records for row in tags_handlers._rows(key_pairs.KEY_PAIR, r)]
     assert rows == [{"Key": "k", "Value": "v", "ResourceId": created["KeyPairId"], "ResourceType": "key-pair"}]
@@ -617,7 +592,7 @@ def test_name_claims_never_show_up_as_tagged_resources(gateway: RunningGateway, 
 
 def test_stored_record_layout(gateway: RunningGateway, ec2: Any) -> None:
     created = import_key(ec2, "layout", openssh_public(ed25519.Ed25519PrivateKey.generate()) + " c")
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     bucket = gateway.run(key_pairs.resources.records(ctx, key_pairs.KEY_PAIR))
     found = gateway.run(bucket.get(account_key(ctx.account_id, created["KeyPairId"])))
     assert found is not None
@@ -637,15 +612,10 @@ def test_key_pairs_over_nats(nats_gateway: RunningGateway) -> None:
     lines = [openssh_public(ed25519.Ed25519PrivateKey.generate()) for _ in range(6)]
     clients = [nats_gateway.client("ec2") for _ in lines]
 
-    def attempt(index: int) -> str:
-        try:
-            import_key(clients[index], "nats-race", lines[index])
-            return "ok"
-        except ClientError as exc:
-            return str(exc.response["Error"]["Code"])
+    def attempt(index: int) -> None:
+        import_key(clients[index], "nats-race", lines[index])
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
-        outcomes = list(pool.map(attempt, range(6)))
+    outcomes = race(attempt, range(6))
     assert outcomes.count("ok") == 1 and outcomes.count("InvalidKeyPair.Duplicate") == 5
     ec2 = clients[0]
     (pair,) = ec2.describe_key_pairs(IncludePublicKey=True)["KeyPairs"]

@@ -13,31 +13,21 @@ from botocore.exceptions import ClientError
 
 from handlers import network_interfaces
 from hive_gateway import ipam, resources
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
-from hive_gateway.ids import new_id
 from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
-from kv.buckets import account_key, bucket_name
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
-
-ADMIN = "000000000001"
-
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    error_of,
+    new_eni,
+    new_vpc,
+    request_context,
+    seed_subnet_instance,
+)
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def context(gateway: RunningGateway, account: str = ADMIN) -> RequestContext:
-    return RequestContext("test", "ec2", "Test", account, "test", "", gateway.settings.region, gateway.runtime)
-
-
-def new_vpc(ec2: Any, cidr: str = "10.0.0.0/16") -> str:
-    return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
 
 
 def new_subnet(ec2: Any, vpc_id: str, cidr: str = "10.0.1.0/24") -> dict[str, Any]:
@@ -55,10 +45,6 @@ def new_group(ec2: Any, vpc_id: str, name: str) -> str:
     return str(ec2.create_security_group(VpcId=vpc_id, GroupName=name, Description=name)["GroupId"])
 
 
-def new_eni(ec2: Any, subnet_id: str, **kwargs: Any) -> dict[str, Any]:
-    return dict(ec2.create_network_interface(SubnetId=subnet_id, **kwargs)["NetworkInterface"])
-
-
 def describe_one(ec2: Any, eni_id: str) -> dict[str, Any]:
     found = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"]
     assert len(found) == 1
@@ -68,35 +54,6 @@ def describe_one(ec2: Any, eni_id: str) -> dict[str, Any]:
 def ids_of(ec2: Any, *filters: tuple[str, list[str]]) -> set[str]:
     found = ec2.describe_network_interfaces(Filters=[{"Name": n, "Values": v} for n, v in filters])
     return {n["NetworkInterfaceId"] for n in found["NetworkInterfaces"]}
-
-
-def seed_instance(
-    gateway: RunningGateway, subnet: dict[str, Any], *, state: str = "running", zone: str | None = None,
-    account: str = ADMIN,
-) -> str:
-    """A minimal instance record (the instances module owns the real ones), written as raw JSON."""
-    instance_id = new_id("instance")
-    record = {
-        "instance_id": instance_id,
-        "state": state,
-        "availability_zone": zone or subnet["AvailabilityZone"],
-        "subnet_id": subnet["SubnetId"],
-        "vpc_id": subnet["VpcId"],
-        "security_group_ids": [],
-        "tags": {},
-        "created_at": resources.utc_now(),
-    }
-
-    async def write() -> None:
-        try:
-            await resources.records(context(gateway, account), KINDS["instance"])
-        except ValueError:
-            pytest.skip("the instance record schema is not available yet")
-        bucket = await gateway.runtime.store.bucket(bucket_name(gateway.settings.bucket_prefix, "instances"))
-        await bucket.create(account_key(account, instance_id), json.dumps(record).encode())
-
-    gateway.run(write())
-    return instance_id
 
 
 @pytest.fixture
@@ -259,7 +216,7 @@ def test_twenty_racing_creates_in_a_slash_28_get_eleven_distinct_addresses(gatew
     assert set(addresses) == {f"10.0.5.{n}" for n in range(4, 15)}
     assert [r for r in results if not r.startswith("10.")] == ["InsufficientFreeAddressesInSubnet"] * 9
     subnet = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
-    assert gateway.run(ipam.available_addresses(context(gateway), {"subnet_id": subnet_id, "cidr_block": subnet["CidrBlock"]})) == 0
+    assert gateway.run(ipam.available_addresses(request_context(gateway), {"subnet_id": subnet_id, "cidr_block": subnet["CidrBlock"]})) == 0
 
 
 # --- delete ------------------------------------------------------------------------------------------
@@ -366,7 +323,7 @@ def test_describe_filters(gateway: RunningGateway, ec2: Any, stack: dict[str, An
     with pytest.raises(ClientError) as exc:
         ids_of(ec2, ("nonsense", ["x"]))
     assert error_of(exc) == ("InvalidParameterValue", "The filter 'nonsense' is invalid")
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     attachment = ec2.attach_network_interface(NetworkInterfaceId=ida, InstanceId=instance_id, DeviceIndex=1)["AttachmentId"]
     assert ids_of(ec2, ("attachment.attachment-id", [attachment])) == {ida}
     assert ids_of(ec2, ("attachment.instance-id", [instance_id])) == {ida}
@@ -408,17 +365,11 @@ def test_describe_response_matches_the_wire_shape(gateway: RunningGateway, ec2: 
     eni = new_eni(ec2, stack["subnet_id"], SecondaryPrivateIpAddressCount=1,
                   TagSpecifications=[{"ResourceType": "network-interface", "Tags": [{"Key": "k", "Value": "v"}]}])
     ec2.modify_network_interface_attribute(NetworkInterfaceId=eni["NetworkInterfaceId"], AssociatePublicIpAddress=True)
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     ec2.attach_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"], InstanceId=instance_id, DeviceIndex=1)
-    answer = send(
-        gateway.url,
-        f"Action=DescribeNetworkInterfaces&Version=2016-11-15&NetworkInterfaceId.1={eni['NetworkInterfaceId']}",
-        access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key,
-    )
+    answer = admin_send(gateway, f"Action=DescribeNetworkInterfaces&Version=2016-11-15&NetworkInterfaceId.1={eni['NetworkInterfaceId']}")
     assert answer.status == 200
-    model = operation_model("ec2", "DescribeNetworkInterfaces")
-    assert model is not None
-    assert_xml_matches_shape(answer.body, model)
+    assert_matches_model(answer.body, "DescribeNetworkInterfaces")
     for fragment in ("<sourceDestCheck>true</sourceDestCheck>", "<tagSet><item><key>k</key>", "<ipOwnerId>amazon</ipOwnerId>",
                      "<status>attached</status>", "<networkCardIndex>0</networkCardIndex>", "<requesterManaged>false</requesterManaged>"):
         assert fragment in answer.text
@@ -480,16 +431,16 @@ def test_associate_public_ip_address_attribute_uses_the_pool(gateway: RunningGat
         "PublicIp": public_ip,
     }
     assert describe_one(ec2, eni_id)["PrivateIpAddresses"][0]["Association"] == association
-    pool = gateway.run(ipam.public_allocations(context(gateway)))
+    pool = gateway.run(ipam.public_allocations(request_context(gateway)))
     assert pool[public_ip]["type"] == "eni-public" and pool[public_ip]["eni_id"] == eni_id
     attr = ec2.describe_network_interface_attribute(NetworkInterfaceId=eni_id, Attribute="associatePublicIpAddress")
     assert attr["AssociatePublicIpAddress"] is True
     ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, AssociatePublicIpAddress=False)
     assert "Association" not in describe_one(ec2, eni_id)
-    assert public_ip not in gateway.run(ipam.public_allocations(context(gateway)))
+    assert public_ip not in gateway.run(ipam.public_allocations(request_context(gateway)))
     ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, AssociatePublicIpAddress=True)
     ec2.delete_network_interface(NetworkInterfaceId=eni_id)
-    assert gateway.run(ipam.public_allocations(context(gateway))) == {}
+    assert gateway.run(ipam.public_allocations(request_context(gateway))) == {}
 
 
 def test_describe_attribute(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
@@ -505,7 +456,7 @@ def test_describe_attribute(gateway: RunningGateway, ec2: Any, stack: dict[str, 
     assert attr("sourceDestCheck") == {"NetworkInterfaceId": eni_id, "SourceDestCheck": {"Value": True}}
     assert attr("attachment") == {"NetworkInterfaceId": eni_id}
     assert attr("associatePublicIpAddress") == {"NetworkInterfaceId": eni_id, "AssociatePublicIpAddress": False}
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     attachment = ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance_id, DeviceIndex=2)["AttachmentId"]
     found = attr("attachment")["Attachment"]
     assert (found["AttachmentId"], found["InstanceId"], found["DeviceIndex"], found["Status"]) == (attachment, instance_id, 2, "attached")
@@ -519,7 +470,7 @@ def test_describe_attribute(gateway: RunningGateway, ec2: Any, stack: dict[str, 
 
 def test_attach_and_detach(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     answer = ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance_id, DeviceIndex=1)
     attachment_id = answer["AttachmentId"]
     assert attachment_id.startswith("eni-attach-") and answer["NetworkCardIndex"] == 0
@@ -566,18 +517,18 @@ def test_attach_and_detach(gateway: RunningGateway, ec2: Any, stack: dict[str, A
 
 def test_attach_checks_instance_zone_and_state(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
-    seed_instance(gateway, stack["subnet"])  # skips when instances cannot be stored yet
+    seed_subnet_instance(gateway, stack["subnet"])  # skips when instances cannot be stored yet
     with pytest.raises(ClientError) as exc:
         ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId="i-0000000000000000a", DeviceIndex=1)
     assert error_of(exc) == ("InvalidInstanceID.NotFound", "The instance ID 'i-0000000000000000a' does not exist")
-    elsewhere = seed_instance(gateway, stack["subnet"], zone="ap-southeast-2z")
+    elsewhere = seed_subnet_instance(gateway, stack["subnet"], zone="ap-southeast-2z")
     with pytest.raises(ClientError) as exc:
         ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=elsewhere, DeviceIndex=1)
     assert error_of(exc) == (
         "InvalidParameterCombination",
         "You may not attach a network interface to an instance if they are not in the same availability zone",
     )
-    gone = seed_instance(gateway, stack["subnet"], state="terminated")
+    gone = seed_subnet_instance(gateway, stack["subnet"], state="terminated")
     with pytest.raises(ClientError) as exc:
         ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=gone, DeviceIndex=1)
     assert error_of(exc)[0] == "IncorrectInstanceState"
@@ -589,17 +540,17 @@ def test_attach_checks_instance_zone_and_state(gateway: RunningGateway, ec2: Any
 
 def test_primary_interface_of_a_live_instance_cannot_be_detached(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
-    instance_id = seed_instance(gateway, stack["subnet"])
-    record = gateway.run(network_interfaces.attach_to_instance(context(gateway), eni_id, instance_id, 0, delete_on_termination=True))
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
+    record = gateway.run(network_interfaces.attach_to_instance(request_context(gateway), eni_id, instance_id, 0, delete_on_termination=True))
     with pytest.raises(ClientError) as exc:
         ec2.detach_network_interface(AttachmentId=record["attachment_id"])
     assert error_of(exc) == ("OperationNotPermitted", "The network interface at device index 0 cannot be detached.")
 
 
 def test_attaching_twice_keeps_the_slot_claimed(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     gateway.run(network_interfaces.attach_to_instance(ctx, eni_id, instance_id, 1, delete_on_termination=False))
     with pytest.raises(Exception) as exc:
         gateway.run(network_interfaces.attach_to_instance(ctx, eni_id, instance_id, 1, delete_on_termination=False))
@@ -611,7 +562,7 @@ def test_attaching_twice_keeps_the_slot_claimed(gateway: RunningGateway, ec2: An
 
 
 def test_racing_attaches_to_one_slot_have_one_winner(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     enis = [new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"] for _ in range(8)]
     clients = [gateway.client("ec2") for _ in enis]
 
@@ -686,9 +637,9 @@ def test_allow_reassignment_moves_a_secondary_address(ec2: Any, stack: dict[str,
 
 
 def test_instance_lifecycle_helpers(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     subnet = gateway.run(resources.get(ctx, KINDS["subnet"], stack["subnet_id"]))
-    instance_id = seed_instance(gateway, stack["subnet"])
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
     primary = gateway.run(network_interfaces.create_interface(
         ctx, subnet=subnet, security_group_ids=[], private_ip=None, public_ip=True, tags={"Name": "p"}
     ))
@@ -721,8 +672,8 @@ def test_instance_lifecycle_helpers(gateway: RunningGateway, ec2: Any, stack: di
 
 def test_changing_the_primary_interfaces_groups_updates_the_instance(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
-    instance_id = seed_instance(gateway, stack["subnet"])
-    ctx = context(gateway)
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
+    ctx = request_context(gateway)
     gateway.run(network_interfaces.attach_to_instance(ctx, eni_id, instance_id, 0, delete_on_termination=True))
     web = new_group(ec2, stack["vpc_id"], "web")
     ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Groups=[web, stack["default_sg"]])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import json
 import time
 from typing import Any
 
@@ -11,13 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import placement_groups
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
-from hive_gateway.protocol.models import operation_model
-from kv.buckets import account_key, bucket_name
+from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
+from tests.helpers import admin_send, assert_matches_model, error_of, put_raw, race, request_context
 
 WINDOW = 2.0
 """Tests widen the pending/deleting windows (1 s in production) so a slow, shared CI machine
@@ -31,31 +26,8 @@ def wide_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(placement_groups, "DELETING_SECONDS", WINDOW)
 
 
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return str(exc.value.response["Error"]["Code"]), str(exc.value.response["Error"]["Message"])
-
-
-def context(gateway: RunningGateway, account_id: str = "000000000001") -> RequestContext:
-    return RequestContext(
-        request_id="test", service="ec2", operation="Test", account_id=account_id,
-        user_name="admin", access_key_id="AKIATEST", region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
-
-
 def describe(ec2: Any, **kwargs: Any) -> list[dict[str, Any]]:
     return list(ec2.describe_placement_groups(**kwargs)["PlacementGroups"])
-
-
-def put_raw(gateway: RunningGateway, logical: str, key: str, value: dict[str, Any]) -> None:
-    """Write a JSON record straight into a bucket, as another module or a Hive daemon would."""
-
-    async def put() -> None:
-        settings = gateway.runtime.settings
-        bucket = await gateway.runtime.store.bucket(bucket_name(settings.bucket_prefix, logical))
-        await bucket.put(key, json.dumps(value).encode())
-
-    gateway.run(put())
 
 
 # --- create ----------------------------------------------------------------------------------------
@@ -149,15 +121,10 @@ def test_duplicate_name(ec2: Any) -> None:
 def test_concurrent_creates_of_one_name(gateway: RunningGateway) -> None:
     clients = [gateway.client("ec2") for _ in range(10)]
 
-    def attempt(index: int) -> str:
-        try:
-            clients[index].create_placement_group(GroupName="race", Strategy="spread")
-            return "ok"
-        except ClientError as exc:
-            return str(exc.response["Error"]["Code"])
+    def attempt(index: int) -> None:
+        clients[index].create_placement_group(GroupName="race", Strategy="spread")
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(attempt, range(10)))
+    outcomes = race(attempt, range(10))
     assert outcomes.count("ok") == 1
     assert outcomes.count("InvalidPlacementGroup.Duplicate") == 9
     assert len(describe(clients[0])) == 1
@@ -304,15 +271,13 @@ def test_describe_placement_groups_wire_format(gateway: RunningGateway, ec2: Any
     ec2.create_placement_group(GroupName="wire", Strategy="partition", PartitionCount=2,
                                TagSpecifications=[{"ResourceType": "placement-group",
                                                    "Tags": [{"Key": "a", "Value": "b"}]}])
-    answer = send(gateway.url, "Action=DescribePlacementGroups&Version=2016-11-15&GroupName.1=wire",
-                  access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+    answer = admin_send(gateway, "Action=DescribePlacementGroups&Version=2016-11-15&GroupName.1=wire")
     assert answer.status == 200
-    assert_xml_matches_shape(answer.body, operation_model("ec2", "DescribePlacementGroups"))
+    assert_matches_model(answer.body, "DescribePlacementGroups")
     assert "<state>pending</state>" in answer.text and "<partitionCount>2</partitionCount>" in answer.text
-    deleted = send(gateway.url, "Action=DeletePlacementGroup&Version=2016-11-15&GroupName=wire",
-                   access_key=gateway.admin.access_key_id, secret_key=gateway.admin.secret_access_key)
+    deleted = admin_send(gateway, "Action=DeletePlacementGroup&Version=2016-11-15&GroupName=wire")
     assert deleted.status == 200
-    assert_xml_matches_shape(deleted.body, operation_model("ec2", "DeletePlacementGroup"))
+    assert_matches_model(deleted.body, "DeletePlacementGroup")
 
 
 # --- isolation and exports -----------------------------------------------------------------------
@@ -341,13 +306,13 @@ def test_tenant_isolation(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_get_placement_group(gateway: RunningGateway, ec2: Any) -> None:
     created = ec2.create_placement_group(GroupName="run-here", Strategy="spread")["PlacementGroup"]
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     record = gateway.run(placement_groups.get_placement_group(ctx, "run-here"))  # usable while pending
     assert record["group_id"] == created["GroupId"] and record["strategy"] == "spread"
     assert record["group_name"] == "run-here" and record["node_instances"] == {}
     for name, account in (("missing", "000000000001"), ("run-here", "000000000077"), ("bad name", "000000000001")):
         with pytest.raises(AwsError) as exc:
-            gateway.run(placement_groups.get_placement_group(context(gateway, account), name))
+            gateway.run(placement_groups.get_placement_group(request_context(gateway, account), name))
         assert (exc.value.code, exc.value.message) == (
             "InvalidPlacementGroup.Unknown", f"The Placement Group '{name}' is unknown.")
     ec2.delete_placement_group(GroupName="run-here")
@@ -357,7 +322,7 @@ def test_get_placement_group(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_stored_record_is_hive_shaped(gateway: RunningGateway, ec2: Any) -> None:
     created = ec2.create_placement_group(GroupName="stored", Strategy="partition", PartitionCount=5)
-    bucket = gateway.run(placement_groups.resources.records(context(gateway), placement_groups.PLACEMENT_GROUP))
+    bucket = gateway.run(placement_groups.resources.records(request_context(gateway), placement_groups.PLACEMENT_GROUP))
     found = gateway.run(bucket.get(account_key("000000000001", "stored")))
     assert found is not None
     record = found[0]

@@ -8,18 +8,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.protocol.models import operation_model
 from tests.compute.test_volumes import (
     ZONE,
-    error_of,
     instant,  # noqa: F401  (autouse fixture: instantaneous transitions)
     make_volume,
     slow,
-    wait_for,
 )
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
+from tests.helpers import admin_send, assert_matches_model, error_of, wait_for
 
 CATALOGUE_SNAPSHOTS = {"snap-0ab2404a642024042", "snap-0deb12a4b20240211", "snap-0deb12a6420240211"}
 
@@ -381,14 +377,7 @@ def test_snapshot_wire_format(gateway: RunningGateway, ec2: Any) -> None:
         ),
         ("Action=DescribeSnapshots&Version=2016-11-15", "DescribeSnapshots"),
     ):
-        answer = send(
-            gateway.url,
-            body,
-            access_key=gateway.admin.access_key_id,
-            secret_key=gateway.admin.secret_access_key,
-        )
+        answer = admin_send(gateway, body)
         assert answer.status == 200, answer.text
-        model = operation_model("ec2", operation)
-        assert model is not None
-        assert_xml_matches_shape(answer.body, model)
+        assert_matches_model(answer.body, operation)
     assert "<progress>100%</progress>" in answer.text

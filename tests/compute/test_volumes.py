@@ -7,8 +7,7 @@ tests slow the ones they watch (:func:`slow`).
 from __future__ import annotations
 
 import concurrent.futures
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -16,40 +15,25 @@ from botocore.exceptions import ClientError
 
 from handlers import volumes
 from hive_gateway import resources
-from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
 from hive_gateway.ids import new_id
-from hive_gateway.protocol.models import operation_model
 from hive_gateway.resources import KINDS
 from tests.fixtures.gateway import RunningGateway
-from tests.fixtures.raw import send
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    error_of,
+    race,
+    request_context,
+    wait_for,
+)
 
 T = TypeVar("T")
 ZONE = "ap-southeast-2a"
-ADMIN = "000000000001"
 
 
 # --- helpers shared with test_snapshots / test_images ---------------------------------------------
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = exc.value.response["Error"]
-    return str(error["Code"]), str(error.get("Message", ""))
-
-
-def context(gateway: RunningGateway, account_id: str = ADMIN) -> RequestContext:
-    """A request context of ``account_id`` for seeding and for the module exports."""
-    return RequestContext(
-        request_id="test",
-        service="ec2",
-        operation="Test",
-        account_id=account_id,
-        user_name="admin",
-        access_key_id="AKIATEST",
-        region=gateway.settings.region,
-        runtime=gateway.runtime,
-    )
 
 
 def seed_instance(
@@ -77,20 +61,8 @@ def seed_instance(
         "tags": {},
         **extra,
     }
-    gateway.run(resources.create(context(gateway, account_id), KINDS["instance"], record))
+    gateway.run(resources.create(request_context(gateway, account_id), KINDS["instance"], record))
     return instance_id
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float = 15.0, every: float = 0.2) -> T:
-    """Poll ``probe`` until it returns something truthy (bounded, like a Terraform waiter)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(every)
 
 
 def slow(monkeypatch: pytest.MonkeyPatch, **seconds: float) -> None:
@@ -453,7 +425,7 @@ def test_deleted_volumes_are_purged_from_the_store(gateway: RunningGateway, ec2:
     volume_id = make_volume(ec2)["VolumeId"]
     ec2.delete_volume(VolumeId=volume_id)
     assert ec2.describe_volumes()["Volumes"] == []
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     assert gateway.run(resources.find(ctx, KINDS["volume"], volume_id)) is None
 
 
@@ -579,16 +551,9 @@ def test_describe_volumes_wire_format(gateway: RunningGateway, ec2: Any) -> None
             "CreateVolume",
         ),
     ):
-        answer = send(
-            gateway.url,
-            body,
-            access_key=gateway.admin.access_key_id,
-            secret_key=gateway.admin.secret_access_key,
-        )
+        answer = admin_send(gateway, body)
         assert answer.status == 200, answer.text
-        model = operation_model("ec2", operation)
-        assert model is not None
-        assert_xml_matches_shape(answer.body, model)
+        assert_matches_model(answer.body, operation)
     assert (
         "<createTime>" in answer.text
     )  # CreateVolume: always present (the provider dereferences it)
@@ -750,16 +715,11 @@ def test_ten_racing_attaches_of_one_volume_make_one_attachment(
     instances = [seed_instance(gateway) for _ in range(10)]
     clients = [gateway.client("ec2") for _ in instances]
 
-    def attach(pair: tuple[Any, str]) -> str:
+    def attach(pair: tuple[Any, str]) -> None:
         client, instance_id = pair
-        try:
-            client.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
-            return "ok"
-        except ClientError as exc:
-            return str(exc.response["Error"]["Code"])
+        client.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
 
-    with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        outcomes = list(pool.map(attach, zip(clients, instances, strict=True)))
+    outcomes = race(attach, zip(clients, instances, strict=True))
     assert outcomes.count("ok") == 1
     assert sorted(o for o in outcomes if o != "ok") == ["VolumeInUse"] * 9
     attachments = describe_one(ec2, volume_id)["Attachments"]
@@ -777,16 +737,11 @@ def test_ten_volumes_racing_for_one_device_make_one_attachment(
     instance_id = seed_instance(gateway)
     clients = [gateway.client("ec2") for _ in volume_ids]
 
-    def attach(pair: tuple[Any, str]) -> str:
+    def attach(pair: tuple[Any, str]) -> None:
         client, volume_id = pair
-        try:
-            client.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdh")
-            return "ok"
-        except ClientError as exc:
-            return str(exc.response["Error"]["Code"])
+        client.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdh")
 
-    with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        outcomes = list(pool.map(attach, zip(clients, volume_ids, strict=True)))
+    outcomes = race(attach, zip(clients, volume_ids, strict=True))
     assert outcomes.count("ok") == 1
     assert sorted(o for o in outcomes if o != "ok") == ["InvalidParameterValue"] * 9
     in_use = ec2.describe_volumes(
@@ -974,7 +929,7 @@ def test_other_accounts_volumes_are_not_found(gateway: RunningGateway, ec2: Any)
 
 
 def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: Any) -> None:
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     instance_id = new_id("instance")  # RunInstances attaches before writing the instance
     root = gateway.run(
         volumes.create_root_volume(
@@ -1064,7 +1019,7 @@ def test_delete_on_termination_leaves_deleting_then_gone(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slow(monkeypatch, volume_delete=1.5)
-    ctx = context(gateway)
+    ctx = request_context(gateway)
     instance_id = new_id("instance")
     root = gateway.run(
         volumes.create_root_volume(

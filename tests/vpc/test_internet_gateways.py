@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.protocol.models import operation_model
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
+    RecordingBus,
     admin_send,
     error_of,
     nats_token_gateway,  # noqa: F401  (fixture: a gateway over the token-guarded nats-server)
@@ -33,27 +33,6 @@ def describe_one(ec2: Any, igw_id: str) -> dict[str, Any]:
     gateways = ec2.describe_internet_gateways(InternetGatewayIds=[igw_id])["InternetGateways"]
     assert len(gateways) == 1
     return dict(gateways[0])
-
-
-class FakeBus:
-    """Records published events (the in-memory gateway has no NATS bus)."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any], dict[str, str] | None]] = []
-
-    async def publish(
-        self, subject: str, data: bytes, headers: dict[str, str] | None = None
-    ) -> None:
-        self.events.append((subject, json.loads(data), headers))
-
-    async def request(
-        self,
-        subject: str,
-        data: bytes,
-        headers: dict[str, str] | None = None,
-        timeout: float = 30.0,
-    ) -> bytes:
-        raise AssertionError("no requests expected")
 
 
 # --- create / describe / the Terraform sequence ----------------------------------------------
@@ -367,7 +346,7 @@ def test_one_gateway_racing_for_ten_vpcs(gateway: RunningGateway, ec2: Any) -> N
 def test_attach_and_detach_publish_vpcd_events(gateway: RunningGateway, ec2: Any) -> None:
     vpc_id = new_vpc(ec2)
     igw_id = new_igw(ec2)
-    bus = FakeBus()
+    bus = RecordingBus()
     gateway.runtime.bus = bus  # type: ignore[assignment]
     try:
         ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)

@@ -9,7 +9,6 @@ tests of this family (network ACLs, DHCP options).
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +33,7 @@ from kv.store import Store
 from tests.fixtures.gateway import Credentials, RunningGateway, start_gateway
 from tests.helpers import (
     ADMIN,
+    RecordingBus,
     admin_send,
     assert_matches_model,
     error_of,
@@ -114,27 +114,6 @@ def subnet_of(ec2: Any, subnet_id: str) -> dict[str, Any]:
     subnets = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
     assert len(subnets) == 1
     return dict(subnets[0])
-
-
-class RecordingBus:
-    """A stand-in for the NATS bus that records published events."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any], dict[str, str] | None]] = []
-
-    async def publish(
-        self, subject: str, data: bytes, headers: dict[str, str] | None = None
-    ) -> None:
-        self.events.append((subject, json.loads(data), headers))
-
-    async def request(
-        self,
-        subject: str,
-        data: bytes,
-        headers: dict[str, str] | None = None,
-        timeout: float = 30.0,
-    ) -> bytes:
-        raise NotImplementedError
 
 
 @pytest.fixture
