@@ -135,7 +135,10 @@ async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
     contain any running instances with Elastic IP addresses or public IPv4 addresses"
     (``DependencyViolation``; the Terraform provider retries it while instances terminate).
     """
-    if (await resources.get(ctx, IGW, igw_id)).get("vpc_id") != vpc_id:
+    attached = (await resources.get(ctx, IGW, igw_id)).get("vpc_id")
+    VPC.check_id(vpc_id)  # InvalidVpcID.Malformed, as AttachInternetGateway answers
+    # A detached gateway's ``vpc_id`` is "": only a real attachment to ``vpc_id`` matches.
+    if not attached or attached != vpc_id:
         raise not_attached(igw_id, vpc_id)
     if await _has_mapped_public_addresses(ctx, vpc_id):
         raise AwsError(
@@ -145,7 +148,7 @@ async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
         )
 
     def detach(current: Record) -> Record:
-        if current.get("vpc_id") != vpc_id:
+        if not current.get("vpc_id") or current.get("vpc_id") != vpc_id:
             raise not_attached(igw_id, vpc_id)
         return {**current, "vpc_id": ""}
 

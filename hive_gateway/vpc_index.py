@@ -22,6 +22,7 @@ from typing import Any
 
 from kv.buckets import account_key
 from kv.records import RecordBucket
+from kv.store import is_valid_key
 
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import AwsError
@@ -54,9 +55,19 @@ async def _change(ctx: RequestContext, vpc_id: str, change: Callable[[Index], No
         change(current)
         return current
 
-    result = await (await _bucket(ctx)).mutate(account_key(ctx.account_id, vpc_id), apply)
+    key = _key(ctx, vpc_id)
+    if key is None:
+        raise _VPC.not_found(vpc_id)
+    result = await (await _bucket(ctx)).mutate(key, apply)
     assert result is not None
     return result
+
+
+def _key(ctx: RequestContext, vpc_id: str) -> str | None:
+    """The index key of ``vpc_id``; ``None`` for an id no VPC can have (``""``, ``vpc-é``,
+    ``vpc-a.b``), which the store would refuse (``InvalidKeyError``, a 500)."""
+    key = account_key(ctx.account_id, vpc_id)
+    return key if "." not in vpc_id and is_valid_key(key) else None
 
 
 async def claim_subnet(ctx: RequestContext, vpc_id: str, subnet_id: str, cidr: str) -> None:
@@ -131,7 +142,9 @@ async def _release(ctx: RequestContext, vpc_id: str, change: Callable[[Index], o
         change(current)
         return current
 
-    await (await _bucket(ctx)).mutate(account_key(ctx.account_id, vpc_id), apply)
+    key = _key(ctx, vpc_id)
+    if key is not None:
+        await (await _bucket(ctx)).mutate(key, apply)
 
 
 async def begin_delete(ctx: RequestContext, vpc_id: str, *, default_group_name: str = "default") -> Index:
