@@ -8,7 +8,7 @@ from handlers.instances.record_fields import state_name
 from handlers.instances.state import current_records
 from hive_gateway import instance_types, resources
 from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
+from hive_gateway.errors import AwsError, invalid_parameter_value
 from hive_gateway.filters import FilterSpec, apply_filters
 from hive_gateway.pagination import paginate
 from hive_gateway.registry import Params, Result, action
@@ -47,7 +47,18 @@ async def describe_instance_credit_specifications(ctx: RequestContext, params: P
 
 @action("ModifyInstanceCreditSpecification")
 async def modify_instance_credit_specification(ctx: RequestContext, params: Params) -> Result:
-    """Switch instances between ``standard`` and ``unlimited``; failures per instance."""
+    """Switch instances between ``standard`` and ``unlimited``; failures per instance.
+
+    A missing or unknown ``CpuCredits`` refuses the whole request (``InvalidParameterValue``);
+    per-instance failures use only the codes the model allows
+    (``InvalidInstanceID.NotFound``, ``InstanceCreditSpecification.NotSupported``, …).
+    """
+    for spec in params["InstanceCreditSpecifications"]:
+        if spec.get("CpuCredits") not in ("standard", "unlimited"):
+            raise invalid_parameter_value(
+                f"Value ({spec.get('CpuCredits')}) for parameter CpuCredits is invalid. "
+                "Valid values are standard and unlimited."
+            )
     successful, unsuccessful = [], []
     for spec in params["InstanceCreditSpecifications"]:
         instance_id = str(spec.get("InstanceId") or "")
@@ -60,9 +71,10 @@ async def modify_instance_credit_specification(ctx: RequestContext, params: Para
         if record is None or state_name(record) == "terminated":
             failed("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
         elif not instance_types.is_burstable(str(record.get("instance_type"))):
-            failed("InvalidInstanceType", f"The instance '{instance_id}' is not a burstable performance instance.")
-        elif credits not in ("standard", "unlimited"):
-            failed("InvalidParameterValue", f"Value ({credits}) for parameter CpuCredits is invalid.")
+            failed(
+                "InstanceCreditSpecification.NotSupported",
+                f"The instance '{instance_id}' is not a burstable performance instance.",
+            )
         else:
             chosen = str(credits)
 

@@ -980,6 +980,7 @@ def test_credit_specifications(ec2: Any) -> None:
     assert result["SuccessfulInstanceCreditSpecifications"] == [{"InstanceId": t3}]
     (failed,) = result["UnsuccessfulInstanceCreditSpecifications"]
     assert failed["InstanceId"] == m5
+    assert failed["Error"]["Code"] == "InstanceCreditSpecification.NotSupported"
     one = ec2.describe_instance_credit_specifications(InstanceIds=[t3])["InstanceCreditSpecifications"]
     assert one == [{"InstanceId": t3, "CpuCredits": "standard"}]
     with pytest.raises(ClientError) as exc:
