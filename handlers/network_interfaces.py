@@ -954,10 +954,10 @@ async def clear_interface_association(
             return
         raise
     if restore_public and updated is not None and updated.get("auto_public_ip"):
-        await _ensure_auto_public_ip(ctx, eni_id)
+        await ensure_auto_public_ip(ctx, eni_id)
 
 
-async def _ensure_auto_public_ip(ctx: RequestContext, eni_id: str) -> None:
+async def ensure_auto_public_ip(ctx: RequestContext, eni_id: str) -> None:
     """Give the primary address an auto-assigned public IP if it has no public address."""
     record = await resources.find(ctx, ENI, eni_id)
     if record is None or primary_association(record) is not None:
@@ -984,7 +984,7 @@ async def _ensure_auto_public_ip(ctx: RequestContext, eni_id: str) -> None:
             await ipam.release_public_ip(ctx, address)
 
 
-async def _drop_auto_public_ip(ctx: RequestContext, eni_id: str, *, keep_flag: bool) -> None:
+async def drop_auto_public_ip(ctx: RequestContext, eni_id: str, *, keep_flag: bool) -> None:
     """Give back the auto-assigned public IP of the primary address (an EIP stays)."""
     released: list[str] = []
 
@@ -1004,19 +1004,15 @@ async def _drop_auto_public_ip(ctx: RequestContext, eni_id: str, *, keep_flag: b
         await ipam.release_public_ip(ctx, address)
 
 
-ensure_auto_public_ip = _ensure_auto_public_ip
-"""Public name of :func:`_ensure_auto_public_ip` (instance start: a fresh auto-assigned IP)."""
-drop_auto_public_ip = _drop_auto_public_ip
-"""Public name of :func:`_drop_auto_public_ip` (instance stop: ``keep_flag=True``)."""
 
 
 async def set_auto_public_ip(ctx: RequestContext, eni_id: str, enabled: bool) -> None:
     """``AssociatePublicIpAddress``: assign (or give back) an auto-assigned public IP."""
     if enabled:
         await resources.mutate(ctx, ENI, eni_id, lambda r: {**r, "auto_public_ip": True})
-        await _ensure_auto_public_ip(ctx, eni_id)
+        await ensure_auto_public_ip(ctx, eni_id)
     else:
-        await _drop_auto_public_ip(ctx, eni_id, keep_flag=False)
+        await drop_auto_public_ip(ctx, eni_id, keep_flag=False)
 
 
 # --- attaching -----------------------------------------------------------------------------------
@@ -1190,7 +1186,7 @@ async def release_instance_interfaces(ctx: RequestContext, instance_id: str) -> 
         if record.get("delete_on_termination"):
             await delete_interface(ctx, eni_id, force=True)
         else:
-            await _drop_auto_public_ip(ctx, eni_id, keep_flag=False)
+            await drop_auto_public_ip(ctx, eni_id, keep_flag=False)
             await detach_interface(ctx, eni_id)
     await addresses.release_instance_associations(ctx, instance_id)
 

@@ -32,9 +32,9 @@ import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from handlers import network_acls
+from handlers import network_acls, route_tables
 from handlers.regions import zones
-from hive_gateway import events, resources, vpc_index
+from hive_gateway import events, ipam, resources, vpc_index
 from hive_gateway.context import RequestContext
 from hive_gateway.errors import (
     AwsError,
@@ -551,17 +551,6 @@ async def create_subnet(ctx: RequestContext, params: Params) -> Result:
 # --- delete / describe --------------------------------------------------------------------------------
 
 
-async def _remove_route_table_associations(ctx: RequestContext, subnet_id: str) -> None:
-    """``handlers.route_tables.remove_subnet_associations`` when that module provides it."""
-    try:
-        from handlers import route_tables
-    except ImportError:  # pragma: no cover - the package always has the module
-        return
-    remove = getattr(route_tables, "remove_subnet_associations", None)
-    if remove is not None:
-        await remove(ctx, subnet_id)
-
-
 @action("DeleteSubnet")
 async def delete_subnet(ctx: RequestContext, params: Params) -> Result:
     """Delete a subnet with no network interfaces or instances; frees its CIDRs and associations."""
@@ -574,8 +563,9 @@ async def delete_subnet(ctx: RequestContext, params: Params) -> Result:
         )
     await resources.mutate(ctx, SUBNET, subnet_id, lambda _current: None)
     await network_acls.disassociate_subnet(ctx, subnet_id)
-    await _remove_route_table_associations(ctx, subnet_id)
+    await route_tables.remove_subnet_associations(ctx, subnet_id)
     await _release_all(ctx, subnet["vpc_id"], subnet_id)
+    await ipam.forget_subnet(ctx, subnet_id)
     await events.publish(
         ctx,
         "vpc.delete-subnet",

@@ -7,7 +7,6 @@ characters: ``vpc-3fa81c09d2e4b7a15``. One table names every prefix the gateway 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Final
 
 PREFIXES: Final[dict[str, str]] = {
@@ -38,16 +37,6 @@ PREFIXES: Final[dict[str, str]] = {
     "key-pair": "key",
 }
 
-_random_hex: Callable[[int], str] = secrets.token_hex
-
-
 def new_id(kind: str) -> str:
     """A fresh id for resource ``kind`` (a key of :data:`PREFIXES`)."""
-    return f"{PREFIXES[kind]}-{_random_hex(9)[:17]}"
-
-
-def set_random_source(source: Callable[[int], str]) -> Callable[[int], str]:
-    """Replace the hex source (tests use a seeded one); returns the previous source."""
-    global _random_hex
-    previous, _random_hex = _random_hex, source
-    return previous
+    return f"{PREFIXES[kind]}-{secrets.token_hex(9)[:17]}"

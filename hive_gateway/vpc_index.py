@@ -75,7 +75,7 @@ async def claim_subnet(ctx: RequestContext, vpc_id: str, subnet_id: str, cidr: s
     network = ipaddress.ip_network(cidr)
 
     def add(index: Index) -> None:
-        for other_id, other in index["subnets"].items():
+        for other in index["subnets"].values():
             other_network = ipaddress.ip_network(other)
             if other_network.version == network.version and other_network.overlaps(network):
                 raise AwsError("InvalidSubnet.Conflict", f"The CIDR '{cidr}' conflicts with another subnet")

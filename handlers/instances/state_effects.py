@@ -55,8 +55,8 @@ async def public_ip_follows(ctx: RequestContext, instance_id: str, state: str) -
     eni_id = str(primary["network_interface_id"])
     try:
         if state == "stopped":
-            await network_interfaces._drop_auto_public_ip(ctx, eni_id, keep_flag=True)
+            await network_interfaces.drop_auto_public_ip(ctx, eni_id, keep_flag=True)
         elif state in ("pending", "running"):
-            await network_interfaces._ensure_auto_public_ip(ctx, eni_id)
+            await network_interfaces.ensure_auto_public_ip(ctx, eni_id)
     except Exception:
         LOG.warning("public IP of %s not updated", instance_id, exc_info=True)

@@ -45,16 +45,3 @@ def operation_model(service: str, operation: str) -> OperationModel | None:
 @cache
 def _operation_names(service: str) -> frozenset[str]:
     return frozenset(service_model(service).operation_names)
-
-
-@cache
-def paginator_config(service: str, operation: str) -> dict[str, Any] | None:
-    """botocore's paginator entry for ``operation`` (``input_token``, ``limit_key``, ...)."""
-    try:
-        pagination = _session().get_paginator_model(service)
-        config: dict[str, Any] = pagination.get_paginator(operation)
-        return config
-    except (ValueError, KeyError):
-        return None
-    except Exception:  # noqa: BLE001 - a service without a paginators file
-        return None

@@ -1113,14 +1113,24 @@ def test_delete_subnet_drops_its_route_table_association(gateway: RunningGateway
     ec2.delete_route_table(RouteTableId=table_id)
 
 
-def test_delete_subnet_tolerates_route_tables_without_the_hook(
-    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+def test_delete_subnet_drops_its_route_table_association_and_address_record(
+    gateway: RunningGateway, ec2: Any
 ) -> None:
-    monkeypatch.delattr(route_tables, "remove_subnet_associations", raising=False)
     vpc_id = make_vpc(gateway)
     subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
+    eni_id = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.delete_network_interface(NetworkInterfaceId=eni_id)
+
+    async def address_record() -> Any:
+        return await (await gateway.runtime.records("ipam", "ipam")).get(subnet_id)
+
+    assert gateway.run(address_record()) is not None
     ec2.delete_subnet(SubnetId=subnet_id)
-    assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"] == []
+    table = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
+    assert table["Associations"] == []
+    assert gateway.run(address_record()) is None
 
 
 def test_create_and_delete_publish_vpcd_events(
