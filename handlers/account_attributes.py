@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from hive_gateway.context import RequestContext
-from hive_gateway.registry import Params, Result, action
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.registry import Params, Result, action
 
 ATTRIBUTES: Final[dict[str, tuple[str, ...]]] = {
     "supported-platforms": ("VPC",),

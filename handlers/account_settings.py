@@ -32,9 +32,9 @@ from typing import Any, Final
 
 from kv.records import RecordBucket
 
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import invalid_parameter_value
-from hive_gateway.registry import Params, Result, action
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import invalid_parameter_value
+from hive_gateway.core.registry import Params, Result, action
 
 DEFAULT_KMS_KEY_ID: Final = "alias/aws/ebs"
 SCHEMA: Final = "account_settings"

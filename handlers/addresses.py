@@ -4,7 +4,7 @@ Records are Hive's (``<prefix>-vpc-elastic-ips``, key ``<account>.<eipalloc-id>`
 ``allocation_id, public_ip, pool_name, association_id?, eni_id?, instance_id?, private_ip?,
 vpc_id?, state, tags, created_at``) plus ours (``domain``, ``public_ipv4_pool``,
 ``network_border_group``, ``subnet_id``, ``ptr_record`` …). Addresses come from the gateway's
-public pool (:mod:`hive_gateway.ipam`). The EIP record is the source of truth of an association;
+public pool (:mod:`hive_gateway.core.ipam`). The EIP record is the source of truth of an association;
 the interface record mirrors it (``association`` / ``public_ip_address``) for rendering.
 
 AWS behaviours reproduced:
@@ -34,20 +34,22 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from hive_gateway import events, ipam, resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.hive import events
+from hive_gateway.core import ipam
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.ids import new_id
-from hive_gateway.pagination import paginate
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 LOG = logging.getLogger(__name__)
 
@@ -61,8 +63,14 @@ MAX_ADDRESSES: Final = 20
 """``vpc-max-elastic-ips`` (DescribeAccountAttributes)."""
 DEFAULT_PUBLIC_IPV4_POOL: Final = "amazon"
 _ASSOCIATION_FIELDS: Final = (
-    "association_id", "eni_id", "instance_id", "private_ip", "vpc_id", "subnet_id",
-    "mac_address", "network_interface_owner_id",
+    "association_id",
+    "eni_id",
+    "instance_id",
+    "private_ip",
+    "vpc_id",
+    "subnet_id",
+    "mac_address",
+    "network_interface_owner_id",
 )
 
 
@@ -91,7 +99,9 @@ def address_to_api(ctx: RequestContext, record: Mapping[str, Any]) -> Record:
         "PublicIp": record["public_ip"],
         "Domain": str(record.get("domain") or "vpc"),
         "PublicIpv4Pool": str(record.get("public_ipv4_pool") or DEFAULT_PUBLIC_IPV4_POOL),
-        "NetworkBorderGroup": str(record.get("network_border_group") or ctx.runtime.settings.region),
+        "NetworkBorderGroup": str(
+            record.get("network_border_group") or ctx.runtime.settings.region
+        ),
         "Tags": api_tags(record_tags(record)),
     }
     if record.get("association_id"):
@@ -99,7 +109,9 @@ def address_to_api(ctx: RequestContext, record: Mapping[str, Any]) -> Record:
         if record.get("eni_id"):
             out["NetworkInterfaceId"] = record["eni_id"]
             out["NetworkInterfaceOwnerId"] = str(
-                record.get("network_interface_owner_id") or record.get("account_id") or ctx.account_id
+                record.get("network_interface_owner_id")
+                or record.get("account_id")
+                or ctx.account_id
             )
         if record.get("private_ip"):
             out["PrivateIpAddress"] = record["private_ip"]
@@ -131,7 +143,7 @@ ADDRESS_FILTERS: FilterSpec[Record] = FilterSpec(
 
 
 async def _by_public_ip(ctx: RequestContext, public_ip: str) -> Record:
-    for record in await resources.list_records(ctx, EIP):
+    for record in await records.list_records(ctx, EIP):
         if record.get("public_ip") == public_ip:
             return record
     raise not_yours(public_ip)
@@ -143,7 +155,9 @@ async def _clear_eip(ctx: RequestContext, allocation_id: str, association_id: st
 
     def change(record: Record) -> Record:
         cleared.clear()
-        if not record.get("association_id") or (association_id and record["association_id"] != association_id):
+        if not record.get("association_id") or (
+            association_id and record["association_id"] != association_id
+        ):
             return record
         cleared.append(True)
         for field in _ASSOCIATION_FIELDS:
@@ -152,14 +166,20 @@ async def _clear_eip(ctx: RequestContext, allocation_id: str, association_id: st
         return record
 
     try:
-        await resources.mutate(ctx, EIP, allocation_id, change)
+        await records.mutate(ctx, EIP, allocation_id, change)
     except AwsError as exc:
         if exc.code != EIP.not_found_code:
             raise
     return bool(cleared)
 
 
-async def _nat_event(ctx: RequestContext, subject: str, record: Mapping[str, Any], private_ip: str, eni: Mapping[str, Any] | None) -> None:
+async def _nat_event(
+    ctx: RequestContext,
+    subject: str,
+    record: Mapping[str, Any],
+    private_ip: str,
+    eni: Mapping[str, Any] | None,
+) -> None:
     """Hive's ``vpc.add-nat`` / ``vpc.delete-nat`` payload (``eip/service_impl.go``)."""
     await events.publish(
         ctx,
@@ -176,12 +196,14 @@ async def _nat_event(ctx: RequestContext, subject: str, record: Mapping[str, Any
 
 async def _check_internet_gateway(ctx: RequestContext, vpc_id: str) -> None:
     """AWS refuses to map a public address into a VPC without an attached internet gateway."""
-    for gateway in await resources.list_records(ctx, INTERNET_GATEWAY):
+    for gateway in await records.list_records(ctx, INTERNET_GATEWAY):
         if gateway.get("vpc_id") == vpc_id:
             return
         if any(a.get("vpc_id") == vpc_id for a in gateway.get("attachments") or []):
             return
-    raise AwsError("Gateway.NotAttached", f"Network {vpc_id} is not attached to any internet gateway")
+    raise AwsError(
+        "Gateway.NotAttached", f"Network {vpc_id} is not attached to any internet gateway"
+    )
 
 
 def _state_name(instance: Mapping[str, Any]) -> str:
@@ -239,7 +261,7 @@ async def associate(
             record.pop("instance_id", None)
         return record
 
-    stored = await resources.mutate(ctx, EIP, allocation_id, claim)
+    stored = await records.mutate(ctx, EIP, allocation_id, claim)
     assert stored is not None
     if "same" in outcome:
         return str(outcome["same"])
@@ -255,7 +277,9 @@ async def associate(
         "ip_owner_id": ctx.account_id,
     }
     try:
-        displaced = await network_interfaces.set_interface_association(ctx, eni_id, private_ip, mapping)
+        displaced = await network_interfaces.set_interface_association(
+            ctx, eni_id, private_ip, mapping
+        )
     except BaseException:
         await _clear_eip(ctx, allocation_id, association_id)
         raise
@@ -269,7 +293,9 @@ async def associate(
     return association_id
 
 
-async def disassociate(ctx: RequestContext, eip: Mapping[str, Any], *, restore_public: bool = True) -> None:
+async def disassociate(
+    ctx: RequestContext, eip: Mapping[str, Any], *, restore_public: bool = True
+) -> None:
     """Undo the EIP's current association (interface side included)."""
     from handlers import network_interfaces
 
@@ -290,7 +316,11 @@ async def disassociate(ctx: RequestContext, eip: Mapping[str, Any], *, restore_p
 
 
 async def _associated_with(ctx: RequestContext, eni_id: str) -> list[Record]:
-    return [r for r in await resources.list_records(ctx, EIP) if r.get("eni_id") == eni_id and r.get("association_id")]
+    return [
+        r
+        for r in await records.list_records(ctx, EIP)
+        if r.get("eni_id") == eni_id and r.get("association_id")
+    ]
 
 
 async def interface_gone(ctx: RequestContext, eni_id: str) -> None:
@@ -298,7 +328,9 @@ async def interface_gone(ctx: RequestContext, eni_id: str) -> None:
     for record in await _associated_with(ctx, eni_id):
         if await _clear_eip(ctx, str(record["allocation_id"]), str(record["association_id"])):
             await ipam.update_public_ip(ctx, str(record["public_ip"]), {"eni_id": None})
-            await _nat_event(ctx, "vpc.delete-nat", record, str(record.get("private_ip") or ""), None)
+            await _nat_event(
+                ctx, "vpc.delete-nat", record, str(record.get("private_ip") or ""), None
+            )
 
 
 async def interface_ips_gone(ctx: RequestContext, eni_id: str, private_ips: Iterable[str]) -> None:
@@ -309,7 +341,9 @@ async def interface_ips_gone(ctx: RequestContext, eni_id: str, private_ips: Iter
             await _clear_eip(ctx, str(record["allocation_id"]), str(record["association_id"]))
 
 
-async def interface_instance_changed(ctx: RequestContext, eni_id: str, instance_id: str | None) -> None:
+async def interface_instance_changed(
+    ctx: RequestContext, eni_id: str, instance_id: str | None
+) -> None:
     """The interface was attached to / detached from an instance: EIPs follow (``InstanceId``)."""
     for record in await _associated_with(ctx, eni_id):
 
@@ -323,7 +357,7 @@ async def interface_instance_changed(ctx: RequestContext, eni_id: str, instance_
             return current
 
         try:
-            await resources.mutate(ctx, EIP, str(record["allocation_id"]), change)
+            await records.mutate(ctx, EIP, str(record["allocation_id"]), change)
         except AwsError as exc:
             if exc.code != EIP.not_found_code:
                 raise
@@ -332,7 +366,8 @@ async def interface_instance_changed(ctx: RequestContext, eni_id: str, instance_
 async def addresses_of_instance(ctx: RequestContext, instance_id: str) -> list[Record]:
     """The EIP records associated with the instance (through any of its interfaces)."""
     return [
-        r for r in await resources.list_records(ctx, EIP)
+        r
+        for r in await records.list_records(ctx, EIP)
         if r.get("instance_id") == instance_id and r.get("association_id")
     ]
 
@@ -341,12 +376,20 @@ async def release_instance_associations(ctx: RequestContext, instance_id: str) -
     """On termination: EIPs on interfaces that die with the instance are disassociated; EIPs on
     interfaces that survive (delete-on-termination false) stay with the interface."""
     for record in await addresses_of_instance(ctx, instance_id):
-        eni = await resources.find(ctx, ENI, str(record.get("eni_id") or "")) if record.get("eni_id") else None
-        dies = eni is None or (eni.get("instance_id") == instance_id and bool(eni.get("delete_on_termination")))
+        eni = (
+            await records.find(ctx, ENI, str(record.get("eni_id") or ""))
+            if record.get("eni_id")
+            else None
+        )
+        dies = eni is None or (
+            eni.get("instance_id") == instance_id and bool(eni.get("delete_on_termination"))
+        )
         if dies:
             await disassociate(ctx, record, restore_public=False)
         elif eni is not None and eni.get("instance_id") != instance_id:
-            await interface_instance_changed(ctx, str(eni["network_interface_id"]), eni.get("instance_id"))
+            await interface_instance_changed(
+                ctx, str(eni["network_interface_id"]), eni.get("instance_id")
+            )
 
 
 # --- actions -------------------------------------------------------------------------------------
@@ -369,11 +412,13 @@ async def allocate_address(ctx: RequestContext, params: Params) -> Result:
         raise invalid_parameter_value(f"The network border group '{border_group}' is invalid.")
     pool = str(params.get("PublicIpv4Pool") or DEFAULT_PUBLIC_IPV4_POOL)
     tags = tags_from_specifications(params, "elastic-ip")
-    if len(await resources.list_records(ctx, EIP)) >= MAX_ADDRESSES:
+    if len(await records.list_records(ctx, EIP)) >= MAX_ADDRESSES:
         raise AwsError("AddressLimitExceeded", "The maximum number of addresses has been reached.")
     allocation_id = new_id("elastic-ip")
     public_ip = await ipam.allocate_public_ip(
-        ctx, {"type": ipam.PURPOSE_EIP, "allocation_id": allocation_id}, address=params.get("Address")
+        ctx,
+        {"type": ipam.PURPOSE_EIP, "allocation_id": allocation_id},
+        address=params.get("Address"),
     )
     record: Record = {
         "allocation_id": allocation_id,
@@ -381,14 +426,14 @@ async def allocate_address(ctx: RequestContext, params: Params) -> Result:
         "pool_name": ipam.PUBLIC_POOL_KEY,
         "state": "allocated",
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
         "domain": "vpc",
         "public_ipv4_pool": pool,
         "network_border_group": border_group,
     }
     try:
-        await resources.create(ctx, EIP, record)
+        await records.create(ctx, EIP, record)
     except BaseException:
         await ipam.release_public_ip(ctx, public_ip)
         raise
@@ -405,7 +450,7 @@ async def _in_default_vpc(ctx: RequestContext, record: Mapping[str, Any]) -> boo
     vpc_id = record.get("vpc_id")
     if not vpc_id:
         return False
-    vpc = await resources.find(ctx, VPC, str(vpc_id))
+    vpc = await records.find(ctx, VPC, str(vpc_id))
     return bool(vpc and vpc.get("is_default"))
 
 
@@ -419,9 +464,11 @@ async def release_address(ctx: RequestContext, params: Params) -> Result:
                 "You must specify an allocation id when releasing a VPC elastic IP address"
             )
         raise missing_parameter("AllocationId")
-    record = await resources.get(ctx, EIP, allocation_id)
+    record = await records.get(ctx, EIP, allocation_id)
     border_group = params.get("NetworkBorderGroup")
-    if border_group and border_group != (record.get("network_border_group") or ctx.runtime.settings.region):
+    if border_group and border_group != (
+        record.get("network_border_group") or ctx.runtime.settings.region
+    ):
         raise AwsError("InvalidAddress.NotFound", f"Address '{record['public_ip']}' not found.")
     if record.get("association_id"):
         if not await _in_default_vpc(ctx, record):
@@ -432,7 +479,7 @@ async def release_address(ctx: RequestContext, params: Params) -> Result:
         if current.get("association_id"):
             raise ipam.address_in_use(str(current["public_ip"]))
 
-    await resources.mutate(ctx, EIP, allocation_id, remove)
+    await records.mutate(ctx, EIP, allocation_id, remove)
     await ipam.release_public_ip(ctx, str(record["public_ip"]))
     return None
 
@@ -444,7 +491,7 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
 
     allocation_id = params.get("AllocationId")
     if allocation_id:
-        eip = await resources.get(ctx, EIP, allocation_id)
+        eip = await records.get(ctx, EIP, allocation_id)
     elif params.get("PublicIp"):
         eip = await _by_public_ip(ctx, str(params["PublicIp"]))
     else:
@@ -456,11 +503,13 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
             "You can specify either an instance ID or a network interface ID, but not both."
         )
     if eni_id:
-        eni = await resources.get(ctx, ENI, eni_id)
+        eni = await records.get(ctx, ENI, eni_id)
     elif instance_id:
         eni = await _only_interface(ctx, instance_id)
     else:
-        raise AwsError("MissingParameter", "Either instance ID or network interface id must be specified")
+        raise AwsError(
+            "MissingParameter", "Either instance ID or network interface id must be specified"
+        )
     private_ip = str(params.get("PrivateIpAddress") or eni["private_ip_address"])
     if private_ip not in network_interfaces.private_ips(eni):
         raise invalid_parameter_value(
@@ -477,7 +526,7 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
 async def _only_interface(ctx: RequestContext, instance_id: str) -> Record:
     from handlers import network_interfaces
 
-    instance = await resources.get(ctx, INSTANCE, instance_id)
+    instance = await records.get(ctx, INSTANCE, instance_id)
     state = _state_name(instance)
     if state == "pending":
         raise AwsError(
@@ -510,7 +559,11 @@ async def disassociate_address(ctx: RequestContext, params: Params) -> Result:
     association_id = params.get("AssociationId")
     if association_id:
         record = next(
-            (r for r in await resources.list_records(ctx, EIP) if r.get("association_id") == association_id),
+            (
+                r
+                for r in await records.list_records(ctx, EIP)
+                if r.get("association_id") == association_id
+            ),
             None,
         )
         if record is None:
@@ -526,14 +579,14 @@ async def disassociate_address(ctx: RequestContext, params: Params) -> Result:
 @action("DescribeAddresses")
 async def describe_addresses(ctx: RequestContext, params: Params) -> Result:
     """The caller's Elastic IPs by allocation id, public IP and filters (one page, as AWS)."""
-    items = [address_to_api(ctx, record) for record in await resources.list_records(ctx, EIP)]
-    items = resources.select_wanted(
+    items = [address_to_api(ctx, record) for record in await records.list_records(ctx, EIP)]
+    items = describe.select_wanted(
         items,
         list(params.get("AllocationIds") or []),
         "AllocationId",
-        lambda absent: resources.not_found_error(EIP, absent),
+        lambda absent: describe.not_found_error(EIP, absent),
     )
-    items = resources.select_wanted(
+    items = describe.select_wanted(
         items,
         list(params.get("PublicIps") or []),
         "PublicIp",
@@ -553,14 +606,16 @@ def _attribute_api(record: Mapping[str, Any]) -> Record:
 @action("DescribeAddressesAttribute")
 async def describe_addresses_attribute(ctx: RequestContext, params: Params) -> Result:
     """``domain-name`` of each address: no ``PtrRecord`` unless one was set (paged)."""
-    records = await resources.list_records(ctx, EIP)
+    records = await records.list_records(ctx, EIP)
     ids = list(params.get("AllocationIds") or [])
     if ids:
-        resources.check_ids_exist(EIP, ids, {str(r["allocation_id"]) for r in records})
+        describe.check_ids_exist(EIP, ids, {str(r["allocation_id"]) for r in records})
         records = [r for r in records if r["allocation_id"] in set(ids)]
     page = paginate(
-        [_attribute_api(r) for r in records], params,
-        key=lambda item: str(item["AllocationId"]), ids_param="AllocationIds",
+        [_attribute_api(r) for r in records],
+        params,
+        key=lambda item: str(item["AllocationId"]),
+        ids_param="AllocationIds",
     )
     return {"Addresses": page.items, **page.token_member()}
 
@@ -571,7 +626,7 @@ async def modify_address_attribute(ctx: RequestContext, params: Params) -> Resul
     name = params.get("DomainName")
     if not name:
         raise missing_parameter("DomainName")
-    record = await resources.mutate(
+    record = await records.mutate(
         ctx, EIP, params["AllocationId"], lambda r: {**r, "ptr_record": str(name)}
     )
     assert record is not None
@@ -586,6 +641,6 @@ async def reset_address_attribute(ctx: RequestContext, params: Params) -> Result
         record.pop("ptr_record", None)
         return record
 
-    updated = await resources.mutate(ctx, EIP, params["AllocationId"], reset)
+    updated = await records.mutate(ctx, EIP, params["AllocationId"], reset)
     assert updated is not None
     return {"Address": _attribute_api(updated)}

@@ -29,14 +29,14 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError, invalid_parameter_value, missing_parameter
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
 from kv.store import KeyExistsError
 
@@ -176,7 +176,7 @@ def _default_id(account_id: str) -> str:
 async def default_dhcp_options_id(ctx: RequestContext) -> str:
     """The id of the account's default set, created on first use (safe under concurrency)."""
     dopt_id = _default_id(ctx.account_id)
-    if await resources.find(ctx, DOPT, dopt_id) is not None:
+    if await records.find(ctx, DOPT, dopt_id) is not None:
         return dopt_id
     record: Record = {
         "dhcp_options_id": dopt_id,
@@ -186,11 +186,11 @@ async def default_dhcp_options_id(ctx: RequestContext) -> str:
         ],
         "is_default": True,
         "tags": {},
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
     try:
-        await (await resources.records(ctx, DOPT)).create(
+        await (await records.records(ctx, DOPT)).create(
             account_key(ctx.account_id, dopt_id), record
         )
     except KeyExistsError:
@@ -209,10 +209,10 @@ async def create_dhcp_options(ctx: RequestContext, params: Params) -> Result:
         "dhcp_options_id": new_id("dhcp-options"),
         "configurations": _configurations(params),
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
-    await resources.create(ctx, DOPT, record)
+    await records.create(ctx, DOPT, record)
     return {"DhcpOptions": dhcp_options_to_api(ctx, record)}
 
 
@@ -234,21 +234,19 @@ async def delete_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     def unmark(record: Record) -> Record:
         return {key: value for key, value in record.items() if key != "deleting"}
 
-    await resources.mutate(ctx, DOPT, dopt_id, mark)
-    users = [
-        v for v in await resources.list_records(ctx, VPC) if v.get("dhcp_options_id") == dopt_id
-    ]
+    await records.mutate(ctx, DOPT, dopt_id, mark)
+    users = [v for v in await records.list_records(ctx, VPC) if v.get("dhcp_options_id") == dopt_id]
     if users:
-        await resources.mutate(ctx, DOPT, dopt_id, unmark)
+        await records.mutate(ctx, DOPT, dopt_id, unmark)
         raise _in_use(dopt_id)
-    await resources.delete(ctx, DOPT, dopt_id)
+    await records.delete(ctx, DOPT, dopt_id)
     return None
 
 
 @action("DescribeDhcpOptions")
 async def describe_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     """Sets by id, filters (``dhcp-options-id``, ``key``, ``value``, ``owner-id``, tags) and page."""
-    return await resources.describe(
+    return await describe.describe(
         ctx,
         DOPT,
         params,
@@ -265,7 +263,7 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     dopt_id = params["DhcpOptionsId"]
     vpc_id = params["VpcId"]
     if dopt_id != NO_OPTIONS:
-        found = await resources.get(ctx, DOPT, dopt_id)
+        found = await records.get(ctx, DOPT, dopt_id)
         if found.get("deleting"):
             raise DOPT.not_found(dopt_id)
     previous: dict[str, Any] = {}
@@ -274,10 +272,10 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
         previous["id"] = vpc.get("dhcp_options_id")
         return {**vpc, "dhcp_options_id": dopt_id}
 
-    await resources.mutate(ctx, VPC, vpc_id, point)
+    await records.mutate(ctx, VPC, vpc_id, point)
     if dopt_id == NO_OPTIONS:
         return None
-    current = await resources.find(ctx, DOPT, dopt_id)
+    current = await records.find(ctx, DOPT, dopt_id)
     if current is None or current.get("deleting"):
         # A DeleteDhcpOptions won the race: undo, unless someone re-pointed the VPC since.
         def undo(vpc: Record) -> Record:
@@ -288,6 +286,6 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
                 restored["dhcp_options_id"] = previous["id"]
             return restored
 
-        await resources.mutate(ctx, VPC, vpc_id, undo)
+        await records.mutate(ctx, VPC, vpc_id, undo)
         raise DOPT.not_found(dopt_id)
     return None

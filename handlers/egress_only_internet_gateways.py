@@ -24,13 +24,13 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import route_tables
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 EIGW: Final = KINDS["egress-only-internet-gateway"]
 VPC: Final = KINDS["vpc"]
@@ -54,7 +54,7 @@ EGRESS_ONLY_INTERNET_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
 @action("CreateEgressOnlyInternetGateway")
 async def create_egress_only_internet_gateway(ctx: RequestContext, params: Params) -> Result:
     """A gateway attached to ``VpcId`` (which must be the caller's)."""
-    vpc = await resources.get(ctx, VPC, params["VpcId"])
+    vpc = await records.get(ctx, VPC, params["VpcId"])
     tags = tags_from_specifications(params, "egress-only-internet-gateway")
     token = params.get("ClientToken")
     record: Record = {
@@ -62,7 +62,7 @@ async def create_egress_only_internet_gateway(ctx: RequestContext, params: Param
         "vpc_id": vpc["vpc_id"],
         "state": "attached",
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
     record = await route_tables.create_idempotent(
@@ -79,7 +79,7 @@ async def create_egress_only_internet_gateway(ctx: RequestContext, params: Param
 async def delete_egress_only_internet_gateway(ctx: RequestContext, params: Params) -> Result:
     """Delete a gateway; routes to it turn ``blackhole``."""
     eigw_id = params["EgressOnlyInternetGatewayId"]
-    await resources.mutate(ctx, EIGW, eigw_id, lambda current: None)
+    await records.mutate(ctx, EIGW, eigw_id, lambda current: None)
     await route_tables.blackhole_routes(ctx, "egress_only_internet_gateway_id", eigw_id)
     return {"ReturnCode": True}
 
@@ -87,7 +87,7 @@ async def delete_egress_only_internet_gateway(ctx: RequestContext, params: Param
 @action("DescribeEgressOnlyInternetGateways")
 async def describe_egress_only_internet_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's gateways; unknown ids are simply absent."""
-    return await resources.describe(
+    return await describe.describe(
         ctx,
         EIGW,
         params,

@@ -1,7 +1,7 @@
 """AMIs: the public catalogue, RegisterImage/CreateImage/DeregisterImage, DescribeImages,
 image attributes and GetInstanceUefiData.
 
-Every account sees the catalogue images (:mod:`hive_gateway.image_catalogue`, owned by the system
+Every account sees the catalogue images (:mod:`hive_gateway.catalogue.image_catalogue`, owned by the system
 account ``000000000000``; ``HIVE_GATEWAY_IMAGE_CATALOGUE`` extends or replaces them), its own
 images, images other accounts shared with it (``launchPermission`` user ids) and public ones
 (group ``all``). Another account's private image is indistinguishable from a missing one
@@ -44,20 +44,21 @@ from handlers.volumes import (
     resolve_performance,
     stamp,
 )
-from hive_gateway import image_catalogue, resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.catalogue import image_catalogue
+from hive_gateway.core import clock, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.ids import new_id
-from hive_gateway.pagination import paginate
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 IMAGE: Final = KINDS["image"]
 INSTANCE: Final = KINDS["instance"]
@@ -302,7 +303,7 @@ def _view(record: Record, state: str, *, catalogue: bool) -> ImageView:
 
 async def visible_images(ctx: RequestContext, at: datetime) -> list[ImageView]:
     """Every image the caller can see now: catalogue, own, shared and public."""
-    bucket = await resources.records(ctx, IMAGE)
+    bucket = await records.records(ctx, IMAGE)
     views: list[ImageView] = []
     for key, record, _ in await bucket.items(""):
         try:
@@ -330,7 +331,7 @@ async def visible_images(ctx: RequestContext, at: datetime) -> list[ImageView]:
 async def find_visible(ctx: RequestContext, image_id: str) -> ImageView | None:
     """The caller's view of ``image_id`` (any state but gone), or ``None``."""
     at = now()
-    own = await resources.find(ctx, IMAGE, image_id)
+    own = await records.find(ctx, IMAGE, image_id)
     if own is not None:
         own.setdefault("owner_id", ctx.account_id)
         state = image_state(own, at)
@@ -381,7 +382,7 @@ async def images_using_snapshot(ctx: RequestContext, snapshot_id: str) -> list[s
     """The caller's registered (not deregistered) images whose mappings use ``snapshot_id``."""
     at = now()
     users: list[str] = []
-    for record in await resources.list_records(ctx, IMAGE):
+    for record in await records.list_records(ctx, IMAGE):
         if image_state(record, at) in (None, "deregistered"):
             continue
         for mapping in record.get("block_device_mappings") or ():
@@ -431,7 +432,7 @@ async def _store_new_image(ctx: RequestContext, record: Record) -> None:
     """Claim the name, then write the record (releasing the claim if the write fails)."""
     await _claim_name(ctx, str(record["name"]), str(record["image_id"]))
     try:
-        await resources.create(ctx, IMAGE, record)
+        await records.create(ctx, IMAGE, record)
     except BaseException:
         await _release_name(ctx, str(record["name"]), str(record["image_id"]))
         raise
@@ -591,7 +592,7 @@ async def register_image(ctx: RequestContext, params: Params) -> Result:
 
 
 async def _instance(ctx: RequestContext, instance_id: str) -> Record:
-    record = await resources.get(ctx, INSTANCE, instance_id)
+    record = await records.get(ctx, INSTANCE, instance_id)
     state = record.get("state")
     if state == "terminated":
         raise INSTANCE.not_found(instance_id)
@@ -679,7 +680,7 @@ async def create_image(ctx: RequestContext, params: Params) -> Result:
                 description=f"Created by CreateImage({instance_id}) for {image_id}",
                 tags=snapshot_tags,
             )
-            ready = max(ready, resources.parse_time(str(snapshot["completed_at"])))
+            ready = max(ready, clock.parse_time(str(snapshot["completed_at"])))
             ebs: Record = {
                 "snapshot_id": snapshot["snapshot_id"],
                 "volume_size": int(volume["Size"]),
@@ -729,7 +730,7 @@ async def create_image(ctx: RequestContext, params: Params) -> Result:
             source_instance_id=instance_id,
             tags=image_tags,
         )
-        await resources.create(ctx, IMAGE, record)
+        await records.create(ctx, IMAGE, record)
     except BaseException:
         await _release_name(ctx, name, image_id)
         raise
@@ -754,7 +755,7 @@ async def deregister_image(ctx: RequestContext, params: Params) -> Result:
         record["state"] = "deregistered"
         return record
 
-    await resources.mutate(ctx, IMAGE, image_id, mark)
+    await records.mutate(ctx, IMAGE, image_id, mark)
     await _release_name(ctx, str(view.record["name"]), image_id)
     result: Record = {"Return": True}
     if params.get("DeleteAssociatedSnapshots"):
@@ -769,7 +770,7 @@ async def deregister_image(ctx: RequestContext, params: Params) -> Result:
                 if await images_using_snapshot(ctx, str(snapshot_id)):
                     code = "skipped"
                 else:
-                    await resources.delete(ctx, snapshots.SNAPSHOT, str(snapshot_id))
+                    await records.delete(ctx, snapshots.SNAPSHOT, str(snapshot_id))
             except AwsError as error:
                 code = (
                     "missing-permissions"
@@ -995,7 +996,7 @@ async def modify_image_attribute(ctx: RequestContext, params: Params) -> Result:
             raise IMAGE.not_found(image_id)
         return change(record)
 
-    await resources.mutate(ctx, IMAGE, image_id, apply)
+    await records.mutate(ctx, IMAGE, image_id, apply)
     return None
 
 
@@ -1004,9 +1005,7 @@ async def reset_image_attribute(ctx: RequestContext, params: Params) -> Result:
     """``launchPermission`` back to private (the only resettable attribute)."""
     image_id = str(params["ImageId"])
     await get_own_image(ctx, image_id)
-    await resources.mutate(
-        ctx, IMAGE, image_id, lambda r: {**r, "shared_with": [], "public": False}
-    )
+    await records.mutate(ctx, IMAGE, image_id, lambda r: {**r, "shared_with": [], "public": False})
     return None
 
 
@@ -1023,5 +1022,5 @@ async def get_instance_uefi_data(ctx: RequestContext, params: Params) -> Result:
         if view is None:
             raise INSTANCE.not_found(target)
         return {"InstanceId": target, "UefiData": str(view.record.get("uefi_data") or "")}
-    record = await resources.get(ctx, INSTANCE, target)
+    record = await records.get(ctx, INSTANCE, target)
     return {"InstanceId": target, "UefiData": str(record.get("uefi_data") or "")}

@@ -10,7 +10,7 @@ AWS behaviour reproduced (the details Terraform depends on):
 
 * a VPC has at most one internet gateway and a gateway at most one VPC
   (``Resource.AlreadyAssociated``); the one-per-VPC rule is a compare-and-swap claim on the
-  VPC's index (:mod:`hive_gateway.vpc_index`), so racing attaches cannot both win;
+  VPC's index (:mod:`hive_gateway.core.vpc_index`), so racing attaches cannot both win;
 * detaching from a VPC it is not attached to is ``Gateway.NotAttached``; routes to a detached
   gateway become ``blackhole`` (and ``active`` again on re-attach), as on AWS;
 * deleting an attached gateway is ``DependencyViolation``.
@@ -24,14 +24,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 from handlers import route_tables
-from hive_gateway import events, resources, vpc_index
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.hive import events
+from hive_gateway.core import vpc_index
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 IGW: Final = KINDS["internet-gateway"]
 VPC: Final = KINDS["vpc"]
@@ -84,10 +86,10 @@ async def create_internet_gateway_record(
         "vpc_id": "",
         "state": AVAILABLE,
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
-    return await resources.create(ctx, IGW, record)
+    return await records.create(ctx, IGW, record)
 
 
 async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str) -> None:
@@ -96,10 +98,10 @@ async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
     If recording fails (the gateway went elsewhere or away meanwhile) the claim is released
     unless the gateway is in fact attached to this VPC (a concurrent identical request won).
     """
-    igw = await resources.get(ctx, IGW, igw_id)
+    igw = await records.get(ctx, IGW, igw_id)
     if igw.get("vpc_id"):
         raise already_attached(igw_id, igw["vpc_id"])
-    await resources.get(ctx, VPC, vpc_id)
+    await records.get(ctx, VPC, vpc_id)
     await vpc_index.claim_internet_gateway(ctx, vpc_id, igw_id)
 
     def attach(current: Record) -> Record:
@@ -108,9 +110,9 @@ async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
         return {**current, "vpc_id": vpc_id, "state": AVAILABLE}
 
     try:
-        await resources.mutate(ctx, IGW, igw_id, attach)
+        await records.mutate(ctx, IGW, igw_id, attach)
     except AwsError:
-        now = await resources.find(ctx, IGW, igw_id)
+        now = await records.find(ctx, IGW, igw_id)
         if now is None or now.get("vpc_id") != vpc_id:
             await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
         raise
@@ -124,7 +126,7 @@ async def _has_mapped_public_addresses(ctx: RequestContext, vpc_id: str) -> bool
     """Whether an interface in the VPC holds a public IPv4 (auto-assigned or an Elastic IP)."""
     return any(
         eni.get("vpc_id") == vpc_id and (eni.get("public_ip_address") or eni.get("association"))
-        for eni in await resources.list_records(ctx, KINDS["network-interface"])
+        for eni in await records.list_records(ctx, KINDS["network-interface"])
     )
 
 
@@ -135,7 +137,7 @@ async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
     contain any running instances with Elastic IP addresses or public IPv4 addresses"
     (``DependencyViolation``; the Terraform provider retries it while instances terminate).
     """
-    attached = (await resources.get(ctx, IGW, igw_id)).get("vpc_id")
+    attached = (await records.get(ctx, IGW, igw_id)).get("vpc_id")
     VPC.check_id(vpc_id)  # InvalidVpcID.Malformed, as AttachInternetGateway answers
     # A detached gateway's ``vpc_id`` is "": only a real attachment to ``vpc_id`` matches.
     if not attached or attached != vpc_id:
@@ -152,7 +154,7 @@ async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
             raise not_attached(igw_id, vpc_id)
         return {**current, "vpc_id": ""}
 
-    await resources.mutate(ctx, IGW, igw_id, detach)
+    await records.mutate(ctx, IGW, igw_id, detach)
     await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
     await route_tables.set_route_state(
         ctx, "gateway_id", igw_id, route_tables.BLACKHOLE, vpc_id=vpc_id
@@ -185,7 +187,7 @@ async def delete_internet_gateway(ctx: RequestContext, params: Params) -> Result
                 f"The internetGateway '{igw_id}' has dependencies and cannot be deleted.",
             )
 
-    await resources.mutate(ctx, IGW, igw_id, drop)
+    await records.mutate(ctx, IGW, igw_id, drop)
     await route_tables.blackhole_routes(ctx, "gateway_id", igw_id)
     return None
 
@@ -207,7 +209,7 @@ async def detach_internet_gateway_action(ctx: RequestContext, params: Params) ->
 @action("DescribeInternetGateways")
 async def describe_internet_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's internet gateways: ids (must exist), filters, pages."""
-    return await resources.describe(
+    return await describe.describe(
         ctx,
         IGW,
         params,

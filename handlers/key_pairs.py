@@ -62,14 +62,14 @@ from kv.buckets import account_key
 from kv.records import RecordBucket
 from kv.store import KeyExistsError, RevisionMismatchError, is_valid_key
 
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError, invalid_parameter_value, missing_parameter
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 KEY_PAIR: Final = KINDS["key-pair"]
 MAX_NAME_LENGTH: Final = 255
@@ -373,11 +373,11 @@ def is_claim(record: Mapping[str, Any]) -> bool:
 
 
 async def _bucket(ctx: RequestContext) -> RecordBucket:
-    return await resources.records(ctx, KEY_PAIR)
+    return await records.records(ctx, KEY_PAIR)
 
 
 def _age_seconds(created_at: str) -> float:
-    return (datetime.now(UTC) - resources.parse_time(created_at)).total_seconds()
+    return (datetime.now(UTC) - clock.parse_time(created_at)).total_seconds()
 
 
 async def _claim_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
@@ -388,7 +388,7 @@ async def _claim_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
         "name_claim": True,
         "key_name": name,
         "key_pair_id": key_pair_id,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
     }
     for _ in range(3):
         try:
@@ -444,11 +444,11 @@ async def _store(
         "public_key": public_key,
         "origin": origin,
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
     try:
-        await resources.create(ctx, KEY_PAIR, record)
+        await records.create(ctx, KEY_PAIR, record)
     except Exception:
         await _release_name(ctx, name, key_pair_id)
         raise
@@ -457,7 +457,7 @@ async def _store(
 
 async def list_key_pairs(ctx: RequestContext) -> list[Record]:
     """The caller's key pair records (claims left out)."""
-    return [r for r in await resources.list_records(ctx, KEY_PAIR) if not is_claim(r)]
+    return [r for r in await records.list_records(ctx, KEY_PAIR) if not is_claim(r)]
 
 
 async def find_key_pair_by_name(ctx: RequestContext, name: str) -> dict[str, Any] | None:
@@ -467,7 +467,7 @@ async def find_key_pair_by_name(ctx: RequestContext, name: str) -> dict[str, Any
     found = await (await _bucket(ctx)).get(_claim_key(ctx, name))
     if found is None:
         return None
-    record = await resources.find(ctx, KEY_PAIR, str(found[0].get("key_pair_id")))
+    record = await records.find(ctx, KEY_PAIR, str(found[0].get("key_pair_id")))
     if record is None or is_claim(record) or record.get("key_name") != name:
         return None
     return record
@@ -479,7 +479,7 @@ async def find_key_pair_by_id(ctx: RequestContext, key_pair_id: str) -> dict[str
         account_key(ctx.account_id, key_pair_id)
     ):
         return None
-    record = await resources.find(ctx, KEY_PAIR, key_pair_id)
+    record = await records.find(ctx, KEY_PAIR, key_pair_id)
     return None if record is None or is_claim(record) else record
 
 
@@ -493,7 +493,7 @@ def key_pair_to_api(record: Record, *, include_public_key: bool = False) -> Reco
         "KeyFingerprint": record["key_fingerprint"],
         "KeyName": record["key_name"],
         "Tags": api_tags(record_tags(record)),
-        "CreateTime": resources.parse_time(record["created_at"]),
+        "CreateTime": clock.parse_time(record["created_at"]),
     }
     if record.get("key_type") in API_KEY_TYPES:
         item["KeyType"] = record["key_type"]
@@ -564,12 +564,18 @@ async def describe_key_pairs(ctx: RequestContext, params: Params) -> Result:
     items = [key_pair_to_api(r, include_public_key=include) for r in await list_key_pairs(ctx)]
     items.sort(key=lambda item: (item["KeyName"], item["KeyPairId"]))
     if params.get("KeyNames"):
-        items = resources.select_wanted(
-            items, [str(n) for n in params["KeyNames"]], "KeyName", lambda absent: not_found(absent[0])
+        items = describe.select_wanted(
+            items,
+            [str(n) for n in params["KeyNames"]],
+            "KeyName",
+            lambda absent: not_found(absent[0]),
         )
     if params.get("KeyPairIds"):
-        items = resources.select_wanted(
-            items, [str(i) for i in params["KeyPairIds"]], "KeyPairId", lambda absent: not_found(absent[0])
+        items = describe.select_wanted(
+            items,
+            [str(i) for i in params["KeyPairIds"]],
+            "KeyPairId",
+            lambda absent: not_found(absent[0]),
         )
     return {"KeyPairs": apply_filters(KEY_PAIR_FILTERS, params.get("Filters"), items)}
 
@@ -592,6 +598,6 @@ async def delete_key_pair(ctx: RequestContext, params: Params) -> Result:
         record = await find_key_pair_by_name(ctx, str(name))
     if record is None:
         return {"Return": True}
-    await resources.delete(ctx, KEY_PAIR, record["key_pair_id"])
+    await records.delete(ctx, KEY_PAIR, record["key_pair_id"])
     await _release_name(ctx, record["key_name"], record["key_pair_id"])
     return {"Return": True, "KeyPairId": record["key_pair_id"]}

@@ -30,19 +30,19 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any, Final
 
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
 from kv.store import KeyExistsError
 
@@ -124,7 +124,7 @@ def _new_record(
         "entries": _default_entries(allow_all=is_default, ipv6=_vpc_has_ipv6(vpc)),
         "associations": [],
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
 
@@ -233,11 +233,11 @@ async def create_default_network_acl(ctx: RequestContext, vpc: dict[str, Any]) -
     """Create ``vpc``'s default ACL (idempotent: an existing one is returned unchanged)."""
     acl_id = default_acl_id(vpc["vpc_id"])
     record = _new_record(ctx, acl_id, vpc, is_default=True, tags={})
-    bucket = await resources.records(ctx, ACL)
+    bucket = await records.records(ctx, ACL)
     try:
         await bucket.create(account_key(ctx.account_id, acl_id), record)
     except KeyExistsError:
-        existing = await resources.find(ctx, ACL, acl_id)
+        existing = await records.find(ctx, ACL, acl_id)
         if existing is not None:
             return existing
     return record
@@ -259,10 +259,10 @@ async def associate_with_default_acl(ctx: RequestContext, subnet: dict[str, Any]
             )
         return {**record, "associations": associations}
 
-    if await resources.find(ctx, ACL, acl_id) is None:
-        vpc = await resources.get(ctx, VPC, subnet["vpc_id"])
+    if await records.find(ctx, ACL, acl_id) is None:
+        vpc = await records.get(ctx, VPC, subnet["vpc_id"])
         await create_default_network_acl(ctx, vpc)
-    await resources.mutate(ctx, ACL, acl_id, add)
+    await records.mutate(ctx, ACL, acl_id, add)
 
 
 async def disassociate_subnet(ctx: RequestContext, subnet_id: str) -> None:
@@ -272,10 +272,10 @@ async def disassociate_subnet(ctx: RequestContext, subnet_id: str) -> None:
         kept = [a for a in record.get("associations") or () if a.get("subnet_id") != subnet_id]
         return {**record, "associations": kept}
 
-    for record in await resources.list_records(ctx, ACL):
+    for record in await records.list_records(ctx, ACL):
         if any(a.get("subnet_id") == subnet_id for a in record.get("associations") or ()):
             try:
-                await resources.mutate(ctx, ACL, record["network_acl_id"], drop)
+                await records.mutate(ctx, ACL, record["network_acl_id"], drop)
             except AwsError as error:
                 if error.code != ACL.not_found_code:
                     raise
@@ -285,16 +285,16 @@ async def custom_network_acl_ids(ctx: RequestContext, vpc_id: str) -> list[str]:
     """Ids of ``vpc_id``'s non-default ACLs (``DeleteVpc`` refuses while any remain)."""
     return [
         r["network_acl_id"]
-        for r in await resources.list_records(ctx, ACL)
+        for r in await records.list_records(ctx, ACL)
         if r.get("vpc_id") == vpc_id and not r.get("is_default")
     ]
 
 
 async def delete_default_network_acl(ctx: RequestContext, vpc_id: str) -> None:
     """Remove ``vpc_id``'s default ACL (``DeleteVpc``, once the VPC has no subnets)."""
-    for record in await resources.list_records(ctx, ACL):
+    for record in await records.list_records(ctx, ACL):
         if record.get("vpc_id") == vpc_id and record.get("is_default"):
-            await resources.delete(ctx, ACL, record["network_acl_id"])
+            await records.delete(ctx, ACL, record["network_acl_id"])
 
 
 async def add_ipv6_default_rules(ctx: RequestContext, vpc_id: str) -> None:
@@ -311,9 +311,9 @@ async def add_ipv6_default_rules(ctx: RequestContext, vpc_id: str) -> None:
                 entries.append(_entry(DEFAULT_DENY_IPV6, "deny", egress, "::/0", ipv6=True))
         return {**record, "entries": entries}
 
-    for record in await resources.list_records(ctx, ACL):
+    for record in await records.list_records(ctx, ACL):
         if record.get("vpc_id") == vpc_id:
-            await resources.mutate(ctx, ACL, record["network_acl_id"], add)
+            await records.mutate(ctx, ACL, record["network_acl_id"], add)
 
 
 # --- CreateNetworkAcl / DeleteNetworkAcl / DescribeNetworkAcls -------------------------------------
@@ -326,16 +326,16 @@ async def create_network_acl(ctx: RequestContext, params: Params) -> Result:
     ``ClientToken`` makes the call idempotent: the same token returns the ACL it created.
     """
     tags = tags_from_specifications(params, "network-acl")
-    vpc = await resources.get(ctx, VPC, params["VpcId"])
+    vpc = await records.get(ctx, VPC, params["VpcId"])
     token = params.get("ClientToken")
     if token:
-        for existing in await resources.list_records(ctx, ACL):
+        for existing in await records.list_records(ctx, ACL):
             if existing.get("client_token") == token:
                 return {"NetworkAcl": network_acl_to_api(ctx, existing), "ClientToken": token}
     record = _new_record(ctx, new_id("network-acl"), vpc, is_default=False, tags=tags)
     if token:
         record["client_token"] = token
-    await resources.create(ctx, ACL, record)
+    await records.create(ctx, ACL, record)
     result: Record = {"NetworkAcl": network_acl_to_api(ctx, record)}
     if token:
         result["ClientToken"] = token
@@ -360,14 +360,14 @@ async def delete_network_acl(ctx: RequestContext, params: Params) -> Result:
                 f"The networkAcl '{acl_id}' has dependencies and cannot be deleted.",
             )
 
-    await resources.mutate(ctx, ACL, acl_id, remove)
+    await records.mutate(ctx, ACL, acl_id, remove)
     return None
 
 
 @action("DescribeNetworkAcls")
 async def describe_network_acls(ctx: RequestContext, params: Params) -> Result:
     """ACLs by id, filters (every documented one) and page."""
-    return await resources.describe(
+    return await describe.describe(
         ctx,
         ACL,
         params,
@@ -493,7 +493,7 @@ async def create_network_acl_entry(ctx: RequestContext, params: Params) -> Resul
             )
         return {**record, "entries": [*entries, entry]}
 
-    await resources.mutate(ctx, ACL, params["NetworkAclId"], add)
+    await records.mutate(ctx, ACL, params["NetworkAclId"], add)
     return None
 
 
@@ -512,7 +512,7 @@ async def replace_network_acl_entry(ctx: RequestContext, params: Params) -> Resu
             "entries": [entry if _same_rule(e, number, egress) else e for e in entries],
         }
 
-    await resources.mutate(ctx, ACL, params["NetworkAclId"], replace)
+    await records.mutate(ctx, ACL, params["NetworkAclId"], replace)
     return None
 
 
@@ -529,7 +529,7 @@ async def delete_network_acl_entry(ctx: RequestContext, params: Params) -> Resul
             raise _entry_not_found(number, egress)
         return {**record, "entries": kept}
 
-    await resources.mutate(ctx, ACL, params["NetworkAclId"], remove)
+    await records.mutate(ctx, ACL, params["NetworkAclId"], remove)
     return None
 
 
@@ -554,7 +554,7 @@ async def replace_network_acl_association(ctx: RequestContext, params: Params) -
     source = next(
         (
             r
-            for r in await resources.list_records(ctx, ACL)
+            for r in await records.list_records(ctx, ACL)
             if any(
                 a.get("network_acl_association_id") == association_id
                 for a in r.get("associations") or ()
@@ -564,7 +564,7 @@ async def replace_network_acl_association(ctx: RequestContext, params: Params) -
     )
     if source is None:
         raise _association_not_found(association_id)
-    target = await resources.get(ctx, ACL, target_id)
+    target = await records.get(ctx, ACL, target_id)
     subnet_id = next(
         a["subnet_id"]
         for a in source["associations"]
@@ -591,14 +591,14 @@ async def replace_network_acl_association(ctx: RequestContext, params: Params) -
     def give(record: Record) -> Record:
         return {**record, "associations": [*(record.get("associations") or []), new_association]}
 
-    await resources.mutate(ctx, ACL, source["network_acl_id"], take)
+    await records.mutate(ctx, ACL, source["network_acl_id"], take)
     if source["network_acl_id"] != target_id:
         try:
-            await resources.mutate(ctx, ACL, target_id, give)
+            await records.mutate(ctx, ACL, target_id, give)
         except BaseException:
             # The target vanished meanwhile: put the subnet back where it was.
             old = {"network_acl_association_id": association_id, "subnet_id": subnet_id}
-            await resources.mutate(
+            await records.mutate(
                 ctx,
                 ACL,
                 source["network_acl_id"],

@@ -12,7 +12,7 @@ AWS behaviours reproduced:
   ``false`` in Terraform and makes every plan modify the interface); tags come back as ``TagSet``.
 * Without ``Groups`` an interface gets its VPC's ``default`` security group; groups must belong
   to the interface's VPC.
-* Private addresses come from the subnet's IPAM record (:mod:`hive_gateway.ipam`): explicit ones
+* Private addresses come from the subnet's IPAM record (:mod:`hive_gateway.core.ipam`): explicit ones
   are checked (inside the subnet, not reserved, free), automatic ones are the lowest free.
 * ``DeleteNetworkInterface`` on an attached interface is
   ``InvalidNetworkInterface.InUse: The network interface 'eni-…' is currently in use.``;
@@ -42,20 +42,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from hive_gateway import events, ipam, resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.hive import events
+from hive_gateway.core import ipam
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.protocol.serializer import format_timestamp
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.clock import format_timestamp
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
 from kv.records import RecordBucket
 from kv.store import KeyExistsError, StoreError
@@ -166,9 +168,11 @@ def _association_api(ctx: RequestContext, association: Mapping[str, Any]) -> Rec
     return out
 
 
-def _attachment_api(ctx: RequestContext, record: Mapping[str, Any], source: Mapping[str, Any], status: str) -> Record:
+def _attachment_api(
+    ctx: RequestContext, record: Mapping[str, Any], source: Mapping[str, Any], status: str
+) -> Record:
     return {
-        "AttachTime": resources.parse_time(str(source.get("attach_time") or record["created_at"])),
+        "AttachTime": clock.parse_time(str(source.get("attach_time") or record["created_at"])),
         "AttachmentId": source["attachment_id"],
         "DeleteOnTermination": bool(source.get("delete_on_termination", False)),
         "DeviceIndex": int(source.get("device_index") or 0),
@@ -187,7 +191,9 @@ def _groups_api(record: Mapping[str, Any]) -> list[Record]:
     ]
 
 
-def interface_to_api(ctx: RequestContext, record: Mapping[str, Any], *, show_detached: bool = False) -> Record:
+def interface_to_api(
+    ctx: RequestContext, record: Mapping[str, Any], *, show_detached: bool = False
+) -> Record:
     """An interface record in the ``NetworkInterface`` shape.
 
     ``show_detached`` renders the last attachment as ``Status=detached`` on a detached
@@ -241,8 +247,18 @@ def interface_to_api(ctx: RequestContext, record: Mapping[str, Any], *, show_det
 
 
 _INSTANCE_INTERFACE_MEMBERS: Final = (
-    "Description", "Groups", "Ipv6Addresses", "MacAddress", "NetworkInterfaceId", "OwnerId",
-    "PrivateDnsName", "PrivateIpAddress", "SourceDestCheck", "Status", "SubnetId", "VpcId",
+    "Description",
+    "Groups",
+    "Ipv6Addresses",
+    "MacAddress",
+    "NetworkInterfaceId",
+    "OwnerId",
+    "PrivateDnsName",
+    "PrivateIpAddress",
+    "SourceDestCheck",
+    "Status",
+    "SubnetId",
+    "VpcId",
     "InterfaceType",
 )
 
@@ -262,15 +278,24 @@ def instance_interface_to_api(ctx: RequestContext, record: Mapping[str, Any]) ->
     if "Association" in full:
         out["Association"] = slim(full["Association"])
     out["PrivateIpAddresses"] = [
-        {**{k: v for k, v in entry.items() if k != "Association"},
-         **({"Association": slim(entry["Association"])} if "Association" in entry else {})}
+        {
+            **{k: v for k, v in entry.items() if k != "Association"},
+            **({"Association": slim(entry["Association"])} if "Association" in entry else {}),
+        }
         for entry in full["PrivateIpAddresses"]
     ]
     if "Attachment" in full:
         attachment = full["Attachment"]
         out["Attachment"] = {
             k: attachment[k]
-            for k in ("AttachTime", "AttachmentId", "DeleteOnTermination", "DeviceIndex", "Status", "NetworkCardIndex")
+            for k in (
+                "AttachTime",
+                "AttachmentId",
+                "DeleteOnTermination",
+                "DeviceIndex",
+                "Status",
+                "NetworkCardIndex",
+            )
         }
     return out
 
@@ -291,7 +316,9 @@ def _addresses(member: str) -> Callable[[Record], Any]:
 
 
 def _address_association(member: str) -> Callable[[Record], Any]:
-    return lambda n: [(entry.get("Association") or {}).get(member) for entry in n["PrivateIpAddresses"]]
+    return lambda n: [
+        (entry.get("Association") or {}).get(member) for entry in n["PrivateIpAddresses"]
+    ]
 
 
 def _attach_time(n: Record) -> str | None:
@@ -367,7 +394,9 @@ def _slot_key(ctx: RequestContext, instance_id: str, device_index: int) -> str:
     return account_key(ctx.account_id, f"eni-slot.{instance_id}.{device_index}")
 
 
-async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, eni_id: str) -> bool:
+async def _claim_slot(
+    ctx: RequestContext, instance_id: str, device_index: int, eni_id: str
+) -> bool:
     """Reserve ``device_index`` of the instance for ``eni_id`` (``InvalidParameterValue`` if taken).
 
     Returns whether the claim is new (``False``: ``eni_id`` already held it).
@@ -388,14 +417,14 @@ async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, 
         holder_id = (current or {}).get("network_interface_id")
         fresh[:] = [holder_id != eni_id]
         if current is not None and holder_id not in (None, eni_id):
-            holder = await resources.find(ctx, ENI, str(holder_id))
+            holder = await records.find(ctx, ENI, str(holder_id))
             if holder is not None:
                 attached_here = (
                     bool(holder.get("attachment_id"))
                     and holder.get("instance_id") == instance_id
                     and int(holder.get("device_index") or 0) == device_index
                 )
-                claimed = resources.parse_time(str(current.get("claimed_at") or resources.utc_now()))
+                claimed = clock.parse_time(str(current.get("claimed_at") or clock.utc_now()))
                 age = (datetime.now(UTC) - claimed).total_seconds()
                 if attached_here or age < STALE_CLAIM_SECONDS:
                     raise taken
@@ -403,14 +432,16 @@ async def _claim_slot(ctx: RequestContext, instance_id: str, device_index: int, 
             "network_interface_id": eni_id,
             "instance_id": instance_id,
             "device_index": device_index,
-            "claimed_at": resources.utc_now(),
+            "claimed_at": clock.utc_now(),
         }
 
     await index.mutate(key, take)
     return bool(fresh and fresh[0])
 
 
-async def _release_slot(ctx: RequestContext, instance_id: str, device_index: int, eni_id: str) -> None:
+async def _release_slot(
+    ctx: RequestContext, instance_id: str, device_index: int, eni_id: str
+) -> None:
     index = await _index(ctx)
 
     def drop(current: Record | None) -> Record | None:
@@ -454,7 +485,7 @@ async def _existing_for_token(
                 f"previous request(s) for client token '{token}'.",
             )
         for _ in range(20):
-            record = await resources.find(ctx, ENI, str(existing["network_interface_id"]))
+            record = await records.find(ctx, ENI, str(existing["network_interface_id"]))
             if record is not None:
                 return record
             await asyncio.sleep(0.05)
@@ -463,7 +494,9 @@ async def _existing_for_token(
             return None
         except Exception:  # noqa: BLE001 - lost the take-over race: look again
             LOG.debug("client token claim race on %s (attempt %d)", key, attempt)
-    raise AwsError("IdempotentParameterMismatch", f"Client token '{token}' is in use by a request in progress.")
+    raise AwsError(
+        "IdempotentParameterMismatch", f"Client token '{token}' is in use by a request in progress."
+    )
 
 
 async def _drop_token(ctx: RequestContext, token: str | None, eni_id: str) -> None:
@@ -483,7 +516,7 @@ async def _drop_token(ctx: RequestContext, token: str | None, eni_id: str) -> No
 
 
 async def _default_group(ctx: RequestContext, vpc_id: str) -> Record | None:
-    for group in await resources.list_records(ctx, SECURITY_GROUP):
+    for group in await records.list_records(ctx, SECURITY_GROUP):
         if group.get("vpc_id") == vpc_id and group.get("group_name") == "default":
             return group
     return None
@@ -501,7 +534,9 @@ async def resolve_groups(
         default = await _default_group(ctx, vpc_id)
         if default is None:
             return [], {}
-        return [str(default["group_id"])], {str(default["group_id"]): str(default.get("group_name", "default"))}
+        return [str(default["group_id"])], {
+            str(default["group_id"]): str(default.get("group_name", "default"))
+        }
     unique = list(dict.fromkeys(group_ids))
     if len(unique) > MAX_SECURITY_GROUPS:
         raise AwsError(
@@ -510,7 +545,7 @@ async def resolve_groups(
         )
     names: dict[str, str] = {}
     for group_id in unique:
-        group = await resources.get(ctx, SECURITY_GROUP, group_id)
+        group = await records.get(ctx, SECURITY_GROUP, group_id)
         if group.get("vpc_id") != vpc_id:
             if subnet_id is not None:
                 raise AwsError(
@@ -564,7 +599,7 @@ async def create_interface(
         primary, secondaries = allocated[0], allocated[1:]
     else:
         explicit = allocated[: len(secondary_ips)]
-        autos = allocated[len(secondary_ips):]
+        autos = allocated[len(secondary_ips) :]
         primary, secondaries = autos[0], explicit + autos[1:]
     record: Record = {
         "network_interface_id": eni_id,
@@ -578,7 +613,7 @@ async def create_interface(
         "device_index": 0,
         "security_group_ids": groups,
         "tags": dict(tags or {}),
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
         "source_dest_check": True,
         "secondary_private_ip_addresses": secondaries,
@@ -597,7 +632,7 @@ async def create_interface(
             record["public_ip_address"] = address
             record["public_ip_pool"] = ipam.PUBLIC_POOL_KEY
             record["association"] = {"public_ip": address, "ip_owner_id": AMAZON_OWNER}
-        await resources.create(ctx, ENI, record)
+        await records.create(ctx, ENI, record)
     except BaseException:
         await ipam.release_private_ips(ctx, subnet_id, allocated)
         if record.get("public_ip_address"):
@@ -664,7 +699,7 @@ async def create_network_interface(ctx: RequestContext, params: Params) -> Resul
     for member, what in _UNSUPPORTED_CREATE.items():
         if params.get(member):
             raise unsupported(what)
-    subnet = await resources.get(ctx, SUBNET, params["SubnetId"])
+    subnet = await records.get(ctx, SUBNET, params["SubnetId"])
     primary, secondaries, count = _private_ip_request(params)
     tags = tags_from_specifications(params, "network-interface")
     token = params.get("ClientToken")
@@ -725,14 +760,16 @@ async def delete_interface(ctx: RequestContext, eni_id: str, *, force: bool = Fa
             raise in_use(eni_id)
         deleted.update(record)
 
-    await resources.mutate(ctx, ENI, eni_id, remove)
+    await records.mutate(ctx, ENI, eni_id, remove)
     await ipam.release_private_ips(ctx, str(deleted["subnet_id"]), private_ips(deleted))
     association = primary_association(deleted)
     if association and not association.get("allocation_id"):
         await ipam.release_public_ip(ctx, str(association["public_ip"]))
     await addresses.interface_gone(ctx, eni_id)
     if deleted.get("attachment_id") and deleted.get("instance_id"):
-        await _release_slot(ctx, str(deleted["instance_id"]), int(deleted.get("device_index") or 0), eni_id)
+        await _release_slot(
+            ctx, str(deleted["instance_id"]), int(deleted.get("device_index") or 0), eni_id
+        )
     await _drop_token(ctx, deleted.get("client_token"), eni_id)
     await _blackhole_routes(ctx, eni_id)
     await _publish_port(ctx, "vpc.delete-port", deleted)
@@ -759,10 +796,14 @@ async def describe_network_interfaces(ctx: RequestContext, params: Params) -> Re
         show = bool(last) and last.get("attachment_id") in detached_ids
         return interface_to_api(c, record, show_detached=show)
 
-    return await resources.describe(
-        ctx, ENI, params,
-        ids_param="NetworkInterfaceIds", result_key="NetworkInterfaces",
-        spec=ENI_FILTERS, to_api=render,
+    return await describe.describe(
+        ctx,
+        ENI,
+        params,
+        ids_param="NetworkInterfaceIds",
+        result_key="NetworkInterfaces",
+        spec=ENI_FILTERS,
+        to_api=render,
     )
 
 
@@ -796,7 +837,7 @@ async def _sync_instance_groups(ctx: RequestContext, record: Mapping[str, Any]) 
         return {**instance, "security_group_ids": groups}
 
     try:
-        await resources.mutate(ctx, INSTANCE, str(instance_id), change)
+        await records.mutate(ctx, INSTANCE, str(instance_id), change)
     except (AwsError, ValueError, StoreError):
         LOG.warning("instance %s not updated with new groups", instance_id, exc_info=True)
 
@@ -809,28 +850,33 @@ async def modify_network_interface_attribute(ctx: RequestContext, params: Params
             raise unsupported(what)
     given = [member for member in _MODIFIABLE if params.get(member) is not None]
     if not given:
-        raise missing_parameter("Description, SourceDestCheck, Groups, Attachment or AssociatePublicIpAddress")
+        raise missing_parameter(
+            "Description, SourceDestCheck, Groups, Attachment or AssociatePublicIpAddress"
+        )
     if len(given) > 1:
         raise invalid_parameter_combination(
-            "Fields for multiple attribute types specified: " + ", ".join(_MODIFIABLE[m] for m in given)
+            "Fields for multiple attribute types specified: "
+            + ", ".join(_MODIFIABLE[m] for m in given)
         )
     eni_id = params["NetworkInterfaceId"]
     member = given[0]
-    record = await resources.get(ctx, ENI, eni_id)
+    record = await records.get(ctx, ENI, eni_id)
     if member == "Description":
         value = str(params["Description"].get("Value") or "")
-        await resources.mutate(ctx, ENI, eni_id, lambda r: {**r, "description": value})
+        await records.mutate(ctx, ENI, eni_id, lambda r: {**r, "description": value})
     elif member == "SourceDestCheck":
         flag = params["SourceDestCheck"].get("Value")
         if flag is None:
             raise missing_parameter("SourceDestCheck.Value")
-        await resources.mutate(ctx, ENI, eni_id, lambda r: {**r, "source_dest_check": bool(flag)})
+        await records.mutate(ctx, ENI, eni_id, lambda r: {**r, "source_dest_check": bool(flag)})
     elif member == "Groups":
         groups, names = await resolve_groups(ctx, str(record["vpc_id"]), list(params["Groups"]))
         if not groups:
             raise missing_parameter("Groups")
-        updated = await resources.mutate(
-            ctx, ENI, eni_id,
+        updated = await records.mutate(
+            ctx,
+            ENI,
+            eni_id,
             lambda r: {**r, "security_group_ids": groups, "security_group_names": names},
         )
         if updated is not None:
@@ -855,7 +901,7 @@ async def _modify_attachment(ctx: RequestContext, eni_id: str, changes: Mapping[
             raise attachment_not_found(str(attachment_id))
         return {**record, "delete_on_termination": bool(flag)}
 
-    await resources.mutate(ctx, ENI, eni_id, change)
+    await records.mutate(ctx, ENI, eni_id, change)
 
 
 @action("ResetNetworkInterfaceAttribute")
@@ -863,7 +909,9 @@ async def reset_network_interface_attribute(ctx: RequestContext, params: Params)
     """Reset ``sourceDestCheck`` to its default (true)."""
     if not params.get("SourceDestCheck"):
         raise missing_parameter("SourceDestCheck")
-    await resources.mutate(ctx, ENI, params["NetworkInterfaceId"], lambda r: {**r, "source_dest_check": True})
+    await records.mutate(
+        ctx, ENI, params["NetworkInterfaceId"], lambda r: {**r, "source_dest_check": True}
+    )
     return None
 
 
@@ -873,7 +921,7 @@ async def describe_network_interface_attribute(ctx: RequestContext, params: Para
     attribute = params.get("Attribute")
     if not attribute:
         raise missing_parameter("Attribute")
-    record = await resources.get(ctx, ENI, params["NetworkInterfaceId"])
+    record = await records.get(ctx, ENI, params["NetworkInterfaceId"])
     full = interface_to_api(ctx, record)
     answers: dict[str, Callable[[], Record]] = {
         "description": lambda: {"Description": {"Value": full["Description"]}},
@@ -920,7 +968,7 @@ async def set_interface_association(
             record["secondary_associations"] = secondary
         return record
 
-    await resources.mutate(ctx, ENI, eni_id, change)
+    await records.mutate(ctx, ENI, eni_id, change)
     if displaced and displaced.get("association_id") == association.get("association_id"):
         return None
     return displaced or None
@@ -934,6 +982,7 @@ async def clear_interface_association(
     With ``restore_public`` an interface launched with a public IP gets a fresh auto-assigned
     one back on its primary address, as AWS does when an EIP is disassociated from an instance.
     """
+
     def change(record: Record) -> Record:
         primary = record.get("association") or {}
         if primary.get("association_id") == association_id:
@@ -948,7 +997,7 @@ async def clear_interface_association(
         return record
 
     try:
-        updated = await resources.mutate(ctx, ENI, eni_id, change)
+        updated = await records.mutate(ctx, ENI, eni_id, change)
     except AwsError as exc:
         if exc.code == ENI.not_found_code:
             return
@@ -959,10 +1008,12 @@ async def clear_interface_association(
 
 async def ensure_auto_public_ip(ctx: RequestContext, eni_id: str) -> None:
     """Give the primary address an auto-assigned public IP if it has no public address."""
-    record = await resources.find(ctx, ENI, eni_id)
+    record = await records.find(ctx, ENI, eni_id)
     if record is None or primary_association(record) is not None:
         return
-    address = await ipam.allocate_public_ip(ctx, {"type": ipam.PURPOSE_ENI_PUBLIC, "eni_id": eni_id})
+    address = await ipam.allocate_public_ip(
+        ctx, {"type": ipam.PURPOSE_ENI_PUBLIC, "eni_id": eni_id}
+    )
     kept: list[bool] = []
 
     def change(current: Record) -> Record:
@@ -978,7 +1029,7 @@ async def ensure_auto_public_ip(ctx: RequestContext, eni_id: str) -> None:
         }
 
     try:
-        await resources.mutate(ctx, ENI, eni_id, change)
+        await records.mutate(ctx, ENI, eni_id, change)
     finally:
         if not kept:
             await ipam.release_public_ip(ctx, address)
@@ -999,17 +1050,15 @@ async def drop_auto_public_ip(ctx: RequestContext, eni_id: str, *, keep_flag: bo
             record["auto_public_ip"] = False
         return record
 
-    await resources.mutate(ctx, ENI, eni_id, change)
+    await records.mutate(ctx, ENI, eni_id, change)
     for address in released:
         await ipam.release_public_ip(ctx, address)
-
-
 
 
 async def set_auto_public_ip(ctx: RequestContext, eni_id: str, enabled: bool) -> None:
     """``AssociatePublicIpAddress``: assign (or give back) an auto-assigned public IP."""
     if enabled:
-        await resources.mutate(ctx, ENI, eni_id, lambda r: {**r, "auto_public_ip": True})
+        await records.mutate(ctx, ENI, eni_id, lambda r: {**r, "auto_public_ip": True})
         await ensure_auto_public_ip(ctx, eni_id)
     else:
         await drop_auto_public_ip(ctx, eni_id, keep_flag=False)
@@ -1035,7 +1084,7 @@ async def attach_to_instance(
     """
     from handlers import addresses
 
-    current = await resources.get(ctx, ENI, eni_id)
+    current = await records.get(ctx, ENI, eni_id)
     if current.get("attachment_id"):
         raise AwsError("InvalidNetworkInterface.InUse", f"Interface: [{eni_id}] in use.")
     fresh = await _claim_slot(ctx, instance_id, device_index, eni_id)
@@ -1050,7 +1099,7 @@ async def attach_to_instance(
             attachment_id=attachment_id,
             instance_id=instance_id,
             device_index=device_index,
-            attach_time=resources.utc_now(),
+            attach_time=clock.utc_now(),
             delete_on_termination=delete_on_termination,
             attachment_status="attached",
             network_card_index=network_card_index,
@@ -1058,7 +1107,7 @@ async def attach_to_instance(
         return record
 
     try:
-        updated = await resources.mutate(ctx, ENI, eni_id, attach)
+        updated = await records.mutate(ctx, ENI, eni_id, attach)
     except BaseException:
         if fresh:
             await _release_slot(ctx, instance_id, device_index, eni_id)
@@ -1068,7 +1117,9 @@ async def attach_to_instance(
     return updated
 
 
-async def detach_interface(ctx: RequestContext, eni_id: str, attachment_id: str | None = None) -> Record | None:
+async def detach_interface(
+    ctx: RequestContext, eni_id: str, attachment_id: str | None = None
+) -> Record | None:
     """Detach the interface (if attached, and only from ``attachment_id`` when given).
 
     The last attachment is kept as ``last_attachment`` for the detach waiter. Returns the
@@ -1091,21 +1142,29 @@ async def detach_interface(ctx: RequestContext, eni_id: str, attachment_id: str 
             "instance_id": str(record.get("instance_id") or ""),
             "device_index": int(record.get("device_index") or 0),
             "attach_time": str(record.get("attach_time") or record["created_at"]),
-            "detach_time": resources.utc_now(),
+            "detach_time": clock.utc_now(),
             "delete_on_termination": bool(record.get("delete_on_termination", False)),
             "network_card_index": int(record.get("network_card_index") or 0),
         }
-        for field in ("attachment_id", "instance_id", "attach_time", "delete_on_termination",
-                      "attachment_status", "network_card_index"):
+        for field in (
+            "attachment_id",
+            "instance_id",
+            "attach_time",
+            "delete_on_termination",
+            "attachment_status",
+            "network_card_index",
+        ):
             record.pop(field, None)
         record["status"] = "available"
         record["device_index"] = 0
         return record
 
-    updated = await resources.mutate(ctx, ENI, eni_id, detach)
+    updated = await records.mutate(ctx, ENI, eni_id, detach)
     if not previous:
         return None
-    await _release_slot(ctx, str(previous.get("instance_id")), int(previous.get("device_index") or 0), eni_id)
+    await _release_slot(
+        ctx, str(previous.get("instance_id")), int(previous.get("device_index") or 0), eni_id
+    )
     await addresses.interface_instance_changed(ctx, eni_id, None)
     return updated
 
@@ -1118,18 +1177,23 @@ async def attach_network_interface(ctx: RequestContext, params: Params) -> Resul
     device_index = int(params["DeviceIndex"])
     card = int(params.get("NetworkCardIndex") or 0)
     if device_index < 0:
-        raise invalid_parameter_value(f"Value ({device_index}) for parameter deviceIndex is invalid.")
+        raise invalid_parameter_value(
+            f"Value ({device_index}) for parameter deviceIndex is invalid."
+        )
     if card != 0:
         raise invalid_parameter_value(f"Network card index {card} is not supported; only 0 is.")
-    record = await resources.get(ctx, ENI, eni_id)
-    instance = await resources.get(ctx, INSTANCE, instance_id)
+    record = await records.get(ctx, ENI, eni_id)
+    instance = await records.get(ctx, INSTANCE, instance_id)
     state = _state_name(instance)
     if state not in ATTACHABLE_STATES:
         raise AwsError(
             "IncorrectInstanceState",
             f"The instance '{instance_id}' is not in a valid state for this operation.",
         )
-    if instance.get("availability_zone") and instance["availability_zone"] != record["availability_zone"]:
+    if (
+        instance.get("availability_zone")
+        and instance["availability_zone"] != record["availability_zone"]
+    ):
         raise invalid_parameter_combination(
             "You may not attach a network interface to an instance if they are not in the same availability zone"
         )
@@ -1153,13 +1217,17 @@ async def detach_network_interface(ctx: RequestContext, params: Params) -> Resul
     """Detach by attachment id; the primary interface (device 0) of a live instance stays."""
     attachment_id = params["AttachmentId"]
     record = next(
-        (r for r in await resources.list_records(ctx, ENI) if r.get("attachment_id") == attachment_id),
+        (
+            r
+            for r in await records.list_records(ctx, ENI)
+            if r.get("attachment_id") == attachment_id
+        ),
         None,
     )
     if record is None:
         raise attachment_not_found(attachment_id)
     if int(record.get("device_index") or 0) == 0:
-        instance = await resources.find(ctx, INSTANCE, str(record.get("instance_id")))
+        instance = await records.find(ctx, INSTANCE, str(record.get("instance_id")))
         if instance is not None and _state_name(instance) not in DETACHABLE_PRIMARY_STATES:
             raise AwsError(
                 "OperationNotPermitted",
@@ -1171,7 +1239,11 @@ async def detach_network_interface(ctx: RequestContext, params: Params) -> Resul
 
 async def interfaces_of_instance(ctx: RequestContext, instance_id: str) -> list[Record]:
     """The interfaces attached to ``instance_id``, by device index."""
-    found = [r for r in await resources.list_records(ctx, ENI) if r.get("instance_id") == instance_id and r.get("attachment_id")]
+    found = [
+        r
+        for r in await records.list_records(ctx, ENI)
+        if r.get("instance_id") == instance_id and r.get("attachment_id")
+    ]
     return sorted(found, key=lambda r: int(r.get("device_index") or 0))
 
 
@@ -1203,8 +1275,11 @@ async def _reassign_from_others(
     """
     moved: list[str] = []
     wanted = set(addresses)
-    for other in await resources.list_records(ctx, ENI):
-        if other["network_interface_id"] == record["network_interface_id"] or other.get("subnet_id") != record["subnet_id"]:
+    for other in await records.list_records(ctx, ENI):
+        if (
+            other["network_interface_id"] == record["network_interface_id"]
+            or other.get("subnet_id") != record["subnet_id"]
+        ):
             continue
         if other.get("private_ip_address") in wanted:
             raise ipam.address_in_use(str(other["private_ip_address"]))
@@ -1218,7 +1293,7 @@ async def _reassign_from_others(
             ]
             return current
 
-        await resources.mutate(ctx, ENI, str(other["network_interface_id"]), drop)
+        await records.mutate(ctx, ENI, str(other["network_interface_id"]), drop)
         moved.extend(sorted(taking))
     return moved
 
@@ -1237,10 +1312,10 @@ async def assign_private_ip_addresses(ctx: RequestContext, params: Params) -> Re
         )
     if not explicit and count <= 0:
         raise missing_parameter("PrivateIpAddresses or SecondaryPrivateIpAddressCount")
-    record = await resources.get(ctx, ENI, eni_id)
+    record = await records.get(ctx, ENI, eni_id)
     if len(private_ips(record)) + len(explicit) + count > MAX_PRIVATE_IPS:
         raise _ip_limit(eni_id)
-    subnet = await resources.get(ctx, SUBNET, str(record["subnet_id"]))
+    subnet = await records.get(ctx, SUBNET, str(record["subnet_id"]))
     moved: list[str] = []
     to_allocate = explicit
     if explicit and params.get("AllowReassignment"):
@@ -1248,18 +1323,22 @@ async def assign_private_ip_addresses(ctx: RequestContext, params: Params) -> Re
         normalised = [ipam.check_private_address(network, ip) for ip in explicit]
         held = set(await ipam.allocated_addresses(ctx, str(subnet["subnet_id"])))
         mine = set(private_ips(record))
-        moved = await _reassign_from_others(ctx, record, [ip for ip in normalised if ip in held and ip not in mine])
+        moved = await _reassign_from_others(
+            ctx, record, [ip for ip in normalised if ip in held and ip not in mine]
+        )
         to_allocate = [ip for ip in normalised if ip not in moved]
     new = await ipam.allocate_private_ips(ctx, subnet, to_allocate, count)
 
     def add(current: Record) -> Record:
         if len(private_ips(current)) + len(new) + len(moved) > MAX_PRIVATE_IPS:
             raise _ip_limit(eni_id)
-        current["secondary_private_ip_addresses"] = list(current.get("secondary_private_ip_addresses") or []) + moved + new
+        current["secondary_private_ip_addresses"] = (
+            list(current.get("secondary_private_ip_addresses") or []) + moved + new
+        )
         return current
 
     try:
-        await resources.mutate(ctx, ENI, eni_id, add)
+        await records.mutate(ctx, ENI, eni_id, add)
     except BaseException:
         await ipam.release_private_ips(ctx, str(subnet["subnet_id"]), new)
         raise
@@ -1301,7 +1380,7 @@ async def unassign_private_ip_addresses(ctx: RequestContext, params: Params) -> 
         record["secondary_associations"] = associations
         return record
 
-    updated = await resources.mutate(ctx, ENI, eni_id, drop)
+    updated = await records.mutate(ctx, ENI, eni_id, drop)
     assert updated is not None
     await ipam.release_private_ips(ctx, str(updated["subnet_id"]), wanted)
     await addresses.interface_ips_gone(ctx, eni_id, list(removed))

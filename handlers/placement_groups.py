@@ -47,19 +47,19 @@ from kv.buckets import account_key, account_prefix, bucket_name
 from kv.records import RecordBucket
 from kv.store import KeyExistsError, RevisionMismatchError, is_valid_key
 
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 LOG = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def storable_name(ctx: RequestContext, name: str) -> bool:
 def _age(timestamp: str | None) -> float:
     if not timestamp:
         return float("inf")
-    return (datetime.now(UTC) - resources.parse_time(timestamp)).total_seconds()
+    return (datetime.now(UTC) - clock.parse_time(timestamp)).total_seconds()
 
 
 def api_state(record: Record) -> str | None:
@@ -131,7 +131,7 @@ def api_state(record: Record) -> str | None:
 
 
 async def _bucket(ctx: RequestContext) -> RecordBucket:
-    return await resources.records(ctx, PLACEMENT_GROUP)
+    return await records.records(ctx, PLACEMENT_GROUP)
 
 
 async def _entry(ctx: RequestContext, name: str) -> tuple[Record, int] | None:
@@ -284,7 +284,7 @@ def _new_record(ctx: RequestContext, params: Params) -> Record:
         "account_id": ctx.account_id,
         "node_instances": {},
         "tags": tags_from_specifications(params, "placement-group"),
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
     }
     if strategy == "partition":
         record["partition_count"] = int(count if count is not None else DEFAULT_PARTITION_COUNT)
@@ -297,7 +297,7 @@ async def create_placement_group(ctx: RequestContext, params: Params) -> Result:
     record = _new_record(ctx, params)
     name = record["group_name"]
     try:
-        await resources.create(ctx, PLACEMENT_GROUP, record)
+        await records.create(ctx, PLACEMENT_GROUP, record)
     except KeyExistsError:
         found = await _entry(ctx, name)
         if found is None:
@@ -328,7 +328,7 @@ async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
             raise unknown(name)
         if members or any(ids for ids in (current.get("node_instances") or {}).values()):
             raise in_use(name)
-        return {**current, "state": "deleting", "deleted_at": resources.utc_now()}
+        return {**current, "state": "deleting", "deleted_at": clock.utc_now()}
 
     bucket = await _bucket(ctx)
     key = account_key(ctx.account_id, name)
@@ -345,11 +345,17 @@ async def describe_placement_groups(ctx: RequestContext, params: Params) -> Resu
     items = [placement_group_to_api(ctx, r) for r in await list_placement_groups(ctx)]
     items.sort(key=lambda item: (item["GroupName"], item["GroupId"]))
     if params.get("GroupNames"):
-        items = resources.select_wanted(
-            items, [str(n) for n in params["GroupNames"]], "GroupName", lambda absent: unknown(absent[0])
+        items = describe.select_wanted(
+            items,
+            [str(n) for n in params["GroupNames"]],
+            "GroupName",
+            lambda absent: unknown(absent[0]),
         )
     if params.get("GroupIds"):
-        items = resources.select_wanted(
-            items, [str(i) for i in params["GroupIds"]], "GroupId", lambda absent: unknown(absent[0])
+        items = describe.select_wanted(
+            items,
+            [str(i) for i in params["GroupIds"]],
+            "GroupId",
+            lambda absent: unknown(absent[0]),
         )
     return {"PlacementGroups": apply_filters(PLACEMENT_GROUP_FILTERS, params.get("Filters"), items)}

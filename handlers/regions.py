@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import invalid_parameter_value
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.registry import Params, Result, action
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import invalid_parameter_value
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.registry import Params, Result, action
 
 Record = dict[str, Any]
 

@@ -27,7 +27,7 @@ AWS behaviour reproduced:
 * a subnet (or gateway) has at most one explicit association (``Resource.AlreadyAssociated``); a
   table that is main or associated cannot be deleted (``DependencyViolation``).
 
-Every read-modify-write is a compare-and-swap through :func:`resources.mutate`. Uniqueness of
+Every read-modify-write is a compare-and-swap through :func:`records.mutate`. Uniqueness of
 explicit associations is kept by write-then-verify: an association that finds a rival after
 writing removes itself, so two racing requests never both succeed.
 
@@ -46,18 +46,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
 )
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record, ResourceKind
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record, ResourceKind
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
 from kv.store import KeyExistsError
 
@@ -105,7 +105,7 @@ async def create_idempotent(
     ``IdempotentParameterMismatch``.
     """
     if not token:
-        return await resources.create(ctx, kind, record)
+        return await records.create(ctx, kind, record)
     seed = f"{ctx.account_id}\x00{kind.name}\x00{token}".encode()
     resource_id = f"{kind.id_prefix}-{hashlib.sha256(seed).hexdigest()[:17]}"
     digest = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
@@ -115,13 +115,13 @@ async def create_idempotent(
         "client_token": token,
         "client_token_digest": digest,
     }
-    bucket = await resources.records(ctx, kind)
+    bucket = await records.records(ctx, kind)
     for _ in range(5):
         try:
             await bucket.create(account_key(ctx.account_id, resource_id), record)
             return record
         except KeyExistsError:
-            existing = await resources.find(ctx, kind, resource_id)
+            existing = await records.find(ctx, kind, resource_id)
             if existing is None:  # deleted in between: try to create it again
                 continue
             if existing.get("client_token_digest") != digest:
@@ -142,9 +142,9 @@ async def ensure_vpc_remains(ctx: RequestContext, kind: ResourceKind, record: Re
     found = await index.get(account_key(ctx.account_id, vpc_id))
     if found is not None and not found[0].get("deleting"):
         return
-    if found is None and await resources.find(ctx, VPC, vpc_id) is not None:
+    if found is None and await records.find(ctx, VPC, vpc_id) is not None:
         return  # a VPC without an index document (written by Hive itself): nothing to race
-    await resources.delete(ctx, kind, record[kind.id_field])
+    await records.delete(ctx, kind, record[kind.id_field])
     raise VPC.not_found(vpc_id)
 
 
@@ -372,7 +372,7 @@ async def find_record(ctx: RequestContext, kind: str, resource_id: str) -> Recor
     records: nothing could have written one.
     """
     try:
-        return await resources.find(ctx, KINDS[kind], resource_id)
+        return await records.find(ctx, KINDS[kind], resource_id)
     except ValueError:
         return None
 
@@ -557,13 +557,13 @@ def _new_table(
         "routes": [local_route(cidr) for cidr in vpc_local_cidrs(vpc)],
         "associations": associations,
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
     }
 
 
 async def tables_of_vpc(ctx: RequestContext, vpc_id: str) -> list[Record]:
     """The caller's route tables in ``vpc_id``."""
-    return [t for t in await resources.list_records(ctx, RTB) if t.get("vpc_id") == vpc_id]
+    return [t for t in await records.list_records(ctx, RTB) if t.get("vpc_id") == vpc_id]
 
 
 async def _mutate_if_present(
@@ -571,7 +571,7 @@ async def _mutate_if_present(
 ) -> None:
     """CAS ``change`` into a table that may have been deleted meanwhile (then: nothing)."""
     try:
-        await resources.mutate(ctx, RTB, table_id, change)
+        await records.mutate(ctx, RTB, table_id, change)
     except AwsError as error:
         if error.code != RTB.not_found_code:
             raise
@@ -589,7 +589,7 @@ def _find_route(table: Record, destination: tuple[str, str]) -> int | None:
 
 async def create_main_route_table(ctx: RequestContext, vpc: dict[str, Any]) -> dict[str, Any]:
     """The main route table ``CreateVpc`` makes: local routes and a ``Main`` association."""
-    return await resources.create(ctx, RTB, _new_table(ctx, vpc, main=True, tags={}))
+    return await records.create(ctx, RTB, _new_table(ctx, vpc, main=True, tags={}))
 
 
 async def add_local_route(ctx: RequestContext, vpc_id: str, cidr: str) -> None:
@@ -645,7 +645,7 @@ async def add_route(
             routes[index] = route
         return {**table, "routes": routes}
 
-    await resources.mutate(ctx, RTB, route_table_id, put)
+    await records.mutate(ctx, RTB, route_table_id, put)
 
 
 async def create_internet_gateway_record(
@@ -671,7 +671,7 @@ async def remove_subnet_associations(ctx: RequestContext, subnet_id: str) -> Non
         kept = [a for a in table.get("associations", []) if a.get("subnet_id") != subnet_id]
         return {**table, "associations": kept}
 
-    for table in await resources.list_records(ctx, RTB):
+    for table in await records.list_records(ctx, RTB):
         if any(a.get("subnet_id") == subnet_id for a in table.get("associations", [])):
             await _mutate_if_present(ctx, table["route_table_id"], drop)
 
@@ -688,7 +688,7 @@ async def set_route_state(
         ]
         return {**table, "routes": routes}
 
-    for table in await resources.list_records(ctx, RTB):
+    for table in await records.list_records(ctx, RTB):
         if vpc_id is not None and table.get("vpc_id") != vpc_id:
             continue
         if any(
@@ -714,7 +714,7 @@ async def _recheck_internet_gateway(
     gateway_id = str(route.get("gateway_id") or "")
     if not gateway_id.startswith("igw-"):
         return
-    igw = await resources.find(ctx, IGW, gateway_id)
+    igw = await records.find(ctx, IGW, gateway_id)
     if igw is None or igw.get("vpc_id") != table["vpc_id"]:
         await set_route_state(ctx, "gateway_id", gateway_id, BLACKHOLE, vpc_id=table["vpc_id"])
 
@@ -725,7 +725,7 @@ async def _recheck_internet_gateway(
 @action("CreateRouteTable")
 async def create_route_table(ctx: RequestContext, params: Params) -> Result:
     """A non-main table with the VPC's local routes and no associations (``ClientToken`` aware)."""
-    vpc = await resources.get(ctx, VPC, params["VpcId"])
+    vpc = await records.get(ctx, VPC, params["VpcId"])
     tags = tags_from_specifications(params, "route-table")
     token = params.get("ClientToken")
     record = await create_idempotent(
@@ -760,14 +760,14 @@ async def delete_route_table(ctx: RequestContext, params: Params) -> Result:
         if table.get("is_main") or table.get("associations"):
             raise route_table_dependency_violation(table_id)
 
-    await resources.mutate(ctx, RTB, table_id, drop)
+    await records.mutate(ctx, RTB, table_id, drop)
     return None
 
 
 @action("DescribeRouteTables")
 async def describe_route_tables(ctx: RequestContext, params: Params) -> Result:
     """The caller's route tables: ids (must exist), filters, pages."""
-    return await resources.describe(
+    return await describe.describe(
         ctx,
         RTB,
         params,
@@ -784,7 +784,7 @@ async def describe_route_tables(ctx: RequestContext, params: Params) -> Result:
 @action("CreateRoute")
 async def create_route(ctx: RequestContext, params: Params) -> Result:
     """Add a route; ``RouteAlreadyExists`` when the destination is taken (local routes too)."""
-    table = await resources.get(ctx, RTB, params["RouteTableId"])
+    table = await records.get(ctx, RTB, params["RouteTableId"])
     destination = requested_destination(params)
     target = await requested_target(ctx, table, params)
     route: Record = {
@@ -802,7 +802,7 @@ async def create_route(ctx: RequestContext, params: Params) -> Result:
             )
         return {**current, "routes": [*current.get("routes", []), route]}
 
-    await resources.mutate(ctx, RTB, table["route_table_id"], add)
+    await records.mutate(ctx, RTB, table["route_table_id"], add)
     await _recheck_internet_gateway(ctx, table, route)
     return {"Return": True}
 
@@ -810,7 +810,7 @@ async def create_route(ctx: RequestContext, params: Params) -> Result:
 @action("ReplaceRoute")
 async def replace_route(ctx: RequestContext, params: Params) -> Result:
     """Retarget an existing route; ``LocalTarget`` restores a local route to ``local``."""
-    table = await resources.get(ctx, RTB, params["RouteTableId"])
+    table = await records.get(ctx, RTB, params["RouteTableId"])
     destination = requested_destination(params)
     target = await requested_target(ctx, table, params, replace=True)
     shown = destination[1]
@@ -842,7 +842,7 @@ async def replace_route(ctx: RequestContext, params: Params) -> Result:
         }
         return {**current, "routes": routes}
 
-    await resources.mutate(ctx, RTB, table["route_table_id"], swap)
+    await records.mutate(ctx, RTB, table["route_table_id"], swap)
     await _recheck_internet_gateway(ctx, table, target)
     return None
 
@@ -869,7 +869,7 @@ async def delete_route(ctx: RequestContext, params: Params) -> Result:
         del routes[index]
         return {**current, "routes": routes}
 
-    await resources.mutate(ctx, RTB, table_id, remove)
+    await records.mutate(ctx, RTB, table_id, remove)
     return None
 
 
@@ -894,7 +894,7 @@ async def _table_with_association(
     ctx: RequestContext, association_id: str
 ) -> tuple[Record, Record]:
     """``(table, association)`` holding ``association_id``; ``InvalidAssociationID.NotFound``."""
-    for table in await resources.list_records(ctx, RTB):
+    for table in await records.list_records(ctx, RTB):
         for association in table.get("associations", []):
             if association.get("association_id") == association_id:
                 return table, association
@@ -905,7 +905,7 @@ async def _rivals(ctx: RequestContext, field: str, value: str, own_id: str | Non
     """Explicit associations of ``field=value`` other than ``own_id``, across the account."""
     return [
         a
-        for table in await resources.list_records(ctx, RTB)
+        for table in await records.list_records(ctx, RTB)
         for a in table.get("associations", [])
         if a.get(field) == value and a.get("association_id") != own_id
     ]
@@ -922,7 +922,7 @@ async def _association_member(
             "The parameter subnetId cannot be used with the parameter gatewayId"
         )
     if subnet_id:
-        subnet = await resources.get(ctx, SUBNET, subnet_id)
+        subnet = await records.get(ctx, SUBNET, subnet_id)
         if subnet.get("vpc_id") != table["vpc_id"]:
             raise invalid_parameter_value(
                 f"Route table {table_id} and subnet {subnet_id} belong to different networks"
@@ -933,7 +933,7 @@ async def _association_member(
             return "gateway_id", gateway_id
         if not gateway_id.startswith("igw-"):
             raise gateway_not_found(gateway_id)
-        igw = await resources.find(ctx, IGW, gateway_id)
+        igw = await records.find(ctx, IGW, gateway_id)
         if igw is None:
             raise gateway_not_found(gateway_id)
         if igw.get("vpc_id") != table["vpc_id"]:
@@ -959,7 +959,7 @@ def _drop_association(association_id: str, *, main: bool = False) -> Callable[[R
 @action("AssociateRouteTable")
 async def associate_route_table(ctx: RequestContext, params: Params) -> Result:
     """Explicitly associate a subnet (or an edge gateway) with a table of its VPC."""
-    table = await resources.get(ctx, RTB, params["RouteTableId"])
+    table = await records.get(ctx, RTB, params["RouteTableId"])
     table_id = table["route_table_id"]
     field, value = await _association_member(ctx, table, params)
     if await _rivals(ctx, field, value, None):
@@ -974,7 +974,7 @@ async def associate_route_table(ctx: RequestContext, params: Params) -> Result:
     def add(current: Record) -> Record:
         return {**current, "associations": [*current.get("associations", []), association]}
 
-    await resources.mutate(ctx, RTB, table_id, add)
+    await records.mutate(ctx, RTB, table_id, add)
     if await _rivals(ctx, field, value, association["association_id"]):
         await _mutate_if_present(ctx, table_id, _drop_association(association["association_id"]))
         raise _already_associated(table_id)
@@ -1003,7 +1003,7 @@ async def disassociate_route_table(ctx: RequestContext, params: Params) -> Resul
         return _drop_association(association_id)(current)
 
     try:
-        await resources.mutate(ctx, RTB, table["route_table_id"], drop)
+        await records.mutate(ctx, RTB, table["route_table_id"], drop)
     except AwsError as error:
         if error.code == RTB.not_found_code:
             raise association_not_found(association_id) from None
@@ -1016,7 +1016,7 @@ async def replace_route_table_association(ctx: RequestContext, params: Params) -
     """Move an association (main included) to another table of the VPC; returns a new id."""
     association_id = params["AssociationId"]
     old_table, old = await _table_with_association(ctx, association_id)
-    new_table = await resources.get(ctx, RTB, params["RouteTableId"])
+    new_table = await records.get(ctx, RTB, params["RouteTableId"])
     if new_table["vpc_id"] != old_table["vpc_id"]:
         raise invalid_parameter_value(
             f"Route table {new_table['route_table_id']} and association {association_id} "
@@ -1047,7 +1047,7 @@ async def replace_route_table_association(ctx: RequestContext, params: Params) -
             ]
             return {**current, "associations": kept}
 
-        await resources.mutate(ctx, RTB, old_table["route_table_id"], renew)
+        await records.mutate(ctx, RTB, old_table["route_table_id"], renew)
         return {"NewAssociationId": new_id_, "AssociationState": {"State": ASSOCIATED}}
 
     def add(current: Record) -> Record:
@@ -1061,9 +1061,9 @@ async def replace_route_table_association(ctx: RequestContext, params: Params) -
         check_present(current)
         return _drop_association(association_id, main=main)(current)
 
-    await resources.mutate(ctx, RTB, new_table["route_table_id"], add)
+    await records.mutate(ctx, RTB, new_table["route_table_id"], add)
     try:
-        await resources.mutate(ctx, RTB, old_table["route_table_id"], move_out)
+        await records.mutate(ctx, RTB, old_table["route_table_id"], move_out)
     except AwsError as error:
         await _undo_add(ctx, new_table["route_table_id"], new_id_, main)
         if error.code == RTB.not_found_code:

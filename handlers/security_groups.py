@@ -25,7 +25,7 @@ AWS behaviours reproduced (where Hive differs, Hive is the bug):
   rule or used by a network interface is a ``DependencyViolation``;
 * ``GroupName`` parameters resolve in the account's default VPC (Hive ignores them).
 
-Every change to a group is one compare-and-swap write (:func:`resources.mutate`); group names are
+Every change to a group is one compare-and-swap write (:func:`records.mutate`); group names are
 claimed in the per-VPC index, so concurrent creates of one name cannot both succeed.
 """
 
@@ -38,20 +38,22 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
-from hive_gateway import events, resources, vpc_index
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.hive import events
+from hive_gateway.core import vpc_index
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.ids import new_id
-from hive_gateway.pagination import paginate
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 SG: Final = KINDS["security-group"]
 VPC: Final = KINDS["vpc"]
@@ -68,11 +70,16 @@ RuleKey: TypeAlias = tuple[str, int, int, str, str]
 
 #: Input spellings of the protocols AWS names; anything else must be a number 0–255.
 PROTOCOL_ALIASES: Final[Mapping[str, str]] = {
-    "-1": "-1", "all": "-1",
-    "tcp": "tcp", "6": "tcp",
-    "udp": "udp", "17": "udp",
-    "icmp": "icmp", "1": "icmp",
-    "icmpv6": "icmpv6", "58": "icmpv6",
+    "-1": "-1",
+    "all": "-1",
+    "tcp": "tcp",
+    "6": "tcp",
+    "udp": "udp",
+    "17": "udp",
+    "icmp": "icmp",
+    "1": "icmp",
+    "icmpv6": "icmpv6",
+    "58": "icmpv6",
 }
 #: The number of each named protocol (for the ``…protocol`` filters, which accept either).
 PROTOCOL_NUMBERS: Final[Mapping[str, str]] = {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
@@ -250,7 +257,7 @@ def rule_id_not_found(rule_id: str) -> AwsError:
 
 async def default_vpc(ctx: RequestContext) -> Record | None:
     """The account's default VPC record (``is_default``), if it has one."""
-    for record in await resources.list_records(ctx, VPC):
+    for record in await records.list_records(ctx, VPC):
         if record.get("is_default"):
             return record
     return None
@@ -262,7 +269,7 @@ def no_default_vpc() -> AwsError:
 
 
 async def _group_in_vpc(ctx: RequestContext, vpc_id: str, name: str) -> Record | None:
-    for record in await resources.list_records(ctx, SG):
+    for record in await records.list_records(ctx, SG):
         if record.get("vpc_id") == vpc_id and record.get("group_name") == name:
             return record
     return None
@@ -285,7 +292,7 @@ async def group_by_name(ctx: RequestContext, name: str) -> Record:
 async def _target_group(ctx: RequestContext, params: Mapping[str, Any]) -> Record:
     """The group an action names by ``GroupId`` or (default VPC) ``GroupName``."""
     if params.get("GroupId"):
-        return await resources.get(ctx, SG, str(params["GroupId"]))
+        return await records.get(ctx, SG, str(params["GroupId"]))
     if params.get("GroupName"):
         return await group_by_name(ctx, str(params["GroupName"]))
     raise missing_parameter("groupName or groupId")
@@ -398,13 +405,15 @@ def _authorize_resolver(ctx: RequestContext, group: Record) -> GroupResolver:
 
     async def resolve(pair: Mapping[str, Any]) -> tuple[str, str]:
         if pair.get("GroupId"):
-            found = await resources.get(ctx, SG, str(pair["GroupId"]))
+            found = await records.get(ctx, SG, str(pair["GroupId"]))
             return str(found["group_id"]), ctx.account_id
         if pair.get("GroupName"):
             name = str(pair["GroupName"])
             named = await _group_in_vpc(ctx, str(group["vpc_id"]), name)
             if named is None:
-                raise AwsError("InvalidGroup.NotFound", f"The security group '{name}' does not exist")
+                raise AwsError(
+                    "InvalidGroup.NotFound", f"The security group '{name}' does not exist"
+                )
             return str(named["group_id"]), ctx.account_id
         raise missing_parameter("ipPermissions.groups.groupId")
 
@@ -420,7 +429,9 @@ def _revoke_resolver(ctx: RequestContext, group: Record) -> GroupResolver:
             return str(pair["GroupId"]), ctx.account_id
         if pair.get("GroupName"):
             named = await _group_in_vpc(ctx, str(group["vpc_id"]), str(pair["GroupName"]))
-            return (str(named["group_id"]) if named else f"name:{pair['GroupName']}"), ctx.account_id
+            return (
+                str(named["group_id"]) if named else f"name:{pair['GroupName']}"
+            ), ctx.account_id
         raise missing_parameter("ipPermissions.groups.groupId")
 
     return resolve
@@ -497,11 +508,18 @@ def _rule_peer_members(rule: Mapping[str, Any], owner_id: str) -> Record:
     if peer_kind == "prefix-list":
         return {"PrefixListId": peer}
     if peer_kind == "group":
-        return {"ReferencedGroupInfo": {"GroupId": peer, "UserId": str(rule.get("source_sg_owner") or owner_id)}}
+        return {
+            "ReferencedGroupInfo": {
+                "GroupId": peer,
+                "UserId": str(rule.get("source_sg_owner") or owner_id),
+            }
+        }
     return {}
 
 
-def rule_to_api(ctx: RequestContext, group: Mapping[str, Any], rule: Mapping[str, Any], egress: bool) -> Record:
+def rule_to_api(
+    ctx: RequestContext, group: Mapping[str, Any], rule: Mapping[str, Any], egress: bool
+) -> Record:
     """One stored rule in ``SecurityGroupRule`` form (ports ``-1`` when the protocol has none)."""
     protocol, start, end = rule_key(rule)[:3]
     rule_id = _rule_id(str(group["group_id"]), egress, rule)
@@ -525,8 +543,12 @@ def rule_to_api(ctx: RequestContext, group: Mapping[str, Any], rule: Mapping[str
 def _revoked_to_api(group_id: str, rule: Mapping[str, Any], egress: bool) -> Record:
     """One removed rule in ``RevokedSecurityGroupRule`` form."""
     protocol, start, end, peer_kind, peer = rule_key(rule)
-    member = {"cidr": "CidrIpv4", "cidr6": "CidrIpv6", "prefix-list": "PrefixListId",
-              "group": "ReferencedGroupId"}.get(peer_kind)
+    member = {
+        "cidr": "CidrIpv4",
+        "cidr6": "CidrIpv6",
+        "prefix-list": "PrefixListId",
+        "group": "ReferencedGroupId",
+    }.get(peer_kind)
     result: Record = {
         "SecurityGroupRuleId": _rule_id(group_id, egress, rule),
         "GroupId": group_id,
@@ -582,7 +604,9 @@ async def _publish(ctx: RequestContext, subject: str, record: Mapping[str, Any])
 
 
 def _ipv6_enabled(vpc: Mapping[str, Any]) -> bool:
-    return any(a.get("state") == "associated" for a in vpc.get("ipv6_cidr_block_associations") or [])
+    return any(
+        a.get("state") == "associated" for a in vpc.get("ipv6_cidr_block_associations") or []
+    )
 
 
 def default_egress(vpc: Mapping[str, Any]) -> list[Record]:
@@ -591,7 +615,9 @@ def default_egress(vpc: Mapping[str, Any]) -> list[Record]:
         {"ip_protocol": "-1", "from_port": NO_PORTS, "to_port": NO_PORTS, "cidr_ip": "0.0.0.0/0"}
     ]
     if _ipv6_enabled(vpc):
-        rules.append({"ip_protocol": "-1", "from_port": NO_PORTS, "to_port": NO_PORTS, "cidr_ipv6": "::/0"})
+        rules.append(
+            {"ip_protocol": "-1", "from_port": NO_PORTS, "to_port": NO_PORTS, "cidr_ipv6": "::/0"}
+        )
     return [_new_rule(rule) for rule in rules]
 
 
@@ -621,11 +647,11 @@ async def _store_group(
         "ingress_rules": ingress(group_id),
         "egress_rules": default_egress(vpc),
         "tags": dict(tags),
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
     try:
-        await resources.create(ctx, SG, record)
+        await records.create(ctx, SG, record)
     except Exception:
         await vpc_index.release_security_group_name(ctx, vpc_id, name)
         raise
@@ -654,8 +680,12 @@ async def create_default_security_group(ctx: RequestContext, vpc: dict[str, Any]
         ]
 
     return await _store_group(
-        ctx, vpc, name=DEFAULT_GROUP_NAME, description=DEFAULT_GROUP_DESCRIPTION,
-        ingress=self_ingress, tags={},
+        ctx,
+        vpc,
+        name=DEFAULT_GROUP_NAME,
+        description=DEFAULT_GROUP_DESCRIPTION,
+        ingress=self_ingress,
+        tags={},
     )
 
 
@@ -674,10 +704,12 @@ async def create_security_group(ctx: RequestContext, params: Params) -> Result:
     _check_text(name, "security group name", allow_empty=False)
     _check_text(description, "security group description", allow_empty=False)
     if name == DEFAULT_GROUP_NAME:
-        raise invalid_parameter_value(f"Cannot use reserved security group name: {DEFAULT_GROUP_NAME}")
+        raise invalid_parameter_value(
+            f"Cannot use reserved security group name: {DEFAULT_GROUP_NAME}"
+        )
     tags = tags_from_specifications(params, "security-group")
     if params.get("VpcId"):
-        vpc = await resources.get(ctx, VPC, str(params["VpcId"]))
+        vpc = await records.get(ctx, VPC, str(params["VpcId"]))
     else:
         found = await default_vpc(ctx)
         if found is None:
@@ -703,13 +735,13 @@ def dependency_violation(group_id: str) -> AwsError:
 
 async def _check_unused(ctx: RequestContext, group_id: str) -> None:
     """``DependencyViolation`` when another group's rule or a network interface uses the group."""
-    for other in await resources.list_records(ctx, SG):
+    for other in await records.list_records(ctx, SG):
         if other["group_id"] == group_id:
             continue
         for rule in [*other.get("ingress_rules", []), *other.get("egress_rules", [])]:
             if rule.get("source_sg") == group_id:
                 raise dependency_violation(group_id)
-    for interface in await resources.list_records(ctx, ENI):
+    for interface in await records.list_records(ctx, ENI):
         if group_id in (interface.get("security_group_ids") or []):
             raise dependency_violation(group_id)
 
@@ -733,7 +765,7 @@ async def delete_security_group(ctx: RequestContext, params: Params) -> Result:
     def remove(current: Record) -> None:
         check_default(current)
 
-    await resources.mutate(ctx, SG, group_id, remove)
+    await records.mutate(ctx, SG, group_id, remove)
     await vpc_index.release_security_group_name(ctx, str(group["vpc_id"]), str(group["group_name"]))
     await _publish(ctx, "vpc.delete-sg", group)
     return {"Return": True, "GroupId": group_id}
@@ -751,7 +783,9 @@ class _Row:
     names: Mapping[str, str] = field(default_factory=dict)
 
 
-def _permission_values(direction: str, extract: Callable[[Record, _Row], Iterable[Any]]) -> Callable[[_Row], list[Any]]:
+def _permission_values(
+    direction: str, extract: Callable[[Record, _Row], Iterable[Any]]
+) -> Callable[[_Row], list[Any]]:
     def values(row: _Row) -> list[Any]:
         return [value for permission in row.api[direction] for value in extract(permission, row)]
 
@@ -782,7 +816,10 @@ def _permission_filters(prefix: str, direction: str) -> dict[str, Callable[[_Row
         "from-port": _port("FromPort"),
         "to-port": _port("ToPort"),
     }
-    return {f"{prefix}{name}": _permission_values(direction, extract) for name, extract in extractors.items()}
+    return {
+        f"{prefix}{name}": _permission_values(direction, extract)
+        for name, extract in extractors.items()
+    }
 
 
 GROUP_FILTERS: Final[FilterSpec[_Row]] = FilterSpec(
@@ -802,11 +839,11 @@ GROUP_FILTERS: Final[FilterSpec[_Row]] = FilterSpec(
 @action("DescribeSecurityGroups")
 async def describe_security_groups(ctx: RequestContext, params: Params) -> Result:
     """The caller's groups by ``GroupIds`` and/or ``GroupNames`` (default VPC), filters, pages."""
-    records = await resources.list_records(ctx, SG)
+    records = await records.list_records(ctx, SG)
     names = {str(r["group_id"]): str(r["group_name"]) for r in records}
     wanted: list[str] = [str(i) for i in params.get("GroupIds") or []]
     if wanted:
-        resources.check_ids_exist(SG, wanted, set(names))
+        describe.check_ids_exist(SG, wanted, set(names))
     for name in params.get("GroupNames") or []:
         wanted.append(str((await group_by_name(ctx, str(name)))["group_id"]))
     if wanted:
@@ -864,7 +901,7 @@ async def _authorize(ctx: RequestContext, params: Params, *, egress: bool) -> Re
         result[_direction(egress)] = result[_direction(egress)] + created
         return result
 
-    updated = await resources.mutate(ctx, SG, group_id, add)
+    updated = await records.mutate(ctx, SG, group_id, add)
     assert updated is not None
     await _publish(ctx, "vpc.update-sg", updated)
     return {
@@ -897,7 +934,9 @@ async def _revoke(ctx: RequestContext, params: Params, *, egress: bool) -> Resul
         )
     if not rule_ids and not permissions:
         raise missing_parameter("ipPermissions or securityGroupRuleIds")
-    keys = {rule_key(r) for r in await expand_permissions(permissions, _revoke_resolver(ctx, group))}
+    keys = {
+        rule_key(r) for r in await expand_permissions(permissions, _revoke_resolver(ctx, group))
+    }
     revoked: list[Record] = []
 
     def remove(current: Record) -> Record:
@@ -917,7 +956,7 @@ async def _revoke(ctx: RequestContext, params: Params, *, egress: bool) -> Resul
         kept = [rule for rule in rules if rule not in gone]
         return {**current, _direction(egress): kept}
 
-    updated = await resources.mutate(ctx, SG, group_id, remove)
+    updated = await records.mutate(ctx, SG, group_id, remove)
     assert updated is not None
     await _publish(ctx, "vpc.update-sg", updated)
     return {
@@ -961,7 +1000,7 @@ def _all_rules(ctx: RequestContext, groups: Iterable[Mapping[str, Any]]) -> list
 @action("DescribeSecurityGroupRules")
 async def describe_security_group_rules(ctx: RequestContext, params: Params) -> Result:
     """Every rule of the caller's groups, by id and filters, paged by rule id."""
-    rules = _all_rules(ctx, await resources.list_records(ctx, SG))
+    rules = _all_rules(ctx, await records.list_records(ctx, SG))
     wanted = [str(i) for i in params.get("SecurityGroupRuleIds") or []]
     if wanted:
         present = {rule["SecurityGroupRuleId"] for rule in rules}
@@ -971,7 +1010,10 @@ async def describe_security_group_rules(ctx: RequestContext, params: Params) -> 
         rules = [rule for rule in rules if rule["SecurityGroupRuleId"] in set(wanted)]
     rules = apply_filters(RULE_FILTERS, params.get("Filters"), rules)
     page = paginate(
-        rules, params, key=lambda rule: str(rule["SecurityGroupRuleId"]), ids_param="SecurityGroupRuleIds"
+        rules,
+        params,
+        key=lambda rule: str(rule["SecurityGroupRuleId"]),
+        ids_param="SecurityGroupRuleIds",
     )
     return {"SecurityGroupRules": page.items, **page.token_member()}
 
@@ -1003,7 +1045,7 @@ def _request_to_permission(request: Mapping[str, Any]) -> dict[str, Any]:
 @action("ModifySecurityGroupRules")
 async def modify_security_group_rules(ctx: RequestContext, params: Params) -> Result:
     """Replace rules' definitions by id, keeping their ids, directions and tags."""
-    group = await resources.get(ctx, SG, str(params["GroupId"]))
+    group = await records.get(ctx, SG, str(params["GroupId"]))
     group_id = str(group["group_id"])
     replacements: dict[str, Record] = {}
     for update in params["SecurityGroupRules"]:
@@ -1013,7 +1055,9 @@ async def modify_security_group_rules(ctx: RequestContext, params: Params) -> Re
         request = update.get("SecurityGroupRule")
         if not request:
             raise missing_parameter("SecurityGroupRule")
-        expanded = await expand_permissions([_request_to_permission(request)], _authorize_resolver(ctx, group))
+        expanded = await expand_permissions(
+            [_request_to_permission(request)], _authorize_resolver(ctx, group)
+        )
         replacements[rule_id] = expanded[0]
 
     def modify(current: Record) -> Record:
@@ -1038,7 +1082,7 @@ async def modify_security_group_rules(ctx: RequestContext, params: Params) -> Re
                 raise rule_id_not_found(rule_id)
         return result
 
-    updated = await resources.mutate(ctx, SG, group_id, modify)
+    updated = await records.mutate(ctx, SG, group_id, modify)
     assert updated is not None
     await _publish(ctx, "vpc.update-sg", updated)
     return {"Return": True}
@@ -1083,17 +1127,21 @@ async def _update_descriptions(ctx: RequestContext, params: Params, *, egress: b
             out.append(rule)
         return {**current, _direction(egress): out}
 
-    await resources.mutate(ctx, SG, group_id, describe)
+    await records.mutate(ctx, SG, group_id, describe)
     return {"Return": True}
 
 
 @action("UpdateSecurityGroupRuleDescriptionsIngress")
-async def update_security_group_rule_descriptions_ingress(ctx: RequestContext, params: Params) -> Result:
+async def update_security_group_rule_descriptions_ingress(
+    ctx: RequestContext, params: Params
+) -> Result:
     """Change inbound rule descriptions."""
     return await _update_descriptions(ctx, params, egress=False)
 
 
 @action("UpdateSecurityGroupRuleDescriptionsEgress")
-async def update_security_group_rule_descriptions_egress(ctx: RequestContext, params: Params) -> Result:
+async def update_security_group_rule_descriptions_egress(
+    ctx: RequestContext, params: Params
+) -> Result:
     """Change outbound rule descriptions."""
     return await _update_descriptions(ctx, params, egress=True)

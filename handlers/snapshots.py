@@ -31,14 +31,15 @@ from kv.buckets import split_account_key
 
 from handlers import account_settings, volumes
 from handlers.volumes import after, api_time, describe_page, filter_time, now, reached, stamp
-from hive_gateway import image_catalogue, resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError, invalid_parameter_value, missing_parameter
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.catalogue import image_catalogue
+from hive_gateway.core import clock, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 SNAPSHOT: Final = KINDS["snapshot"]
 COPY_VOLUME_ID: Final = "vol-ffffffff"
@@ -68,8 +69,8 @@ def snapshot_progress(record: Mapping[str, Any], at: datetime) -> str:
     """``0%`` … ``99%`` while pending (by elapsed time), ``100%`` when completed."""
     if snapshot_state(record, at) != "pending":
         return "100%"
-    start = resources.parse_time(str(record["start_time"]))
-    end = resources.parse_time(str(record["completed_at"]))
+    start = clock.parse_time(str(record["start_time"]))
+    end = clock.parse_time(str(record["completed_at"]))
     total = (end - start).total_seconds()
     done = (at - start).total_seconds() / total if total > 0 else 1.0
     return f"{max(0, min(99, int(done * 100)))}%"
@@ -132,7 +133,7 @@ def _can_see(record: Mapping[str, Any], account_id: str) -> bool:
 
 async def visible_snapshots(ctx: RequestContext) -> list[Record]:
     """Every snapshot record the caller can see: own, shared, public, catalogue."""
-    bucket = await resources.records(ctx, SNAPSHOT)
+    bucket = await records.records(ctx, SNAPSHOT)
     seen: list[Record] = []
     for key, record, _ in await bucket.items(""):
         try:
@@ -150,7 +151,7 @@ async def visible_snapshots(ctx: RequestContext) -> list[Record]:
 async def get_visible_snapshot(ctx: RequestContext, snapshot_id: str) -> Record:
     """A snapshot record the caller can see (``InvalidSnapshot.NotFound`` otherwise)."""
     check_snapshot_id(snapshot_id)
-    own = await resources.find(ctx, SNAPSHOT, snapshot_id)
+    own = await records.find(ctx, SNAPSHOT, snapshot_id)
     if own is not None:
         own.setdefault("owner_id", ctx.account_id)
         return own
@@ -229,7 +230,7 @@ async def snapshot_volume(
         at=now(),
         availability_zone=str(volume["availability_zone"]),
     )
-    await resources.create(ctx, SNAPSHOT, record)
+    await records.create(ctx, SNAPSHOT, record)
     return record
 
 
@@ -246,7 +247,7 @@ async def create_snapshot(ctx: RequestContext, params: Params) -> Result:
         description=str(params.get("Description") or ""),
         tags=tags,
     )
-    return snapshot_to_api(record, resources.parse_time(record["start_time"]))
+    return snapshot_to_api(record, clock.parse_time(record["start_time"]))
 
 
 async def _images_using(ctx: RequestContext, snapshot_id: str) -> list[str]:
@@ -265,7 +266,7 @@ async def delete_snapshot(ctx: RequestContext, params: Params) -> Result:
         raise AwsError(
             "InvalidSnapshot.InUse", f"The snapshot {snapshot_id} is currently in use by {users[0]}"
         )
-    await resources.delete(ctx, SNAPSHOT, snapshot_id)
+    await records.delete(ctx, SNAPSHOT, snapshot_id)
     return None
 
 
@@ -363,7 +364,7 @@ async def copy_snapshot(ctx: RequestContext, params: Params) -> Result:
         at=now(),
         source_snapshot_id=source_id,
     )
-    await resources.create(ctx, SNAPSHOT, record)
+    await records.create(ctx, SNAPSHOT, record)
     return {"SnapshotId": record["snapshot_id"], "Tags": api_tags(tags)}
 
 
@@ -438,7 +439,7 @@ async def modify_snapshot_attribute(ctx: RequestContext, params: Params) -> Resu
                 public = False
         return {**record, "shared_with": shared, "public": public}
 
-    await resources.mutate(ctx, SNAPSHOT, snapshot_id, apply)
+    await records.mutate(ctx, SNAPSHOT, snapshot_id, apply)
     return None
 
 
@@ -451,7 +452,7 @@ async def reset_snapshot_attribute(ctx: RequestContext, params: Params) -> Resul
         raise invalid_parameter_value(
             f"Value ({params['Attribute']}) for parameter attribute is invalid."
         )
-    await resources.mutate(
+    await records.mutate(
         ctx, SNAPSHOT, snapshot_id, lambda r: {**r, "shared_with": [], "public": False}
     )
     return None

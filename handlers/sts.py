@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 
-from hive_gateway.context import RequestContext
-from hive_gateway.registry import Params, Result, action
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.registry import Params, Result, action
 
 
 def user_id(account_id: str, user_name: str) -> str:

@@ -6,7 +6,7 @@ AWS behaviour reproduced (and Hive's gaps closed, hive.md §2.4):
 * the CIDR is /16–/28 and lies wholly inside one of the VPC's IPv4 CIDRs (``InvalidSubnet.Range``
   ``The CIDR '10.1.0.0/24' is invalid.``), and overlaps no other subnet of the VPC
   (``InvalidSubnet.Conflict``). The overlap rule is a compare-and-swap claim on the VPC's index
-  (:mod:`hive_gateway.vpc_index`), so concurrent creates cannot both win;
+  (:mod:`hive_gateway.core.vpc_index`), so concurrent creates cannot both win;
 * the zone must be one the gateway serves::
 
     CreateSubnet VpcId=vpc-1&CidrBlock=10.0.1.0/24&AvailabilityZone=nowhere-1z
@@ -34,19 +34,22 @@ from typing import Any, Final
 
 from handlers import network_acls, route_tables
 from handlers.regions import zones
-from hive_gateway import events, ipam, resources, vpc_index
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.hive import events
+from hive_gateway.core import ipam
+from hive_gateway.core import vpc_index
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
 from kv.store import KeyExistsError
 
@@ -331,7 +334,7 @@ def _eni_addresses(eni: Mapping[str, Any]) -> int:
 async def addresses_in_use(ctx: RequestContext) -> dict[str, int]:
     """Subnet id → private IPv4 addresses held by network interfaces in it."""
     used: dict[str, int] = {}
-    for eni in await resources.list_records(ctx, KINDS["network-interface"]):
+    for eni in await records.list_records(ctx, KINDS["network-interface"]):
         subnet_id = eni.get("subnet_id")
         if subnet_id:
             used[subnet_id] = used.get(subnet_id, 0) + _eni_addresses(eni)
@@ -346,10 +349,10 @@ def _instance_live(instance: Mapping[str, Any]) -> bool:
 
 async def _dependents(ctx: RequestContext, subnet_id: str) -> bool:
     """Whether network interfaces or live instances remain in the subnet."""
-    for eni in await resources.list_records(ctx, KINDS["network-interface"]):
+    for eni in await records.list_records(ctx, KINDS["network-interface"]):
         if eni.get("subnet_id") == subnet_id:
             return True
-    for instance in await resources.list_records(ctx, KINDS["instance"]):
+    for instance in await records.list_records(ctx, KINDS["instance"]):
         if instance.get("subnet_id") == subnet_id and _instance_live(instance):
             return True
     return False
@@ -369,7 +372,7 @@ async def _seed_index(ctx: RequestContext, vpc_id: str) -> bool:
     if await bucket.get(key) is not None:
         return False  # present (maybe being deleted): the original error stands
     claims: dict[str, str] = {}
-    for subnet in await resources.list_records(ctx, SUBNET):
+    for subnet in await records.list_records(ctx, SUBNET):
         if subnet.get("vpc_id") == vpc_id:
             if subnet.get("cidr_block"):
                 claims[subnet["subnet_id"]] = subnet["cidr_block"]
@@ -377,13 +380,13 @@ async def _seed_index(ctx: RequestContext, vpc_id: str) -> bool:
                 claims[_ipv6_claim(subnet["subnet_id"])] = assoc["ipv6_cidr_block"]
     groups = {
         g["group_name"]: g["group_id"]
-        for g in await resources.list_records(ctx, KINDS["security-group"])
+        for g in await records.list_records(ctx, KINDS["security-group"])
         if g.get("vpc_id") == vpc_id and g.get("group_name")
     }
     igw = next(
         (
             g["internet_gateway_id"]
-            for g in await resources.list_records(ctx, KINDS["internet-gateway"])
+            for g in await records.list_records(ctx, KINDS["internet-gateway"])
             if g.get("vpc_id") == vpc_id
         ),
         None,
@@ -404,7 +407,7 @@ async def _claim(ctx: RequestContext, vpc_id: str, claim_id: str, cidr: str) -> 
     try:
         await vpc_index.claim_subnet(ctx, vpc_id, claim_id, cidr)
     except AwsError as error:
-        if error.code != VPC.not_found_code or await resources.find(ctx, VPC, vpc_id) is None:
+        if error.code != VPC.not_found_code or await records.find(ctx, VPC, vpc_id) is None:
             raise
         if not await _seed_index(ctx, vpc_id):
             raise
@@ -452,7 +455,7 @@ async def create_subnet_record(
         "is_default": default_for_az,
         "map_public_ip_on_launch": map_public_ip_on_launch,
         "tags": dict(tags or {}),
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
         "availability_zone_id": zone_id,
         "assign_ipv6_address_on_creation": False,
@@ -482,11 +485,11 @@ async def create_subnet_record(
         if ipv6:
             await _claim(ctx, vpc_id, _ipv6_claim(subnet_id), ipv6)
             claimed = True
-        await resources.create(ctx, SUBNET, record)
+        await records.create(ctx, SUBNET, record)
         try:
             await network_acls.associate_with_default_acl(ctx, record)
         except BaseException:
-            await resources.delete(ctx, SUBNET, subnet_id)
+            await records.delete(ctx, SUBNET, subnet_id)
             raise
     except BaseException:
         if claimed:
@@ -520,7 +523,7 @@ async def create_subnet(ctx: RequestContext, params: Params) -> Result:
             f"Value ({params['OutpostArn']}) for parameter outpostArn is invalid. "
             "This gateway has no outposts."
         )
-    vpc = await resources.get(ctx, VPC, params["VpcId"])
+    vpc = await records.get(ctx, VPC, params["VpcId"])
     ipv6_native = bool(params.get("Ipv6Native"))
     cidr = params.get("CidrBlock")
     ipv6_cidr = params.get("Ipv6CidrBlock")
@@ -555,13 +558,13 @@ async def create_subnet(ctx: RequestContext, params: Params) -> Result:
 async def delete_subnet(ctx: RequestContext, params: Params) -> Result:
     """Delete a subnet with no network interfaces or instances; frees its CIDRs and associations."""
     subnet_id = params["SubnetId"]
-    subnet = await resources.get(ctx, SUBNET, subnet_id)
+    subnet = await records.get(ctx, SUBNET, subnet_id)
     if await _dependents(ctx, subnet_id):
         raise AwsError(
             "DependencyViolation",
             f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
         )
-    await resources.mutate(ctx, SUBNET, subnet_id, lambda _current: None)
+    await records.mutate(ctx, SUBNET, subnet_id, lambda _current: None)
     await network_acls.disassociate_subnet(ctx, subnet_id)
     await route_tables.remove_subnet_associations(ctx, subnet_id)
     await _release_all(ctx, subnet["vpc_id"], subnet_id)
@@ -586,7 +589,7 @@ async def describe_subnets(ctx: RequestContext, params: Params) -> Result:
     def render(c: RequestContext, record: Record) -> Record:
         return subnet_to_api(c, record, used_addresses=used.get(record["subnet_id"], 0))
 
-    return await resources.describe(
+    return await describe.describe(
         ctx,
         SUBNET,
         params,
@@ -706,7 +709,7 @@ async def modify_subnet_attribute(ctx: RequestContext, params: Params) -> Result
         )
     member = given[0]
     change = SUBNET_ATTRIBUTES[member]
-    await resources.mutate(
+    await records.mutate(
         ctx, SUBNET, params["SubnetId"], lambda record: change(record, params, member)
     )
     return None
@@ -739,11 +742,11 @@ async def associate_subnet_cidr_block(ctx: RequestContext, params: Params) -> Re
     """Give the subnet its one IPv6 /64, inside the VPC's /56 and overlapping no other subnet."""
     _refuse_ipam(params, "Ipv6IpamPoolId")
     subnet_id = params["SubnetId"]
-    subnet = await resources.get(ctx, SUBNET, subnet_id)
+    subnet = await records.get(ctx, SUBNET, subnet_id)
     text = params.get("Ipv6CidrBlock")
     if not text:
         raise missing_parameter("ipv6CidrBlock")
-    vpc = await resources.get(ctx, VPC, subnet["vpc_id"])
+    vpc = await records.get(ctx, VPC, subnet["vpc_id"])
     cidr = check_ipv6_cidr(vpc, str(text))
     if _has_ipv6(subnet):
         raise _already_associated(subnet_id)
@@ -766,7 +769,7 @@ async def associate_subnet_cidr_block(ctx: RequestContext, params: Params) -> Re
         }
 
     try:
-        await resources.mutate(ctx, SUBNET, subnet_id, add)
+        await records.mutate(ctx, SUBNET, subnet_id, add)
     except BaseException:
         await vpc_index.release_subnet(ctx, subnet["vpc_id"], _ipv6_claim(subnet_id))
         raise
@@ -788,7 +791,7 @@ async def disassociate_subnet_cidr_block(ctx: RequestContext, params: Params) ->
     """Remove a subnet's IPv6 CIDR by association id (``assign_ipv6_address_on_creation`` is
     switched off with it, since it needs an IPv6 CIDR)."""
     association_id = params["AssociationId"]
-    found = _find_association(await resources.list_records(ctx, SUBNET), association_id)
+    found = _find_association(await records.list_records(ctx, SUBNET), association_id)
     if found is None:
         raise AwsError(
             "InvalidSubnetCidrBlockAssociationID.NotFound",
@@ -809,6 +812,6 @@ async def disassociate_subnet_cidr_block(ctx: RequestContext, params: Params) ->
             "assign_ipv6_address_on_creation": False,
         }
 
-    await resources.mutate(ctx, SUBNET, subnet_id, drop)
+    await records.mutate(ctx, SUBNET, subnet_id, drop)
     await vpc_index.release_subnet(ctx, subnet["vpc_id"], _ipv6_claim(subnet_id))
     return _association_api(subnet_id, assoc, "disassociating")

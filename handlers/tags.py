@@ -1,6 +1,6 @@
 """``CreateTags``, ``DeleteTags`` and ``DescribeTags`` over every taggable kind.
 
-They act on each record's own ``tags`` map (see :mod:`hive_gateway.tagging`). ``DeleteTags``
+They act on each record's own ``tags`` map (see :mod:`hive_gateway.core.tagging`). ``DeleteTags``
 follows AWS: a tag given with a value is deleted only when the value matches (the Terraform
 provider sends the old value); a tag given without a value is deleted whatever its value; no
 ``Tag`` list at all deletes every tag::
@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.pagination import paginate
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record, ResourceKind
-from hive_gateway.tagging import MAX_TAGS, record_tags, tag_limit_exceeded, tags_from_list
+from hive_gateway.core import kinds, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record, ResourceKind
+from hive_gateway.core.tagging import MAX_TAGS, record_tags, tag_limit_exceeded, tags_from_list
 
 TAG_FILTERS: FilterSpec[Record] = FilterSpec(
     fields={
@@ -35,17 +35,19 @@ TAG_FILTERS: FilterSpec[Record] = FilterSpec(
 
 
 def _taggable_kind(resource_id: str) -> ResourceKind:
-    kind = resources.kind_of_id(resource_id)
+    kind = kinds.kind_of_id(resource_id)
     if kind is None or kind.resource_type is None:
         raise AwsError("InvalidID", f"The ID '{resource_id}' is not valid")
     return kind
 
 
-async def _check_resources(ctx: RequestContext, ids: Sequence[str]) -> list[tuple[ResourceKind, str]]:
+async def _check_resources(
+    ctx: RequestContext, ids: Sequence[str]
+) -> list[tuple[ResourceKind, str]]:
     """Every id resolved to its kind and known to exist, before anything is written."""
     targets = [(_taggable_kind(resource_id), resource_id) for resource_id in ids]
     for kind, resource_id in targets:
-        await resources.get(ctx, kind, resource_id)
+        await records.get(ctx, kind, resource_id)
     return targets
 
 
@@ -62,7 +64,7 @@ async def create_tags(ctx: RequestContext, params: Params) -> Result:
                 raise tag_limit_exceeded()
             return {**record, "tags": tags}
 
-        await resources.mutate(ctx, kind, resource_id, add)
+        await records.mutate(ctx, kind, resource_id, add)
     return None
 
 
@@ -82,7 +84,7 @@ async def delete_tags(ctx: RequestContext, params: Params) -> Result:
                     del tags[key]
             return {**record, "tags": tags}
 
-        await resources.mutate(ctx, kind, resource_id, remove)
+        await records.mutate(ctx, kind, resource_id, remove)
     return None
 
 
@@ -104,17 +106,17 @@ async def describe_tags(ctx: RequestContext, params: Params) -> Result:
     exact = _exact_resource_ids(filters)
     if exact is not None:
         for resource_id in exact:
-            kind = resources.kind_of_id(resource_id)
+            kind = kinds.kind_of_id(resource_id)
             if kind is None or kind.resource_type is None:
                 continue
-            record = await resources.find(ctx, kind, resource_id)
+            record = await records.find(ctx, kind, resource_id)
             if record is not None:
                 rows.extend(_rows(kind, record))
     else:
         for kind in KINDS.values():
             if kind.resource_type is None:
                 continue
-            for record in await resources.list_records(ctx, kind):
+            for record in await records.list_records(ctx, kind):
                 rows.extend(_rows(kind, record))
     rows = apply_filters(TAG_FILTERS, filters, rows)
     page = paginate(rows, params, key=lambda row: f"{row['ResourceId']}\x00{row['Key']}")
@@ -125,6 +127,11 @@ def _rows(kind: ResourceKind, record: Record) -> list[Record]:
     tags = record_tags(record)
     resource_id = str(record[kind.id_field])
     return [
-        {"Key": key, "Value": tags[key], "ResourceId": resource_id, "ResourceType": kind.resource_type}
+        {
+            "Key": key,
+            "Value": tags[key],
+            "ResourceId": resource_id,
+            "ResourceType": kind.resource_type,
+        }
         for key in sorted(tags)
     ]

@@ -50,21 +50,21 @@ from kv.store import KeyExistsError
 
 from handlers import account_settings
 from handlers.regions import zones
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.ids import new_id
-from hive_gateway.pagination import paginate
-from hive_gateway.protocol.serializer import format_timestamp
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record, ResourceKind
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.clock import format_timestamp
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record, ResourceKind
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 VOLUME: Final = KINDS["volume"]
 INSTANCE: Final = KINDS["instance"]
@@ -106,12 +106,12 @@ def after(transition: str, start: datetime) -> str:
 
 def reached(moment: str | None, at: datetime) -> bool:
     """Whether a stored transition time has passed (no time recorded: nothing pending)."""
-    return moment is None or resources.parse_time(moment) <= at
+    return moment is None or clock.parse_time(moment) <= at
 
 
 def api_time(text: str) -> datetime:
     """A stored timestamp as the datetime the serializer writes."""
-    return resources.parse_time(text)
+    return clock.parse_time(text)
 
 
 def filter_time(value: datetime | None) -> str | None:
@@ -137,7 +137,7 @@ def describe_page(
     wanted: list[str] = list(params.get(ids_param) or [])
     if wanted:
         if kind is not None:
-            resources.check_ids_exist(kind, wanted, {str(item[id_member]) for item in items})
+            describe.check_ids_exist(kind, wanted, {str(item[id_member]) for item in items})
         wanted_set = set(wanted)
         items = [item for item in items if item[id_member] in wanted_set]
     filtered = apply_filters(spec, params.get("Filters"), items)
@@ -494,9 +494,9 @@ VOLUME_STATUS_FILTERS: FilterSpec[Record] = FilterSpec(
 
 async def visible_volumes(ctx: RequestContext, at: datetime) -> list[Record]:
     """The caller's volume records that still exist at ``at``; deleted ones are purged."""
-    bucket = await resources.records(ctx, VOLUME)
+    bucket = await records.records(ctx, VOLUME)
     alive: list[Record] = []
-    for record in await resources.list_records(ctx, VOLUME):
+    for record in await records.list_records(ctx, VOLUME):
         if volume_state(record, at) is None:
             await bucket.delete(account_key(ctx.account_id, str(record["volume_id"])))
             continue
@@ -506,7 +506,7 @@ async def visible_volumes(ctx: RequestContext, at: datetime) -> list[Record]:
 
 async def get_volume(ctx: RequestContext, volume_id: str) -> Record:
     """The caller's volume record (``InvalidVolume.NotFound`` when absent or deleted)."""
-    record = await resources.get(ctx, VOLUME, volume_id)
+    record = await records.get(ctx, VOLUME, volume_id)
     if volume_state(record, now()) is None:
         raise VOLUME.not_found(volume_id)
     return record
@@ -523,7 +523,7 @@ async def _mutate_volume(
             raise VOLUME.not_found(volume_id)
         return change(_settled(record, at), at)
 
-    stored = await resources.mutate(ctx, VOLUME, volume_id, apply)
+    stored = await records.mutate(ctx, VOLUME, volume_id, apply)
     assert stored is not None
     return stored
 
@@ -712,7 +712,7 @@ async def _claim_token(
 async def _existing_volume(ctx: RequestContext, volume_id: str) -> Record:
     """The volume an earlier request with the same token created (it may still be writing)."""
     for _ in range(40):
-        record = await resources.find(ctx, VOLUME, volume_id)
+        record = await records.find(ctx, VOLUME, volume_id)
         if record is not None:
             return record
         await asyncio.sleep(0.05)
@@ -763,10 +763,10 @@ async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volu
         holder = devices.get(slot)
         if holder is not None and holder.get("volume_id") != volume_id:
             at = now()
-            young = resources.parse_time(holder["claimed_at"]) > at - timedelta(
+            young = clock.parse_time(holder["claimed_at"]) > at - timedelta(
                 seconds=STALE_CLAIM_SECONDS
             )
-            other = await resources.find(ctx, VOLUME, str(holder["volume_id"]))
+            other = await records.find(ctx, VOLUME, str(holder["volume_id"]))
             holds = (
                 other is not None
                 and volume_state(other, at) is not None
@@ -937,7 +937,7 @@ async def create_root_volume(
     )
     at = now()
     record = new_volume_record(ctx, spec, tags, at=at, available_at=stamp(at))
-    await resources.create(ctx, VOLUME, record)
+    await records.create(ctx, VOLUME, record)
     api = volume_to_api(ctx, record, at)
     assert api is not None
     return api
@@ -1074,7 +1074,7 @@ async def create_volume(ctx: RequestContext, params: Params) -> Result:
             if api is None:
                 raise VOLUME.not_found(earlier)
             return api
-    await resources.create(ctx, VOLUME, record)
+    await records.create(ctx, VOLUME, record)
     api = volume_to_api(ctx, record, at)
     assert api is not None
     return api
@@ -1224,7 +1224,7 @@ async def describe_volumes_modifications(ctx: RequestContext, params: Params) ->
     records = await visible_volumes(ctx, at)
     wanted: list[str] = list(params.get("VolumeIds") or [])
     if wanted:
-        resources.check_ids_exist(VOLUME, wanted, {str(r["volume_id"]) for r in records})
+        describe.check_ids_exist(VOLUME, wanted, {str(r["volume_id"]) for r in records})
         by_id = {str(r["volume_id"]): r for r in records}
         for volume_id in wanted:
             if not by_id[volume_id].get("modification"):
@@ -1288,7 +1288,7 @@ async def describe_volume_status(ctx: RequestContext, params: Params) -> Result:
 
 async def _instance(ctx: RequestContext, instance_id: str) -> Record:
     """The caller's instance record; a terminated one is as good as missing."""
-    record = await resources.get(ctx, INSTANCE, instance_id)
+    record = await records.get(ctx, INSTANCE, instance_id)
     if record.get("state") == "terminated":
         raise INSTANCE.not_found(instance_id)
     return record

@@ -19,19 +19,21 @@ from typing import Any, Final
 from kv.buckets import account_key, bucket_name
 from kv.store import KeyExistsError, cas_update
 
-from hive_gateway import events, resources, vpc_index
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.hive import events
+from hive_gateway.core import vpc_index
+from hive_gateway.core import clock, describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.filters import FilterSpec
-from hive_gateway.ids import new_id
-from hive_gateway.registry import Params, Result, action, on_first_request
-from hive_gateway.resources import KINDS, Record
-from hive_gateway.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import Params, Result, action, on_first_request
+from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 VPC = KINDS["vpc"]
 
@@ -47,7 +49,8 @@ ATTRIBUTES: Final[dict[str, tuple[str, str]]] = {
 
 #: AWS refuses to mix these private ranges as primary and secondary VPC CIDRs.
 _RESTRICTED_RANGES: Final = tuple(
-    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "198.19.0.0/16")
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "198.19.0.0/16")
 )
 MAX_IPV4_CIDRS: Final = 5
 DEFAULT_VPC_CIDR: Final = "172.31.0.0/16"
@@ -125,17 +128,28 @@ VPC_FILTERS: FilterSpec[Record] = FilterSpec(
         "cidr-block-association.association-id": _each("CidrBlockAssociationSet", "AssociationId"),
         "cidr-block-association.state": _each("CidrBlockAssociationSet", "CidrBlockState", True),
         "dhcp-options-id": lambda v: v["DhcpOptionsId"],
-        "ipv6-cidr-block-association.ipv6-cidr-block": _each("Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"),
+        "ipv6-cidr-block-association.ipv6-cidr-block": _each(
+            "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"
+        ),
         "ipv6-cidr-block-association.ipv6-pool": _each("Ipv6CidrBlockAssociationSet", "Ipv6Pool"),
-        "ipv6-cidr-block-association.association-id": _each("Ipv6CidrBlockAssociationSet", "AssociationId"),
-        "ipv6-cidr-block-association.state": _each("Ipv6CidrBlockAssociationSet", "Ipv6CidrBlockState", True),
+        "ipv6-cidr-block-association.association-id": _each(
+            "Ipv6CidrBlockAssociationSet", "AssociationId"
+        ),
+        "ipv6-cidr-block-association.state": _each(
+            "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlockState", True
+        ),
         "is-default": lambda v: v["IsDefault"],
         "owner-id": lambda v: v["OwnerId"],
         "state": lambda v: v["State"],
         "vpc-id": lambda v: v["VpcId"],
     },
     tags=lambda v: {t["Key"]: t["Value"] for t in v["Tags"]},
-    aliases={"cidrBlock": "cidr", "cidr-block": "cidr", "isDefault": "is-default", "vpcId": "vpc-id"},
+    aliases={
+        "cidrBlock": "cidr",
+        "cidr-block": "cidr",
+        "isDefault": "is-default",
+        "vpcId": "vpc-id",
+    },
 )
 
 
@@ -168,7 +182,9 @@ def _restricted_family(network: ipaddress.IPv4Network) -> ipaddress.IPv4Network 
 
 async def _next_vni(ctx: RequestContext) -> int:
     """Hive's VNI counter (``<prefix>-vpc-vni-counter``/``counter``, a JSON int from 100)."""
-    bucket = await ctx.runtime.store.bucket(bucket_name(ctx.runtime.settings.bucket_prefix, "vni_counter"))
+    bucket = await ctx.runtime.store.bucket(
+        bucket_name(ctx.runtime.settings.bucket_prefix, "vni_counter")
+    )
     allocated = 0
 
     def bump(current: bytes | None) -> bytes:
@@ -195,12 +211,14 @@ async def _allocate_ipv6(ctx: RequestContext) -> str:
     block = pool.network_address + chosen[-1] * (1 << (128 - 56))
     network = ipaddress.IPv6Network((block, 56))
     if not network.subnet_of(pool):
-        raise AwsError("InsufficientCidrBlocks", "There are not enough free IPv6 addresses in the pool.")
+        raise AwsError(
+            "InsufficientCidrBlocks", "There are not enough free IPv6 addresses in the pool."
+        )
     return str(network)
 
 
 async def _records_in_vpc(ctx: RequestContext, kind: str, vpc_id: str) -> list[Record]:
-    return [r for r in await resources.list_records(ctx, KINDS[kind]) if r.get("vpc_id") == vpc_id]
+    return [r for r in await records.list_records(ctx, KINDS[kind]) if r.get("vpc_id") == vpc_id]
 
 
 # --- CreateVpc -------------------------------------------------------------------------------
@@ -240,21 +258,27 @@ async def create_vpc_record(
         "enable_dns_support": True,
         "enable_network_address_usage_metrics": False,
         "tags": tags,
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
         "instance_tenancy": tenancy,
         "dhcp_options_id": await dhcp_options.default_dhcp_options_id(ctx),
         "cidr_block_associations": [
-            {"association_id": f"vpc-cidr-assoc-{_hex(vpc_id)}", "cidr_block": str(cidr), "state": "associated"}
+            {
+                "association_id": f"vpc-cidr-assoc-{_hex(vpc_id)}",
+                "cidr_block": str(cidr),
+                "state": "associated",
+            }
         ],
         "ipv6_cidr_block_associations": ipv6_associations,
     }
     await vpc_index.create(ctx, vpc_id)
-    await resources.create(ctx, VPC, record)
+    await records.create(ctx, VPC, record)
     await route_tables.create_main_route_table(ctx, record)
     await security_groups.create_default_security_group(ctx, record)
     await network_acls.create_default_network_acl(ctx, record)
-    await events.publish(ctx, "vpc.create", {"vpc_id": vpc_id, "cidr_block": str(cidr), "vni": record["vni"]})
+    await events.publish(
+        ctx, "vpc.create", {"vpc_id": vpc_id, "cidr_block": str(cidr), "vni": record["vni"]}
+    )
     return record
 
 
@@ -262,10 +286,14 @@ async def create_vpc_record(
 async def create_vpc(ctx: RequestContext, params: Params) -> Result:
     """Create a VPC (``CidrBlock`` /16–/28; optional Amazon-provided IPv6 /56)."""
     if params.get("Ipv4IpamPoolId") or params.get("Ipv6IpamPoolId") or params.get("Ipv6Pool"):
-        raise AwsError("UnsupportedOperation", "IPAM and BYOIP pools are not supported by this gateway.")
+        raise AwsError(
+            "UnsupportedOperation", "IPAM and BYOIP pools are not supported by this gateway."
+        )
     text = params.get("CidrBlock")
     if not text:
-        raise AwsError("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
+        raise AwsError(
+            "MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided."
+        )
     tenancy = params.get("InstanceTenancy", "default")
     if tenancy == "host":
         raise invalid_parameter_value("The tenancy value host is not supported for a VPC.")
@@ -286,8 +314,16 @@ async def create_vpc(ctx: RequestContext, params: Params) -> Result:
 async def _blocking_dependents(ctx: RequestContext, vpc_id: str) -> list[str]:
     """Dependents the VPC index does not track: custom route tables and ACLs, interfaces, ..."""
     blocking: list[str] = []
-    blocking += [r["route_table_id"] for r in await _records_in_vpc(ctx, "route-table", vpc_id) if not r.get("is_main")]
-    blocking += [a["network_acl_id"] for a in await _records_in_vpc(ctx, "network-acl", vpc_id) if not a.get("is_default")]
+    blocking += [
+        r["route_table_id"]
+        for r in await _records_in_vpc(ctx, "route-table", vpc_id)
+        if not r.get("is_main")
+    ]
+    blocking += [
+        a["network_acl_id"]
+        for a in await _records_in_vpc(ctx, "network-acl", vpc_id)
+        if not a.get("is_default")
+    ]
     for kind in ("network-interface", "egress-only-internet-gateway", "nat-gateway"):
         blocking += [r[KINDS[kind].id_field] for r in await _records_in_vpc(ctx, kind, vpc_id)]
     return blocking
@@ -297,7 +333,7 @@ async def _blocking_dependents(ctx: RequestContext, vpc_id: str) -> list[str]:
 async def delete_vpc(ctx: RequestContext, params: Params) -> Result:
     """Delete a VPC and its default security group, main route table and default ACL."""
     vpc_id = params["VpcId"]
-    await resources.get(ctx, VPC, vpc_id)
+    await records.get(ctx, VPC, vpc_id)
     await vpc_index.begin_delete(ctx, vpc_id)
     try:
         blocking = await _blocking_dependents(ctx, vpc_id)
@@ -308,13 +344,15 @@ async def delete_vpc(ctx: RequestContext, params: Params) -> Result:
         await vpc_index.abort_delete(ctx, vpc_id)
         raise vpc_index.dependency_violation(vpc_id)
     for group in await _records_in_vpc(ctx, "security-group", vpc_id):
-        await resources.delete(ctx, KINDS["security-group"], group["group_id"])
-        await events.publish(ctx, "vpc.delete-sg", {"group_id": group["group_id"], "vpc_id": vpc_id})
+        await records.delete(ctx, KINDS["security-group"], group["group_id"])
+        await events.publish(
+            ctx, "vpc.delete-sg", {"group_id": group["group_id"], "vpc_id": vpc_id}
+        )
     for table in await _records_in_vpc(ctx, "route-table", vpc_id):
-        await resources.delete(ctx, KINDS["route-table"], table["route_table_id"])
+        await records.delete(ctx, KINDS["route-table"], table["route_table_id"])
     for acl in await _records_in_vpc(ctx, "network-acl", vpc_id):
-        await resources.delete(ctx, KINDS["network-acl"], acl["network_acl_id"])
-    await resources.delete(ctx, VPC, vpc_id)
+        await records.delete(ctx, KINDS["network-acl"], acl["network_acl_id"])
+    await records.delete(ctx, VPC, vpc_id)
     await vpc_index.drop(ctx, vpc_id)
     await events.publish(ctx, "vpc.delete", {"vpc_id": vpc_id})
     return None
@@ -326,7 +364,7 @@ async def delete_vpc(ctx: RequestContext, params: Params) -> Result:
 @action("DescribeVpcs")
 async def describe_vpcs(ctx: RequestContext, params: Params) -> Result:
     """The caller's VPCs by id and filters, paged."""
-    return await resources.describe(
+    return await describe.describe(
         ctx, VPC, params, ids_param="VpcIds", result_key="Vpcs", spec=VPC_FILTERS, to_api=vpc_to_api
     )
 
@@ -336,10 +374,13 @@ async def modify_vpc_attribute(ctx: RequestContext, params: Params) -> Result:
     """Set exactly one DNS / metrics attribute (AWS refuses several in one call)."""
     given = [member for member in ATTRIBUTES if member in params]
     if not given:
-        raise missing_parameter("EnableDnsSupport, EnableDnsHostnames or EnableNetworkAddressUsageMetrics")
+        raise missing_parameter(
+            "EnableDnsSupport, EnableDnsHostnames or EnableNetworkAddressUsageMetrics"
+        )
     if len(given) > 1:
         raise invalid_parameter_combination(
-            "Fields for multiple attribute types specified: " + ", ".join(ATTRIBUTES[m][1] for m in given)
+            "Fields for multiple attribute types specified: "
+            + ", ".join(ATTRIBUTES[m][1] for m in given)
         )
     member = given[0]
     value = params[member].get("Value")
@@ -354,19 +395,21 @@ async def modify_vpc_attribute(ctx: RequestContext, params: Params) -> Result:
             )
         return {**record, field: bool(value)}
 
-    await resources.mutate(ctx, VPC, params["VpcId"], change)
+    await records.mutate(ctx, VPC, params["VpcId"], change)
     return None
 
 
 @action("DescribeVpcAttribute")
 async def describe_vpc_attribute(ctx: RequestContext, params: Params) -> Result:
     """One attribute of a VPC: ``{VpcId, EnableDnsSupport: {Value}}``."""
-    record = await resources.get(ctx, VPC, params["VpcId"])
+    record = await records.get(ctx, VPC, params["VpcId"])
     for member, (field, name) in ATTRIBUTES.items():
         if params["Attribute"] == name:
             default = field == "enable_dns_support"
             return {"VpcId": record["vpc_id"], member: {"Value": bool(record.get(field, default))}}
-    raise invalid_parameter_value(f"Value ({params['Attribute']}) for parameter attribute is invalid.")
+    raise invalid_parameter_value(
+        f"Value ({params['Attribute']}) for parameter attribute is invalid."
+    )
 
 
 @action("ModifyVpcTenancy")
@@ -374,7 +417,7 @@ async def modify_vpc_tenancy(ctx: RequestContext, params: Params) -> Result:
     """Only ``dedicated`` → ``default`` is possible, as on AWS."""
     if params["InstanceTenancy"] != "default":
         raise invalid_parameter_value("The tenancy of a VPC can only be changed to default.")
-    await resources.mutate(ctx, VPC, params["VpcId"], lambda r: {**r, "instance_tenancy": "default"})
+    await records.mutate(ctx, VPC, params["VpcId"], lambda r: {**r, "instance_tenancy": "default"})
     return {"ReturnValue": True}
 
 
@@ -390,28 +433,45 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
     text = params.get("CidrBlock")
     ipv6 = bool(params.get("AmazonProvidedIpv6CidrBlock"))
     if params.get("Ipv4IpamPoolId") or params.get("Ipv6IpamPoolId") or params.get("Ipv6Pool"):
-        raise AwsError("UnsupportedOperation", "IPAM and BYOIP pools are not supported by this gateway.")
+        raise AwsError(
+            "UnsupportedOperation", "IPAM and BYOIP pools are not supported by this gateway."
+        )
     if bool(text) == ipv6:
-        raise invalid_parameter_combination("Specify exactly one of cidrBlock or amazonProvidedIpv6CidrBlock.")
+        raise invalid_parameter_combination(
+            "Specify exactly one of cidrBlock or amazonProvidedIpv6CidrBlock."
+        )
     association: Record
     if text:
         network = parse_vpc_cidr(text)
-        association = {"association_id": new_id("vpc-cidr-assoc"), "cidr_block": str(network), "state": "associated"}
+        association = {
+            "association_id": new_id("vpc-cidr-assoc"),
+            "cidr_block": str(network),
+            "state": "associated",
+        }
 
         def add_ipv4(record: Record) -> Record:
             current = [a for a in cidr_associations(record) if a["state"] == "associated"]
             if len(current) >= MAX_IPV4_CIDRS:
-                raise AwsError("CidrLimitExceeded", f"This network '{vpc_id}' has met its maximum number of allowed CIDRs: {MAX_IPV4_CIDRS}")
+                raise AwsError(
+                    "CidrLimitExceeded",
+                    f"This network '{vpc_id}' has met its maximum number of allowed CIDRs: {MAX_IPV4_CIDRS}",
+                )
             family = _restricted_family(ipaddress.IPv4Network(record["cidr_block"]))
             candidate = _restricted_family(network)
             if family is not None and candidate is not None and family != candidate:
-                raise AwsError("InvalidVpc.Range", f"The CIDR '{text}' is restricted and cannot be used with this VPC.")
+                raise AwsError(
+                    "InvalidVpc.Range",
+                    f"The CIDR '{text}' is restricted and cannot be used with this VPC.",
+                )
             for existing in current:
                 if ipaddress.ip_network(existing["cidr_block"]).overlaps(network):
-                    raise AwsError("InvalidVpc.Range", f"The CIDR '{text}' conflicts with another CIDR block of the VPC.")
+                    raise AwsError(
+                        "InvalidVpc.Range",
+                        f"The CIDR '{text}' conflicts with another CIDR block of the VPC.",
+                    )
             return {**record, "cidr_block_associations": [*cidr_associations(record), association]}
 
-        await resources.mutate(ctx, VPC, vpc_id, add_ipv4)
+        await records.mutate(ctx, VPC, vpc_id, add_ipv4)
         await route_tables.add_local_route(ctx, vpc_id, str(network))
         return {
             "VpcId": vpc_id,
@@ -421,9 +481,12 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
                 "CidrBlockState": {"State": "associated"},
             },
         }
-    record = await resources.get(ctx, VPC, vpc_id)
+    record = await records.get(ctx, VPC, vpc_id)
     if any(a["state"] == "associated" for a in record.get("ipv6_cidr_block_associations", [])):
-        raise AwsError("CidrLimitExceeded", f"This network '{vpc_id}' has met its maximum number of allowed CIDRs: 1")
+        raise AwsError(
+            "CidrLimitExceeded",
+            f"This network '{vpc_id}' has met its maximum number of allowed CIDRs: 1",
+        )
     block = await _allocate_ipv6(ctx)
     association = {
         "association_id": new_id("vpc-cidr-assoc"),
@@ -434,9 +497,15 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
     }
 
     def add_ipv6(current: Record) -> Record:
-        return {**current, "ipv6_cidr_block_associations": [*current.get("ipv6_cidr_block_associations", []), association]}
+        return {
+            **current,
+            "ipv6_cidr_block_associations": [
+                *current.get("ipv6_cidr_block_associations", []),
+                association,
+            ],
+        }
 
-    await resources.mutate(ctx, VPC, vpc_id, add_ipv6)
+    await records.mutate(ctx, VPC, vpc_id, add_ipv6)
     await route_tables.add_local_route(ctx, vpc_id, block)
     await network_acls.add_ipv6_default_rules(ctx, vpc_id)
     return {
@@ -457,20 +526,26 @@ async def disassociate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Re
     from handlers import route_tables
 
     association_id = params["AssociationId"]
-    for record in await resources.list_records(ctx, VPC):
+    for record in await records.list_records(ctx, VPC):
         for a in cidr_associations(record):
             if a["association_id"] == association_id and a["state"] == "associated":
-                return await _disassociate(ctx, record, a, "cidr_block", route_tables.remove_local_route)
+                return await _disassociate(
+                    ctx, record, a, "cidr_block", route_tables.remove_local_route
+                )
         for a in record.get("ipv6_cidr_block_associations", []):
             if a["association_id"] == association_id and a["state"] == "associated":
-                return await _disassociate(ctx, record, a, "ipv6_cidr_block", route_tables.remove_local_route)
+                return await _disassociate(
+                    ctx, record, a, "ipv6_cidr_block", route_tables.remove_local_route
+                )
     raise AwsError(
         "InvalidVpcCidrBlockAssociationID.NotFound",
         f"The vpc CIDR block association ID '{association_id}' does not exist",
     )
 
 
-async def _disassociate(ctx: RequestContext, vpc: Record, association: Record, field: str, unroute: Any) -> Result:
+async def _disassociate(
+    ctx: RequestContext, vpc: Record, association: Record, field: str, unroute: Any
+) -> Result:
     vpc_id = vpc["vpc_id"]
     cidr = association[field]
     if field == "cidr_block" and cidr == vpc["cidr_block"]:
@@ -481,20 +556,30 @@ async def _disassociate(ctx: RequestContext, vpc: Record, association: Record, f
         )
     network = ipaddress.ip_network(cidr)
     for subnet in await _records_in_vpc(ctx, "subnet", vpc_id):
-        blocks = [subnet["cidr_block"]] + [a["ipv6_cidr_block"] for a in subnet.get("ipv6_cidr_block_associations", [])]
-        if any(ipaddress.ip_network(b).version == network.version and ipaddress.ip_network(b).subnet_of(network) for b in blocks):  # type: ignore[arg-type]
+        blocks = [subnet["cidr_block"]] + [
+            a["ipv6_cidr_block"] for a in subnet.get("ipv6_cidr_block_associations", [])
+        ]
+        if any(
+            ipaddress.ip_network(b).version == network.version
+            and ipaddress.ip_network(b).subnet_of(network)  # type: ignore[arg-type]
+            for b in blocks
+        ):
             raise AwsError(
                 "InvalidCidrBlock.InUse",
                 f"The vpc {vpc_id} currently has a subnet within CIDR block {cidr}",
             )
-    list_field = "cidr_block_associations" if field == "cidr_block" else "ipv6_cidr_block_associations"
+    list_field = (
+        "cidr_block_associations" if field == "cidr_block" else "ipv6_cidr_block_associations"
+    )
 
     def drop(record: Record) -> Record:
-        current = cidr_associations(record) if field == "cidr_block" else list(record.get(list_field, []))
+        current = (
+            cidr_associations(record) if field == "cidr_block" else list(record.get(list_field, []))
+        )
         kept = [a for a in current if a["association_id"] != association["association_id"]]
         return {**record, list_field: kept}
 
-    await resources.mutate(ctx, VPC, vpc_id, drop)
+    await records.mutate(ctx, VPC, vpc_id, drop)
     await unroute(ctx, vpc_id, cidr)
     if field == "cidr_block":
         return {
@@ -511,7 +596,9 @@ async def _disassociate(ctx: RequestContext, vpc: Record, association: Record, f
             "AssociationId": association["association_id"],
             "Ipv6CidrBlock": cidr,
             "Ipv6CidrBlockState": {"State": "disassociated"},
-            "NetworkBorderGroup": association.get("network_border_group", ctx.runtime.settings.region),
+            "NetworkBorderGroup": association.get(
+                "network_border_group", ctx.runtime.settings.region
+            ),
             "Ipv6Pool": association.get("ipv6_pool", "Amazon"),
         },
     }
@@ -538,12 +625,19 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     blocks = list(network.subnets(new_prefix=20))
     for zone, block in zip(regions.zones(ctx), blocks):
         await subnets.create_subnet_record(
-            ctx, vpc, str(block), zone["ZoneName"], default_for_az=True, map_public_ip_on_launch=True
+            ctx,
+            vpc,
+            str(block),
+            zone["ZoneName"],
+            default_for_az=True,
+            map_public_ip_on_launch=True,
         )
     igw = await route_tables.create_internet_gateway_record(ctx, {})
     await route_tables.attach_internet_gateway(ctx, igw["internet_gateway_id"], vpc["vpc_id"])
     main = next(
         t for t in await _records_in_vpc(ctx, "route-table", vpc["vpc_id"]) if t.get("is_main")
     )
-    await route_tables.add_route(ctx, main["route_table_id"], "0.0.0.0/0", gateway_id=igw["internet_gateway_id"])
+    await route_tables.add_route(
+        ctx, main["route_table_id"], "0.0.0.0/0", gateway_id=igw["internet_gateway_id"]
+    )
     await index.put(marker, {"state": "created", "vpc_id": vpc["vpc_id"]})

@@ -26,11 +26,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hive_gateway.accounts import AccountRegistry
+from hive_gateway.api.auth.accounts import AccountRegistry
 from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings
-from hive_gateway.embedded_nats import EmbeddedNats
-from hive_gateway.errors import AwsError
-from hive_gateway.nats_bus import NatsBus
+from hive_gateway.process.embedded_nats import EmbeddedNats
+from hive_gateway.core.errors import AwsError
+from hive_gateway.hive.nats_bus import NatsBus
 from hive_gateway.node.config import (
     DEFAULT_PENDING_SECONDS,
     DEFAULT_SHUTTING_DOWN_SECONDS,
@@ -38,8 +38,8 @@ from hive_gateway.node.config import (
     DEFAULT_TERMINATED_RETENTION,
     NodeConfig,
 )
-from hive_gateway.runtime import Runtime
-from hive_gateway.tls import ensure_certificates, server_ssl_context
+from hive_gateway.core.runtime import Runtime
+from hive_gateway.process.tls import ensure_certificates, server_ssl_context
 from kv.nats_store import NatsStore
 from kv.store import Store, StoreUnavailableError
 
@@ -58,42 +58,59 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="listen port (default 9999)")
     serve.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
-    serve.add_argument("--tls-cert", type=Path, help="PEM server certificate (instead of the local CA)")
-    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    serve.add_argument("--region", default=DEFAULT_REGION, help="region served (default ap-southeast-2)")
     serve.add_argument(
-        "--az", action="append", dest="azs", default=[],
+        "--tls-cert", type=Path, help="PEM server certificate (instead of the local CA)"
+    )
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    serve.add_argument(
+        "--region", default=DEFAULT_REGION, help="region served (default ap-southeast-2)"
+    )
+    serve.add_argument(
+        "--az",
+        action="append",
+        dest="azs",
+        default=[],
         help="availability zone served (repeatable; default <region>a)",
     )
     serve.add_argument(
-        "--accept-any-region", action="store_true",
+        "--accept-any-region",
+        action="store_true",
         help="accept requests signed for any region and treat them as --region (Hive's leniency)",
     )
-    serve.add_argument("--nats-port", type=int, default=4222, help="embedded nats-server port (0 = any free)")
+    serve.add_argument(
+        "--nats-port", type=int, default=4222, help="embedded nats-server port (0 = any free)"
+    )
     serve.add_argument("--public-endpoint", help="URL DescribeRegions advertises")
     serve.add_argument(
-        "--ipv6-pool", default="2001:db8::/32",
+        "--ipv6-pool",
+        default="2001:db8::/32",
         help="pool of Amazon-provided IPv6 /56 blocks (default 2001:db8::/32)",
     )
     serve.add_argument(
-        "--no-default-vpc", action="store_true",
+        "--no-default-vpc",
+        action="store_true",
         help="do not create a default VPC for each account on its first request",
     )
     serve.add_argument(
-        "--strict-serializer", action="store_true",
+        "--strict-serializer",
+        action="store_true",
         help="fail requests whose result does not fit the output shape (for conformance runs)",
     )
     serve.add_argument(
-        "--public-pool", default=os.environ.get("HIVE_GATEWAY_PUBLIC_POOL", "198.51.100.0/24"),
+        "--public-pool",
+        default=os.environ.get("HIVE_GATEWAY_PUBLIC_POOL", "198.51.100.0/24"),
         help="CIDR of public IPv4 addresses for Elastic IPs and instances (default 198.51.100.0/24)",
     )
     serve.add_argument(
-        "--image-catalogue", type=Path, default=None,
+        "--image-catalogue",
+        type=Path,
+        default=None,
         help="JSON file extending or replacing the public image catalogue "
         "(default: $HIVE_GATEWAY_IMAGE_CATALOGUE, else the built-in Debian/Ubuntu images)",
     )
     serve.add_argument(
-        "--no-builtin-node", action="store_true",
+        "--no-builtin-node",
+        action="store_true",
         help="do not start the built-in node simulator (Hive daemons or `hive-gateway node` answer)",
     )
     _node_arguments(serve)
@@ -104,11 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     _store_arguments(node)
     node.add_argument("--region", default=DEFAULT_REGION, help="region of the simulated hosts")
     node.add_argument(
-        "--az", action="append", dest="azs", default=[],
+        "--az",
+        action="append",
+        dest="azs",
+        default=[],
         help="availability zone of the hosts (repeatable, round-robin; default <region>a)",
     )
     node.add_argument(
-        "--wait", type=float, default=60.0,
+        "--wait",
+        type=float,
+        default=60.0,
         help="seconds to wait for the gateway's <data-dir>/nats.json (default 60)",
     )
     _node_arguments(node)
@@ -126,7 +148,9 @@ def _parser() -> argparse.ArgumentParser:
 def _node_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the node simulator (``serve``'s built-in node and ``hive-gateway node``)."""
     parser.add_argument(
-        "--nodes", type=int, default=3,
+        "--nodes",
+        type=int,
+        default=3,
         help="simulated hosts (default 3; a spread placement group holds one instance per host)",
     )
     parser.add_argument("--node-name", default="node", help="host name prefix (node1, node2, …)")
@@ -135,24 +159,34 @@ def _node_arguments(parser: argparse.ArgumentParser) -> None:
         "--node-memory-mib", type=int, default=256 * 1024, help="memory per simulated host (MiB)"
     )
     parser.add_argument(
-        "--pending-seconds", type=float, default=DEFAULT_PENDING_SECONDS,
+        "--pending-seconds",
+        type=float,
+        default=DEFAULT_PENDING_SECONDS,
         help=f"pending → running delay (default {DEFAULT_PENDING_SECONDS})",
     )
     parser.add_argument(
-        "--stopping-seconds", type=float, default=DEFAULT_STOPPING_SECONDS,
+        "--stopping-seconds",
+        type=float,
+        default=DEFAULT_STOPPING_SECONDS,
         help=f"stopping → stopped delay (default {DEFAULT_STOPPING_SECONDS})",
     )
     parser.add_argument(
-        "--shutting-down-seconds", type=float, default=DEFAULT_SHUTTING_DOWN_SECONDS,
+        "--shutting-down-seconds",
+        type=float,
+        default=DEFAULT_SHUTTING_DOWN_SECONDS,
         help=f"shutting-down → terminated delay (default {DEFAULT_SHUTTING_DOWN_SECONDS})",
     )
     parser.add_argument(
-        "--terminated-retention", type=float, default=DEFAULT_TERMINATED_RETENTION,
+        "--terminated-retention",
+        type=float,
+        default=DEFAULT_TERMINATED_RETENTION,
         help="seconds terminated instances stay visible (default 3600, as on AWS)",
     )
 
 
-def _node_config(args: argparse.Namespace, *, bucket_prefix: str, region: str, azs: Sequence[str]) -> NodeConfig:
+def _node_config(
+    args: argparse.Namespace, *, bucket_prefix: str, region: str, azs: Sequence[str]
+) -> NodeConfig:
     if args.nodes < 1:
         raise ValueError("--nodes must be at least 1")
     return NodeConfig(
@@ -171,9 +205,19 @@ def _node_config(args: argparse.Namespace, *, bucket_prefix: str, region: str, a
 
 
 def _store_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("HIVE_GATEWAY_DATA_DIR", "./hive-data")))
-    parser.add_argument("--bucket-prefix", default="hive", help="KV bucket prefix (hive, spinifex, ...)")
-    parser.add_argument("--nats-url", default=os.environ.get("HIVE_GATEWAY_NATS_URL"), help="external NATS server or cluster")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("HIVE_GATEWAY_DATA_DIR", "./hive-data")),
+    )
+    parser.add_argument(
+        "--bucket-prefix", default="hive", help="KV bucket prefix (hive, spinifex, ...)"
+    )
+    parser.add_argument(
+        "--nats-url",
+        default=os.environ.get("HIVE_GATEWAY_NATS_URL"),
+        help="external NATS server or cluster",
+    )
     parser.add_argument("--nats-token", default=os.environ.get("HIVE_GATEWAY_NATS_TOKEN"))
     parser.add_argument("--nats-user", default=os.environ.get("HIVE_GATEWAY_NATS_USER"))
     parser.add_argument("--nats-password", default=os.environ.get("HIVE_GATEWAY_NATS_PASSWORD"))
@@ -252,7 +296,9 @@ async def open_store(
                 await store.close()
             return
     token = _embedded_token(data_dir)
-    async with EmbeddedNats(data_dir / "nats", host="127.0.0.1", port=nats_port, token=token) as server:
+    async with EmbeddedNats(
+        data_dir / "nats", host="127.0.0.1", port=nats_port, token=token
+    ) as server:
         info_path.write_text(json.dumps({"url": server.url, "token": token}))
         info_path.chmod(0o600)
         store = await _connect(NatsOptions(url=server.url, token=token))
@@ -286,7 +332,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _profile_text(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None, profile: str) -> str:
+def _profile_text(
+    settings: Settings, access_key: str, secret_key: str, ca_path: Path | None, profile: str
+) -> str:
     lines = [
         f"[profile {profile}]",
         f"aws_access_key_id = {access_key}",
@@ -316,7 +364,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         admin = await accounts.bootstrap(
             os.environ.get("HIVE_GATEWAY_ACCESS_KEY"), os.environ.get("HIVE_GATEWAY_SECRET_KEY")
         )
-        from hive_gateway.app import create_app
+        from hive_gateway.api.app import create_app
         from hive_gateway.node import NodeSimulator
 
         bus = NatsBus.from_store(store)
@@ -382,7 +430,9 @@ async def run_node(args: argparse.Namespace) -> int:
     options = await _gateway_nats(args)
     store = await _connect(options)
     try:
-        config = _node_config(args, bucket_prefix=args.bucket_prefix, region=args.region, azs=args.azs)
+        config = _node_config(
+            args, bucket_prefix=args.bucket_prefix, region=args.region, azs=args.azs
+        )
         node = NodeSimulator(NatsBus.from_store(store), store, config)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -437,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings = _settings(args)
             if args.image_catalogue is not None:
-                from hive_gateway import image_catalogue
+                from hive_gateway.catalogue import image_catalogue
 
                 image_catalogue.configure(args.image_catalogue)
             from handlers import instances
@@ -446,7 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             node_config = None
             if not args.no_builtin_node:
                 node_config = _node_config(
-                    args, bucket_prefix=settings.bucket_prefix, region=settings.region,
+                    args,
+                    bucket_prefix=settings.bucket_prefix,
+                    region=settings.region,
                     azs=settings.zones,
                 )
             asyncio.run(serve(settings, node_config))

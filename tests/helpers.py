@@ -25,12 +25,12 @@ from typing import Any, TypeVar
 import pytest
 from botocore.exceptions import ClientError
 
-from hive_gateway import resources
+from hive_gateway.core import clock, records
 from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.context import RequestContext
-from hive_gateway.ids import new_id
-from hive_gateway.protocol.models import operation_model
-from hive_gateway.resources import KINDS
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.ids import new_id
+from hive_gateway.api.protocol.models import operation_model
+from hive_gateway.core.kinds import KINDS
 from kv.buckets import account_key, bucket_name
 from kv.nats_store import NatsStore
 from kv.store import Store
@@ -126,12 +126,12 @@ def seed_subnet_instance(
         "vpc_id": subnet["VpcId"],
         "security_group_ids": [],
         "tags": {},
-        "created_at": resources.utc_now(),
+        "created_at": clock.utc_now(),
     }
 
     async def write() -> None:
         try:
-            await resources.records(request_context(gateway, account), KINDS["instance"])
+            await records.records(request_context(gateway, account), KINDS["instance"])
         except ValueError:
             pytest.skip("the instance record schema is not available yet")
         bucket = await gateway.runtime.store.bucket(

@@ -2,7 +2,7 @@
 
 The gateway keeps the API-level record of every instance (``instances`` bucket) and asks Hive's
 daemons — or the built-in node simulator, it cannot tell which — to run them, over the NATS
-contract of :mod:`hive_gateway.daemon_contract`. Lifecycle state comes from the daemons: every
+contract of :mod:`hive_gateway.hive.daemon_contract`. Lifecycle state comes from the daemons: every
 ``DescribeInstances`` (and the instance actions) scatter-gathers ``ec2.DescribeInstances`` and
 writes the state back into the record, where other modules read it.
 

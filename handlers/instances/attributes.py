@@ -12,18 +12,19 @@ from handlers.instances.record_fields import state_name
 from handlers.instances.runtime import daemon_client
 from handlers.instances.state import get_instance
 from handlers.instances.views import gather_context, instance_to_api
-from hive_gateway import daemon_contract as contract
-from hive_gateway import instance_types, resources
-from hive_gateway.bus import NoRespondersError, RequestTimeoutError
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.catalogue import instance_types
+from hive_gateway.core import records
+from hive_gateway.hive.bus import NoRespondersError, RequestTimeoutError
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
 
 
 @action("DescribeInstanceAttribute")
@@ -67,13 +68,17 @@ async def describe_instance_attribute(ctx: RequestContext, params: Params) -> Re
     elif attribute == "ebsOptimized":
         out["EbsOptimized"] = {"Value": bool(record.get("ebs_optimized", False))}
     elif attribute == "sriovNetSupport":
-        out["SriovNetSupport"] = {"Value": record["sriov_net_support"]} if record.get("sriov_net_support") else {}
+        out["SriovNetSupport"] = (
+            {"Value": record["sriov_net_support"]} if record.get("sriov_net_support") else {}
+        )
     elif attribute == "enaSupport":
         out["EnaSupport"] = {"Value": bool(record.get("ena_support", True))}
     elif attribute == "enclaveOptions":
         out["EnclaveOptions"] = {"Enabled": bool(record.get("enclave_enabled", False))}
     else:
-        raise invalid_parameter_value(f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute.")
+        raise invalid_parameter_value(
+            f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute."
+        )
     return out
 
 
@@ -93,7 +98,9 @@ _MODIFY_MEMBERS: Final[dict[str, str]] = {
     "SriovNetSupport": "sriovNetSupport",
     "EnaSupport": "enaSupport",
 }
-_LEGACY_ATTRIBUTES: Final[dict[str, str]] = {wire: member for member, wire in _MODIFY_MEMBERS.items()}
+_LEGACY_ATTRIBUTES: Final[dict[str, str]] = {
+    wire: member for member, wire in _MODIFY_MEMBERS.items()
+}
 _BOOLEAN_MEMBERS: Final = frozenset(
     {"SourceDestCheck", "DisableApiStop", "DisableApiTermination", "EbsOptimized", "EnaSupport"}
 )
@@ -116,7 +123,10 @@ def _legacy(params: Params) -> Params:
         converted = {"Value": str(value).encode()}
     else:
         converted = {"Value": value}
-    return {**{k: v for k, v in params.items() if k not in ("Attribute", "Value")}, member: converted}
+    return {
+        **{k: v for k, v in params.items() if k not in ("Attribute", "Value")},
+        member: converted,
+    }
 
 
 @action("ModifyInstanceAttribute")
@@ -130,14 +140,18 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
         raise invalid_parameter_combination("No attributes specified.")
     if len(given) > 1:
         raise invalid_parameter_combination(
-            "Fields for multiple attribute types specified: " + ", ".join(_MODIFY_MEMBERS[m] for m in given)
+            "Fields for multiple attribute types specified: "
+            + ", ".join(_MODIFY_MEMBERS[m] for m in given)
         )
     member = given[0]
     instance_id = params["InstanceId"]
     record = await get_instance(ctx, instance_id)
     state = state_name(record)
     if state == "terminated" and member != "DisableApiTermination":
-        raise AwsError("IncorrectInstanceState", f"The instance '{instance_id}' is not in a valid state for this operation.")
+        raise AwsError(
+            "IncorrectInstanceState",
+            f"The instance '{instance_id}' is not in a valid state for this operation.",
+        )
     value = params[member]
     changes: Record = {}
     if member in _BOOLEAN_MEMBERS:
@@ -145,8 +159,10 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
         if flag is None:
             raise missing_parameter(f"{member}.Value")
         field_name = {
-            "SourceDestCheck": "source_dest_check", "DisableApiStop": "disable_api_stop",
-            "DisableApiTermination": "disable_api_termination", "EbsOptimized": "ebs_optimized",
+            "SourceDestCheck": "source_dest_check",
+            "DisableApiStop": "disable_api_stop",
+            "DisableApiTermination": "disable_api_termination",
+            "EbsOptimized": "ebs_optimized",
             "EnaSupport": "ena_support",
         }[member]
         if member in ("EbsOptimized", "EnaSupport") and state != "stopped":
@@ -155,8 +171,10 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
         if member == "SourceDestCheck":
             for eni in await network_interfaces.interfaces_of_instance(ctx, instance_id):
                 if int(eni.get("device_index") or 0) == 0:
-                    await resources.mutate(
-                        ctx, ENI, str(eni["network_interface_id"]),
+                    await records.mutate(
+                        ctx,
+                        ENI,
+                        str(eni["network_interface_id"]),
                         lambda r: {**r, "source_dest_check": bool(flag)},
                     )
     elif member == "InstanceType":
@@ -174,7 +192,9 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
                 f"The instance type '{new_type}' does not support the architecture of the instance.",
             )
         changes["instance_type"] = new_type
-        if record.get("credit_specification") is not None and not instance_types.is_burstable(new_type):
+        if record.get("credit_specification") is not None and not instance_types.is_burstable(
+            new_type
+        ):
             changes["credit_specification"] = None
         elif record.get("credit_specification") is None and instance_types.is_burstable(new_type):
             changes["credit_specification"] = instance_types.default_credits(new_type)
@@ -200,14 +220,20 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
         if not groups:
             raise missing_parameter("GroupId")
         primary = next(
-            (e for e in await network_interfaces.interfaces_of_instance(ctx, instance_id)
-             if int(e.get("device_index") or 0) == 0), None,
+            (
+                e
+                for e in await network_interfaces.interfaces_of_instance(ctx, instance_id)
+                if int(e.get("device_index") or 0) == 0
+            ),
+            None,
         )
         vpc_id = str((primary or record).get("vpc_id") or "")
         resolved, names = await network_interfaces.resolve_groups(ctx, vpc_id, groups)
         if primary is not None:
-            await resources.mutate(
-                ctx, ENI, str(primary["network_interface_id"]),
+            await records.mutate(
+                ctx,
+                ENI,
+                str(primary["network_interface_id"]),
                 lambda r: {**r, "security_group_ids": resolved, "security_group_names": names},
             )
         changes["security_group_ids"] = resolved
@@ -217,7 +243,9 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
         if state != "stopped":
             raise not_stopped(instance_id)
         if value.get("Value") != "simple":
-            raise invalid_parameter_value("Value for parameter sriovNetSupport is invalid. Valid value: simple")
+            raise invalid_parameter_value(
+                "Value for parameter sriovNetSupport is invalid. Valid value: simple"
+            )
         changes["sriov_net_support"] = "simple"
     else:  # Kernel, Ramdisk
         raise AwsError(
@@ -225,7 +253,7 @@ async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Resu
             f"The {_MODIFY_MEMBERS[member]} attribute is not supported for HVM instances.",
         )
     if changes:
-        await resources.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, **changes})
+        await records.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, **changes})
     return None
 
 
@@ -243,7 +271,9 @@ async def _forward_modify(ctx: RequestContext, modify: Record) -> None:
             raise daemon_error(exc, instance_id=str(modify["InstanceId"])) from exc
 
 
-async def _modify_block_devices(ctx: RequestContext, instance_id: str, mappings: Sequence[Mapping[str, Any]]) -> None:
+async def _modify_block_devices(
+    ctx: RequestContext, instance_id: str, mappings: Sequence[Mapping[str, Any]]
+) -> None:
     """``DeleteOnTermination`` of attached volumes (the attachment lives in the volume record)."""
     view = await gather_context(ctx, [await get_instance(ctx, instance_id, sync=False)])
     attached = {str(a["Device"]): a for a in view.volumes.get(instance_id, [])}
@@ -266,4 +296,4 @@ async def _modify_block_devices(ctx: RequestContext, instance_id: str, mappings:
                     item["delete_on_termination"] = flag
             return record
 
-        await resources.mutate(ctx, KINDS["volume"], str(attachment["VolumeId"]), change)
+        await records.mutate(ctx, KINDS["volume"], str(attachment["VolumeId"]), change)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from handlers.instances.record_fields import state_name, utc_now
 from handlers.instances.runtime import daemon_client
 from handlers.instances.state import get_instance
-from hive_gateway import daemon_contract as contract
-from hive_gateway.bus import BusError
-from hive_gateway.context import RequestContext
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import Record
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.hive.bus import BusError
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import Record
 
 
 @action("GetConsoleOutput")

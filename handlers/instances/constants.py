@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from hive_gateway.resources import KINDS
+from hive_gateway.core.kinds import KINDS
 
 INSTANCE: Final = KINDS["instance"]
 SUBNET: Final = KINDS["subnet"]

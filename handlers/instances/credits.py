@@ -6,13 +6,14 @@ from handlers.instances.constants import INSTANCE
 from handlers.instances.errors import check_instance_id
 from handlers.instances.record_fields import state_name
 from handlers.instances.state import current_records
-from hive_gateway import instance_types, resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError, invalid_parameter_value
-from hive_gateway.filters import FilterSpec, apply_filters
-from hive_gateway.pagination import paginate
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import Record
+from hive_gateway.catalogue import instance_types
+from hive_gateway.core import describe, records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError, invalid_parameter_value
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import Record
 
 CREDIT_FILTERS: FilterSpec[Record] = FilterSpec(fields={"instance-id": lambda c: c["InstanceId"]})
 
@@ -25,7 +26,7 @@ async def describe_instance_credit_specifications(ctx: RequestContext, params: P
         check_instance_id(instance_id)
     records = await current_records(ctx)
     if wanted:
-        resources.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
+        describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
         records = [r for r in records if r["instance_id"] in set(wanted)]
         for record in records:
             if not instance_types.is_burstable(str(record.get("instance_type"))):
@@ -34,14 +35,24 @@ async def describe_instance_credit_specifications(ctx: RequestContext, params: P
                     f"The instance '{record['instance_id']}' is not a burstable performance instance.",
                 )
     items = [
-        {"InstanceId": r["instance_id"], "CpuCredits": r.get("credit_specification")
-         or instance_types.default_credits(str(r.get("instance_type"))) or "standard"}
+        {
+            "InstanceId": r["instance_id"],
+            "CpuCredits": r.get("credit_specification")
+            or instance_types.default_credits(str(r.get("instance_type")))
+            or "standard",
+        }
         for r in records
-        if instance_types.is_burstable(str(r.get("instance_type"))) and state_name(r) != "terminated"
+        if instance_types.is_burstable(str(r.get("instance_type")))
+        and state_name(r) != "terminated"
     ]
     items = apply_filters(CREDIT_FILTERS, params.get("Filters"), items)
-    page = paginate(items, params, key=lambda c: str(c["InstanceId"]),
-                    ids_param="InstanceIds", ids_wire_name="instanceId")
+    page = paginate(
+        items,
+        params,
+        key=lambda c: str(c["InstanceId"]),
+        ids_param="InstanceIds",
+        ids_wire_name="instanceId",
+    )
     return {"InstanceCreditSpecifications": page.items, **page.token_member()}
 
 
@@ -65,9 +76,13 @@ async def modify_instance_credit_specification(ctx: RequestContext, params: Para
         credits = spec.get("CpuCredits")
 
         def failed(code: str, message: str, instance_id: str = instance_id) -> None:
-            unsuccessful.append({"InstanceId": instance_id, "Error": {"Code": code, "Message": message}})
+            unsuccessful.append(
+                {"InstanceId": instance_id, "Error": {"Code": code, "Message": message}}
+            )
 
-        record = await resources.find(ctx, INSTANCE, instance_id) if instance_id.startswith("i-") else None
+        record = (
+            await records.find(ctx, INSTANCE, instance_id) if instance_id.startswith("i-") else None
+        )
         if record is None or state_name(record) == "terminated":
             failed("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
         elif not instance_types.is_burstable(str(record.get("instance_type"))):
@@ -81,7 +96,7 @@ async def modify_instance_credit_specification(ctx: RequestContext, params: Para
             def switch(record: Record, chosen: str = chosen) -> Record:
                 return {**record, "credit_specification": chosen}
 
-            await resources.mutate(ctx, INSTANCE, instance_id, switch)
+            await records.mutate(ctx, INSTANCE, instance_id, switch)
             successful.append({"InstanceId": instance_id})
     return {
         "SuccessfulInstanceCreditSpecifications": successful,

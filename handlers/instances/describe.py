@@ -8,13 +8,13 @@ from handlers.instances.filters import INSTANCE_FILTERS, STATUS_FILTERS, Row
 from handlers.instances.record_fields import state_name, utc_now
 from handlers.instances.state import current_records
 from handlers.instances.views import gather_context, instance_to_api, status_to_api
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import invalid_parameter_value
-from hive_gateway.filters import apply_filters
-from hive_gateway.pagination import paginate
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import Record
+from hive_gateway.core import describe
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import invalid_parameter_value
+from hive_gateway.core.filters import apply_filters
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import Record
 
 
 @action("DescribeInstances")
@@ -25,7 +25,7 @@ async def describe_instances(ctx: RequestContext, params: Params) -> Result:
         check_instance_id(instance_id)
     records = await current_records(ctx)
     if wanted:
-        resources.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
+        describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
         wanted_set = set(wanted)
         records = [r for r in records if r["instance_id"] in wanted_set]
     view = await gather_context(ctx, records)
@@ -45,8 +45,11 @@ async def describe_instances(ctx: RequestContext, params: Params) -> Result:
             "greater than 5."
         )
     page = paginate(
-        rows, params, key=lambda row: str(row.instance["InstanceId"]),
-        ids_param="InstanceIds", ids_wire_name=IDS_WIRE_NAME,
+        rows,
+        params,
+        key=lambda row: str(row.instance["InstanceId"]),
+        ids_param="InstanceIds",
+        ids_wire_name=IDS_WIRE_NAME,
     )
     grouped: dict[str, Record] = {}
     for row in page.items:
@@ -67,12 +70,19 @@ async def describe_instance_status(ctx: RequestContext, params: Params) -> Resul
         check_instance_id(instance_id)
     records = await current_records(ctx)
     if wanted:
-        resources.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
+        describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
         records = [r for r in records if r["instance_id"] in set(wanted)]
     if not params.get("IncludeAllInstances"):
         records = [r for r in records if state_name(r) == "running"]
     at = utc_now()
-    items = apply_filters(STATUS_FILTERS, params.get("Filters"), [status_to_api(r, at) for r in records])
-    page = paginate(items, params, key=lambda s: str(s["InstanceId"]),
-                    ids_param="InstanceIds", ids_wire_name=IDS_WIRE_NAME)
+    items = apply_filters(
+        STATUS_FILTERS, params.get("Filters"), [status_to_api(r, at) for r in records]
+    )
+    page = paginate(
+        items,
+        params,
+        key=lambda s: str(s["InstanceId"]),
+        ids_param="InstanceIds",
+        ids_wire_name=IDS_WIRE_NAME,
+    )
     return {"InstanceStatuses": page.items, **page.token_member()}

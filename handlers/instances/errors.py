@@ -6,8 +6,8 @@ import logging
 
 from handlers.instances.constants import INSTANCE
 from handlers.instances.plans import RunPlan
-from hive_gateway import daemon_contract as contract
-from hive_gateway.errors import AwsError, invalid_parameter_value
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.core.errors import AwsError, invalid_parameter_value
 
 LOG = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ def spread_full(group: str, hosts: int) -> AwsError:
     )
 
 
-def daemon_error(exc: contract.DaemonError, *, instance_id: str = "", plan: RunPlan | None = None) -> AwsError:
+def daemon_error(
+    exc: contract.DaemonError, *, instance_id: str = "", plan: RunPlan | None = None
+) -> AwsError:
     """A daemon's bare error code as the AWS error the client sees."""
     code = exc.code
     if code == "InsufficientInstanceCapacity" and plan is not None:
@@ -66,7 +68,9 @@ def daemon_error(exc: contract.DaemonError, *, instance_id: str = "", plan: RunP
     if code == "InvalidInstanceID.NotFound" and instance_id:
         return INSTANCE.not_found(instance_id)
     if code == "IncorrectInstanceState" and instance_id:
-        return AwsError(code, f"The instance '{instance_id}' is not in a valid state for this operation.")
+        return AwsError(
+            code, f"The instance '{instance_id}' is not in a valid state for this operation."
+        )
     if code == "InvalidInstanceType" and plan is not None:
         return invalid_parameter_value(f"Invalid value '{plan.instance_type}' for InstanceType.")
     if code in ("ServerInternal", "ValidationError"):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hive_gateway.filters import FilterSpec
-from hive_gateway.protocol.serializer import format_timestamp
-from hive_gateway.resources import Record
+from hive_gateway.core.filters import FilterSpec
+from hive_gateway.core.clock import format_timestamp
+from hive_gateway.core.kinds import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +83,20 @@ INSTANCE_FILTERS: FilterSpec[Row] = FilterSpec(
         "architecture": _i("Architecture"),
         "availability-zone": _i("Placement", "AvailabilityZone"),
         "availability-zone-id": _i("Placement", "AvailabilityZoneId"),
-        "block-device-mapping.attach-time": _ts_of(_each("BlockDeviceMappings", "Ebs", "AttachTime")),
-        "block-device-mapping.delete-on-termination": _each("BlockDeviceMappings", "Ebs", "DeleteOnTermination"),
+        "block-device-mapping.attach-time": _ts_of(
+            _each("BlockDeviceMappings", "Ebs", "AttachTime")
+        ),
+        "block-device-mapping.delete-on-termination": _each(
+            "BlockDeviceMappings", "Ebs", "DeleteOnTermination"
+        ),
         "block-device-mapping.device-name": _each("BlockDeviceMappings", "DeviceName"),
         "block-device-mapping.status": _each("BlockDeviceMappings", "Ebs", "Status"),
         "block-device-mapping.volume-id": _each("BlockDeviceMappings", "Ebs", "VolumeId"),
         "boot-mode": _i("BootMode"),
         "capacity-reservation-id": _i("CapacityReservationId"),
-        "capacity-reservation-specification.capacity-reservation-preference":
-            _i("CapacityReservationSpecification", "CapacityReservationPreference"),
+        "capacity-reservation-specification.capacity-reservation-preference": _i(
+            "CapacityReservationSpecification", "CapacityReservationPreference"
+        ),
         "client-token": _i("ClientToken"),
         "current-instance-boot-mode": _i("CurrentInstanceBootMode"),
         "dns-name": _i("PublicDnsName"),
@@ -123,38 +128,71 @@ INSTANCE_FILTERS: FilterSpec[Row] = FilterSpec(
         "metadata-options.http-endpoint": _i("MetadataOptions", "HttpEndpoint"),
         "metadata-options.http-protocol-ipv4": lambda row: "enabled",
         "metadata-options.http-protocol-ipv6": _i("MetadataOptions", "HttpProtocolIpv6"),
-        "metadata-options.http-put-response-hop-limit": _i("MetadataOptions", "HttpPutResponseHopLimit"),
+        "metadata-options.http-put-response-hop-limit": _i(
+            "MetadataOptions", "HttpPutResponseHopLimit"
+        ),
         "metadata-options.http-tokens": _i("MetadataOptions", "HttpTokens"),
         "metadata-options.instance-metadata-tags": _i("MetadataOptions", "InstanceMetadataTags"),
         "monitoring-state": _i("Monitoring", "State"),
-        "network-interface.addresses.association.ip-owner-id": _eni_addresses("Association", "IpOwnerId"),
-        "network-interface.addresses.association.public-ip": _eni_addresses("Association", "PublicIp"),
+        "network-interface.addresses.association.ip-owner-id": _eni_addresses(
+            "Association", "IpOwnerId"
+        ),
+        "network-interface.addresses.association.public-ip": _eni_addresses(
+            "Association", "PublicIp"
+        ),
         "network-interface.addresses.primary": _eni_addresses("Primary"),
         "network-interface.addresses.private-dns-name": _eni_addresses("PrivateDnsName"),
         "network-interface.addresses.private-ip-address": _eni_addresses("PrivateIpAddress"),
-        "network-interface.association.ip-owner-id": _each("NetworkInterfaces", "Association", "IpOwnerId"),
-        "network-interface.association.public-dns-name": _each("NetworkInterfaces", "Association", "PublicDnsName"),
-        "network-interface.association.public-ip": _each("NetworkInterfaces", "Association", "PublicIp"),
-        "network-interface.attachment.attach-time": _ts_of(_each("NetworkInterfaces", "Attachment", "AttachTime")),
-        "network-interface.attachment.attachment-id": _each("NetworkInterfaces", "Attachment", "AttachmentId"),
-        "network-interface.attachment.delete-on-termination": _each("NetworkInterfaces", "Attachment", "DeleteOnTermination"),
-        "network-interface.attachment.device-index": _each("NetworkInterfaces", "Attachment", "DeviceIndex"),
-        "network-interface.attachment.instance-id": lambda row: [row.instance["InstanceId"]] * len(row.instance.get("NetworkInterfaces") or []),
-        "network-interface.attachment.instance-owner-id": lambda row: [row.reservation["OwnerId"]] * len(row.instance.get("NetworkInterfaces") or []),
-        "network-interface.attachment.network-card-index": _each("NetworkInterfaces", "Attachment", "NetworkCardIndex"),
+        "network-interface.association.ip-owner-id": _each(
+            "NetworkInterfaces", "Association", "IpOwnerId"
+        ),
+        "network-interface.association.public-dns-name": _each(
+            "NetworkInterfaces", "Association", "PublicDnsName"
+        ),
+        "network-interface.association.public-ip": _each(
+            "NetworkInterfaces", "Association", "PublicIp"
+        ),
+        "network-interface.attachment.attach-time": _ts_of(
+            _each("NetworkInterfaces", "Attachment", "AttachTime")
+        ),
+        "network-interface.attachment.attachment-id": _each(
+            "NetworkInterfaces", "Attachment", "AttachmentId"
+        ),
+        "network-interface.attachment.delete-on-termination": _each(
+            "NetworkInterfaces", "Attachment", "DeleteOnTermination"
+        ),
+        "network-interface.attachment.device-index": _each(
+            "NetworkInterfaces", "Attachment", "DeviceIndex"
+        ),
+        "network-interface.attachment.instance-id": lambda row: (
+            [row.instance["InstanceId"]] * len(row.instance.get("NetworkInterfaces") or [])
+        ),
+        "network-interface.attachment.instance-owner-id": lambda row: (
+            [row.reservation["OwnerId"]] * len(row.instance.get("NetworkInterfaces") or [])
+        ),
+        "network-interface.attachment.network-card-index": _each(
+            "NetworkInterfaces", "Attachment", "NetworkCardIndex"
+        ),
         "network-interface.attachment.status": _each("NetworkInterfaces", "Attachment", "Status"),
-        "network-interface.availability-zone": lambda row: [row.instance["Placement"]["AvailabilityZone"]] * len(row.instance.get("NetworkInterfaces") or []),
+        "network-interface.availability-zone": lambda row: (
+            [row.instance["Placement"]["AvailabilityZone"]]
+            * len(row.instance.get("NetworkInterfaces") or [])
+        ),
         "network-interface.description": _each("NetworkInterfaces", "Description"),
         "network-interface.group-id": _each("NetworkInterfaces", "Groups", "GroupId"),
         "network-interface.group-name": _each("NetworkInterfaces", "Groups", "GroupName"),
         "network-interface.interface-type": _each("NetworkInterfaces", "InterfaceType"),
-        "network-interface.ipv6-address": _each("NetworkInterfaces", "Ipv6Addresses", "Ipv6Address"),
+        "network-interface.ipv6-address": _each(
+            "NetworkInterfaces", "Ipv6Addresses", "Ipv6Address"
+        ),
         "network-interface.mac-address": _each("NetworkInterfaces", "MacAddress"),
         "network-interface.network-interface-id": _each("NetworkInterfaces", "NetworkInterfaceId"),
         "network-interface.owner-id": _each("NetworkInterfaces", "OwnerId"),
         "network-interface.private-dns-name": _each("NetworkInterfaces", "PrivateDnsName"),
         "network-interface.private-ip-address": _each("NetworkInterfaces", "PrivateIpAddress"),
-        "network-interface.requester-managed": lambda row: [False] * len(row.instance.get("NetworkInterfaces") or []),
+        "network-interface.requester-managed": lambda row: (
+            [False] * len(row.instance.get("NetworkInterfaces") or [])
+        ),
         "network-interface.source-dest-check": _each("NetworkInterfaces", "SourceDestCheck"),
         "network-interface.status": _each("NetworkInterfaces", "Status"),
         "network-interface.subnet-id": _each("NetworkInterfaces", "SubnetId"),
@@ -166,10 +204,12 @@ INSTANCE_FILTERS: FilterSpec[Row] = FilterSpec(
         "platform": _i("Platform"),
         "platform-details": _i("PlatformDetails"),
         "private-dns-name": _i("PrivateDnsName"),
-        "private-dns-name-options.enable-resource-name-dns-a-record":
-            _i("PrivateDnsNameOptions", "EnableResourceNameDnsARecord"),
-        "private-dns-name-options.enable-resource-name-dns-aaaa-record":
-            _i("PrivateDnsNameOptions", "EnableResourceNameDnsAAAARecord"),
+        "private-dns-name-options.enable-resource-name-dns-a-record": _i(
+            "PrivateDnsNameOptions", "EnableResourceNameDnsARecord"
+        ),
+        "private-dns-name-options.enable-resource-name-dns-aaaa-record": _i(
+            "PrivateDnsNameOptions", "EnableResourceNameDnsAAAARecord"
+        ),
         "private-dns-name-options.hostname-type": _i("PrivateDnsNameOptions", "HostnameType"),
         "private-ip-address": _i("PrivateIpAddress"),
         "product-code": _each("ProductCodes", "ProductCodeId"),
@@ -216,12 +256,18 @@ STATUS_FILTERS: FilterSpec[Record] = FilterSpec(
         "event.instance-event-id": lambda s: [e.get("InstanceEventId") for e in s["Events"]],
         "event.not-after": lambda s: [_ts(e.get("NotAfter")) for e in s["Events"]],
         "event.not-before": lambda s: [_ts(e.get("NotBefore")) for e in s["Events"]],
-        "event.not-before-deadline": lambda s: [_ts(e.get("NotBeforeDeadline")) for e in s["Events"]],
+        "event.not-before-deadline": lambda s: [
+            _ts(e.get("NotBeforeDeadline")) for e in s["Events"]
+        ],
         "instance-state-code": lambda s: s["InstanceState"]["Code"],
         "instance-state-name": lambda s: s["InstanceState"]["Name"],
-        "instance-status.reachability": lambda s: [d["Status"] for d in s["InstanceStatus"].get("Details", [])],
+        "instance-status.reachability": lambda s: [
+            d["Status"] for d in s["InstanceStatus"].get("Details", [])
+        ],
         "instance-status.status": lambda s: s["InstanceStatus"]["Status"],
-        "system-status.reachability": lambda s: [d["Status"] for d in s["SystemStatus"].get("Details", [])],
+        "system-status.reachability": lambda s: [
+            d["Status"] for d in s["SystemStatus"].get("Details", [])
+        ],
         "system-status.status": lambda s: s["SystemStatus"]["Status"],
         "attached-ebs-status.status": lambda s: (s.get("AttachedEbsStatus") or {}).get("Status"),
         "operator.managed": lambda s: False,

@@ -6,27 +6,29 @@ from collections.abc import Sequence
 
 from handlers.instances.constants import ENI, SECURITY_GROUP, SUBNET, VPC
 from handlers.instances.plans import InterfacePlan
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.core import records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.registry import Params
-from hive_gateway.resources import Record
+from hive_gateway.core.registry import Params
+from hive_gateway.core.kinds import Record
 
 
 async def default_subnet(ctx: RequestContext, zone: str | None) -> Record:
     """The default subnet of the default VPC (in ``zone`` if given)."""
-    vpcs = [v for v in await resources.list_records(ctx, VPC) if v.get("is_default")]
+    vpcs = [v for v in await records.list_records(ctx, VPC) if v.get("is_default")]
     if not vpcs:
         raise AwsError("VPCIdNotSpecified", "No default VPC for this user.")
     vpc_id = vpcs[0]["vpc_id"]
     subnets = [
-        s for s in await resources.list_records(ctx, SUBNET)
-        if s.get("vpc_id") == vpc_id and s.get("is_default")
+        s
+        for s in await records.list_records(ctx, SUBNET)
+        if s.get("vpc_id") == vpc_id
+        and s.get("is_default")
         and (zone is None or s.get("availability_zone") == zone)
     ]
     if not subnets:
@@ -37,21 +39,28 @@ async def default_subnet(ctx: RequestContext, zone: str | None) -> Record:
     return min(subnets, key=lambda s: str(s["availability_zone"]))
 
 
-async def resolve_groups_by_name(ctx: RequestContext, vpc_id: str, names: Sequence[str]) -> list[str]:
+async def resolve_groups_by_name(
+    ctx: RequestContext, vpc_id: str, names: Sequence[str]
+) -> list[str]:
     """Security group ids of ``names`` in ``vpc_id`` (``InvalidGroup.NotFound``)."""
-    groups = [g for g in await resources.list_records(ctx, SECURITY_GROUP) if g.get("vpc_id") == vpc_id]
+    groups = [
+        g for g in await records.list_records(ctx, SECURITY_GROUP) if g.get("vpc_id") == vpc_id
+    ]
     ids = []
     for name in names:
         match = next((g for g in groups if g.get("group_name") == name), None)
         if match is None:
             raise AwsError(
-                "InvalidGroup.NotFound", f"The security group '{name}' does not exist in VPC '{vpc_id}'"
+                "InvalidGroup.NotFound",
+                f"The security group '{name}' does not exist in VPC '{vpc_id}'",
             )
         ids.append(str(match["group_id"]))
     return ids
 
 
-async def plan_interfaces(ctx: RequestContext, params: Params, zone: str | None) -> tuple[Record, list[InterfacePlan]]:
+async def plan_interfaces(
+    ctx: RequestContext, params: Params, zone: str | None
+) -> tuple[Record, list[InterfacePlan]]:
     """The subnet and the interfaces to create, from either networking form of RunInstances."""
     specs = list(params.get("NetworkInterfaces") or [])
     top_subnet = params.get("SubnetId")
@@ -71,9 +80,18 @@ async def plan_interfaces(ctx: RequestContext, params: Params, zone: str | None)
                 "Network interfaces and an instance-level private IP address may not be specified on the same request"
             )
     else:
-        specs = [{"DeviceIndex": 0, "SubnetId": top_subnet, "Groups": top_groups,
-                  "PrivateIpAddress": params.get("PrivateIpAddress"), "_names": top_names}]
-    indexes = [int(s.get("DeviceIndex", 0) if s.get("DeviceIndex") is not None else 0) for s in specs]
+        specs = [
+            {
+                "DeviceIndex": 0,
+                "SubnetId": top_subnet,
+                "Groups": top_groups,
+                "PrivateIpAddress": params.get("PrivateIpAddress"),
+                "_names": top_names,
+            }
+        ]
+    indexes = [
+        int(s.get("DeviceIndex", 0) if s.get("DeviceIndex") is not None else 0) for s in specs
+    ]
     if 0 not in indexes:
         raise invalid_parameter_value("A network interface with DeviceIndex 0 is required.")
     if len(set(indexes)) != len(indexes):
@@ -83,21 +101,31 @@ async def plan_interfaces(ctx: RequestContext, params: Params, zone: str | None)
     for spec, index in sorted(zip(specs, indexes, strict=True), key=lambda p: p[1]):
         existing = spec.get("NetworkInterfaceId")
         if existing:
-            eni = await resources.get(ctx, ENI, str(existing))
+            eni = await records.get(ctx, ENI, str(existing))
             if eni.get("attachment_id"):
                 raise AwsError("InvalidNetworkInterface.InUse", f"Interface: [{existing}] in use.")
-            sub = await resources.get(ctx, SUBNET, str(eni["subnet_id"]))
+            sub = await records.get(ctx, SUBNET, str(eni["subnet_id"]))
             if spec.get("AssociatePublicIpAddress"):
                 raise invalid_parameter_combination(
                     "The associatePublicIPAddress parameter cannot be specified when launching with "
                     "an existing network interface"
                 )
-            plan = InterfacePlan(index, sub, list(eni.get("security_group_ids") or []), None, 0, [],
-                                 False, bool(spec.get("DeleteOnTermination", False)), "", str(existing))
+            plan = InterfacePlan(
+                index,
+                sub,
+                list(eni.get("security_group_ids") or []),
+                None,
+                0,
+                [],
+                False,
+                bool(spec.get("DeleteOnTermination", False)),
+                "",
+                str(existing),
+            )
         else:
             subnet_id = spec.get("SubnetId")
             if subnet_id:
-                sub = await resources.get(ctx, SUBNET, str(subnet_id))
+                sub = await records.get(ctx, SUBNET, str(subnet_id))
             elif index == 0:
                 sub = await default_subnet(ctx, zone)
             else:
@@ -118,12 +146,19 @@ async def plan_interfaces(ctx: RequestContext, params: Params, zone: str | None)
                 (a.get("PrivateIpAddress") for a in addresses if a.get("Primary")), None
             )
             secondary_ips = [
-                str(a["PrivateIpAddress"]) for a in addresses
+                str(a["PrivateIpAddress"])
+                for a in addresses
                 if a.get("PrivateIpAddress") and a.get("PrivateIpAddress") != primary_ip
             ]
             plan = InterfacePlan(
-                index, sub, groups, primary_ip, int(spec.get("SecondaryPrivateIpAddressCount") or 0),
-                secondary_ips, bool(public), bool(spec.get("DeleteOnTermination", True)),
+                index,
+                sub,
+                groups,
+                primary_ip,
+                int(spec.get("SecondaryPrivateIpAddressCount") or 0),
+                secondary_ips,
+                bool(public),
+                bool(spec.get("DeleteOnTermination", True)),
                 str(spec.get("Description") or ""),
             )
         if index == 0:

@@ -6,17 +6,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from handlers.instances.plans import VolumePlan
-from hive_gateway.errors import AwsError
+from hive_gateway.core.errors import AwsError
 
 
-def plan_volumes(params: Mapping[str, Any], image: Mapping[str, Any]) -> tuple[str, list[VolumePlan]]:
+def plan_volumes(
+    params: Mapping[str, Any], image: Mapping[str, Any]
+) -> tuple[str, list[VolumePlan]]:
     """The block devices to create: the image's mappings overridden by the request's."""
     root = str(image.get("RootDeviceName") or "/dev/xvda")
     requested = {str(m.get("DeviceName")): m for m in params.get("BlockDeviceMappings") or []}
     plans: list[VolumePlan] = []
     seen: set[str] = set()
     image_mappings = list(image.get("BlockDeviceMappings") or [])
-    for mapping in image_mappings + [m for d, m in requested.items() if d not in {str(x.get("DeviceName")) for x in image_mappings}]:
+    for mapping in image_mappings + [
+        m
+        for d, m in requested.items()
+        if d not in {str(x.get("DeviceName")) for x in image_mappings}
+    ]:
         device = str(mapping.get("DeviceName"))
         if device in seen:
             continue

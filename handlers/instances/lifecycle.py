@@ -20,19 +20,23 @@ from handlers.instances.runtime import daemon_client, spawn_background
 from handlers.instances.state import records_for, sync_states
 from handlers.instances.state_effects import finalize_termination, public_ip_follows
 from handlers.instances.views import state_api
-from hive_gateway import daemon_contract as contract
-from hive_gateway import resources
-from hive_gateway.bus import BusError, NoRespondersError, RequestTimeoutError
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import Record
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.core import records
+from hive_gateway.hive.bus import BusError, NoRespondersError, RequestTimeoutError
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import Record
 
 LOG = logging.getLogger(__name__)
 
 
 def _change(instance_id: str, previous: str, current: str) -> Record:
-    return {"InstanceId": instance_id, "PreviousState": state_api(previous), "CurrentState": state_api(current)}
+    return {
+        "InstanceId": instance_id,
+        "PreviousState": state_api(previous),
+        "CurrentState": state_api(current),
+    }
 
 
 async def _set_state(ctx: RequestContext, instance_id: str, state: str, **extra: Any) -> None:
@@ -52,15 +56,15 @@ async def _set_state(ctx: RequestContext, instance_id: str, state: str, **extra:
             record["state_reason"] = dict(SHUTDOWN_REASON)
         return record
 
-    await resources.mutate(ctx, INSTANCE, instance_id, change)
+    await records.mutate(ctx, INSTANCE, instance_id, change)
 
 
 @action("StopInstances")
 async def stop_instances(ctx: RequestContext, params: Params) -> Result:
     """running → stopping (→ stopped when the daemon has shut it down)."""
     client = daemon_client(ctx)
-    records = await records_for(ctx, params["InstanceIds"])
-    for record in records:
+    rows = await records_for(ctx, params["InstanceIds"])
+    for record in rows:
         state = state_name(record)
         if record.get("disable_api_stop") and state not in SETTLED_STATES:
             raise AwsError(
@@ -71,7 +75,7 @@ async def stop_instances(ctx: RequestContext, params: Params) -> Result:
         if state in ("terminated", "shutting-down"):
             raise incorrect_state(str(record["instance_id"]), "stopped")
     changes = []
-    for record in records:
+    for record in rows:
         instance_id, state = str(record["instance_id"]), state_name(record)
         if state in ("stopping", "stopped"):
             changes.append(_change(instance_id, state, state))
@@ -95,18 +99,20 @@ async def stop_instances(ctx: RequestContext, params: Params) -> Result:
 async def start_instances(ctx: RequestContext, params: Params) -> Result:
     """stopped → pending (→ running), on whichever node has room (``ec2.start``)."""
     client = daemon_client(ctx)
-    records = await records_for(ctx, params["InstanceIds"])
-    for record in records:
+    rows = await records_for(ctx, params["InstanceIds"])
+    for record in rows:
         if state_name(record) in ("stopping", "shutting-down", "terminated"):
             raise incorrect_state(str(record["instance_id"]), "started")
     changes = []
-    for record in records:
+    for record in rows:
         instance_id, state = str(record["instance_id"]), state_name(record)
         if state in ("pending", "running"):
             changes.append(_change(instance_id, state, state))
             continue
         if client is None:
-            raise insufficient_capacity(str(record.get("instance_type")), str(record.get("availability_zone")))
+            raise insufficient_capacity(
+                str(record.get("instance_type")), str(record.get("availability_zone"))
+            )
         node: str | None = None
         try:
             try:
@@ -116,17 +122,23 @@ async def start_instances(ctx: RequestContext, params: Params) -> Result:
                 await _start_stopped(ctx, client, record)
         except contract.DaemonError as exc:
             if exc.code == "InsufficientInstanceCapacity":
-                raise insufficient_capacity(str(record.get("instance_type")), str(record.get("availability_zone"))) from exc
+                raise insufficient_capacity(
+                    str(record.get("instance_type")), str(record.get("availability_zone"))
+                ) from exc
             raise daemon_error(exc, instance_id=instance_id) from exc
         except (NoRespondersError, RequestTimeoutError) as exc:
-            raise insufficient_capacity(str(record.get("instance_type")), str(record.get("availability_zone"))) from exc
+            raise insufficient_capacity(
+                str(record.get("instance_type")), str(record.get("availability_zone"))
+            ) from exc
         await _set_state(ctx, instance_id, "pending", node=node)
         await public_ip_follows(ctx, instance_id, "pending")
         changes.append(_change(instance_id, state, "pending"))
     return {"StartingInstances": changes}
 
 
-async def _start_stopped(ctx: RequestContext, client: contract.DaemonClient, record: Record) -> None:
+async def _start_stopped(
+    ctx: RequestContext, client: contract.DaemonClient, record: Record
+) -> None:
     """``ec2.start`` goes to one node of the queue group; another may have room: try a few."""
     attempts = max(1, len(await client.nodes()))
     last: contract.DaemonError | None = None
@@ -146,15 +158,17 @@ async def _start_stopped(ctx: RequestContext, client: contract.DaemonClient, rec
 async def reboot_instances(ctx: RequestContext, params: Params) -> Result:
     """A running instance reboots (and stays running)."""
     client = daemon_client(ctx)
-    records = await records_for(ctx, params["InstanceIds"])
-    for record in records:
+    rows = await records_for(ctx, params["InstanceIds"])
+    for record in rows:
         if state_name(record) in ("terminated", "shutting-down"):
             raise incorrect_state(str(record["instance_id"]), "rebooted")
-    for record in records:
+    for record in rows:
         if state_name(record) != "running" or client is None:
             continue
         try:
-            await client.command(ctx.account_id, contract.InstanceCommand.reboot(str(record["instance_id"])))
+            await client.command(
+                ctx.account_id, contract.InstanceCommand.reboot(str(record["instance_id"]))
+            )
         except (BusError, contract.DaemonError):
             LOG.warning("reboot of %s not delivered", record["instance_id"], exc_info=True)
     return None
@@ -164,8 +178,8 @@ async def reboot_instances(ctx: RequestContext, params: Params) -> Result:
 async def terminate_instances(ctx: RequestContext, params: Params) -> Result:
     """→ shutting-down → terminated; interfaces, volumes and addresses are released then."""
     client = daemon_client(ctx)
-    records = await records_for(ctx, params["InstanceIds"])
-    for record in records:
+    rows = await records_for(ctx, params["InstanceIds"])
+    for record in rows:
         if record.get("disable_api_termination") and state_name(record) not in TERMINAL_STATES:
             raise AwsError(
                 "OperationNotPermitted",
@@ -173,7 +187,7 @@ async def terminate_instances(ctx: RequestContext, params: Params) -> Result:
                 "'disableApiTermination' instance attribute and try again.",
             )
     changes, watched = [], []
-    for record in records:
+    for record in rows:
         instance_id, state = str(record["instance_id"]), state_name(record)
         if state in ("terminated", "shutting-down"):
             changes.append(_change(instance_id, state, state))
@@ -182,7 +196,9 @@ async def terminate_instances(ctx: RequestContext, params: Params) -> Result:
         if client is not None:
             try:
                 try:
-                    await client.command(ctx.account_id, contract.InstanceCommand.terminate(instance_id))
+                    await client.command(
+                        ctx.account_id, contract.InstanceCommand.terminate(instance_id)
+                    )
                 except NoRespondersError:
                     # Stopped instances belong to no node: any node removes them from the KV.
                     await client.terminate_stopped(ctx.account_id, instance_id)
@@ -220,16 +236,18 @@ async def unmonitor_instances(ctx: RequestContext, params: Params) -> Result:
 
 
 async def _monitoring(ctx: RequestContext, params: Params, state: str) -> Result:
-    records = await records_for(ctx, params["InstanceIds"])
-    for record in records:
+    rows = await records_for(ctx, params["InstanceIds"])
+    for record in rows:
         if state_name(record) == "terminated":
             raise AwsError(
                 "IncorrectInstanceState",
                 f"The instance '{record['instance_id']}' is not in a valid state for this operation.",
             )
     out = []
-    for record in records:
-        await resources.mutate(ctx, INSTANCE, str(record["instance_id"]), lambda r: {**r, "monitoring": state})
+    for record in rows:
+        await records.mutate(
+            ctx, INSTANCE, str(record["instance_id"]), lambda r: {**r, "monitoring": state}
+        )
         out.append({"InstanceId": record["instance_id"], "Monitoring": {"State": state}})
     return {"InstanceMonitorings": out}
 
@@ -245,14 +263,15 @@ def _watch_termination(ctx: RequestContext, instance_ids: Sequence[str]) -> None
         while pending and loop.time() < deadline:
             await asyncio.sleep(TIMINGS["termination-poll"])
             try:
-                records = [
-                    r for r in await resources.list_records(ctx, INSTANCE)
+                rows = [
+                    r
+                    for r in await records.list_records(ctx, INSTANCE)
                     if r["instance_id"] in pending
                 ]
-                for record in await sync_states(ctx, records):
+                for record in await sync_states(ctx, rows):
                     if state_name(record) == "terminated" and record.get("released"):
                         pending.discard(str(record["instance_id"]))
-                pending &= {str(r["instance_id"]) for r in records}
+                pending &= {str(r["instance_id"]) for r in rows}
             except Exception:
                 LOG.debug("termination watch", exc_info=True)
 

@@ -8,11 +8,11 @@ from handlers.instances.constants import INSTANCE, TIMINGS
 from handlers.instances.record_fields import iso_stamp, state_name, utc_now
 from handlers.instances.state import get_instance
 from handlers.instances.views import metadata_options_api
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError, invalid_parameter_value
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import Record
+from hive_gateway.core import records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError, invalid_parameter_value
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import Record
 
 
 @action("ModifyInstanceMetadataOptions")
@@ -35,8 +35,10 @@ async def modify_instance_metadata_options(ctx: RequestContext, params: Params) 
     def change(current: Record) -> Record:
         options = dict(current.get("metadata_options") or {})
         for member, field_name in (
-            ("HttpTokens", "http_tokens"), ("HttpEndpoint", "http_endpoint"),
-            ("HttpProtocolIpv6", "http_protocol_ipv6"), ("InstanceMetadataTags", "instance_metadata_tags"),
+            ("HttpTokens", "http_tokens"),
+            ("HttpEndpoint", "http_endpoint"),
+            ("HttpProtocolIpv6", "http_protocol_ipv6"),
+            ("InstanceMetadataTags", "instance_metadata_tags"),
         ):
             if params.get(member) is not None:
                 options[field_name] = params[member]
@@ -45,6 +47,6 @@ async def modify_instance_metadata_options(ctx: RequestContext, params: Params) 
         options["applied_at"] = applied_at
         return {**current, "metadata_options": options}
 
-    updated = await resources.mutate(ctx, INSTANCE, instance_id, change)
+    updated = await records.mutate(ctx, INSTANCE, instance_id, change)
     assert updated is not None
     return {"InstanceId": instance_id, "InstanceMetadataOptions": metadata_options_api(updated)}

@@ -8,9 +8,9 @@ from handlers.instances.constants import INSTANCE, TERMINAL_STATES
 from handlers.instances.errors import insufficient_capacity, spread_full
 from handlers.instances.plans import RunPlan
 from handlers.instances.record_fields import state_name
-from hive_gateway import daemon_contract as contract
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.core import records
+from hive_gateway.core.context import RequestContext
 
 
 async def placement_targets(
@@ -26,15 +26,21 @@ async def placement_targets(
     statuses = await client.node_status(ctx.account_id)
     if not statuses:
         return [None] * plan.max_count  # daemons without node.status (Hive before Spinifex)
-    nodes = [s for s in statuses if s.available(plan.instance_type) > 0 and (not s.az or s.az == plan.zone)]
+    nodes = [
+        s
+        for s in statuses
+        if s.available(plan.instance_type) > 0 and (not s.az or s.az == plan.zone)
+    ]
     random.shuffle(nodes)
     nodes.sort(key=lambda s: s.available(plan.instance_type), reverse=True)
     group = plan.placement_group
     strategy = (group or {}).get("strategy")
     if group is not None and strategy in ("spread", "cluster"):
         members = [
-            r for r in await resources.list_records(ctx, INSTANCE)
-            if r.get("placement_group") == group["group_name"] and state_name(r) not in TERMINAL_STATES
+            r
+            for r in await records.list_records(ctx, INSTANCE)
+            if r.get("placement_group") == group["group_name"]
+            and state_name(r) not in TERMINAL_STATES
         ]
         used = {r.get("node") for r in members if r.get("node")}
         if strategy == "spread":
@@ -43,7 +49,11 @@ async def placement_targets(
                 in_zone = [s for s in statuses if not s.az or s.az == plan.zone]
                 raise spread_full(str(group["group_name"]), len(in_zone))
             return list(free[: plan.max_count])
-        target = next((s for s in nodes if s.node in used), None) if used else (nodes[0] if nodes else None)
+        target = (
+            next((s for s in nodes if s.node in used), None)
+            if used
+            else (nodes[0] if nodes else None)
+        )
         if target is None:
             raise insufficient_capacity(plan.instance_type, plan.zone)
         return [target.node] * min(plan.max_count, target.available(plan.instance_type))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hive_gateway.registry import Params
-from hive_gateway.resources import Record
+from hive_gateway.core.registry import Params
+from hive_gateway.core.kinds import Record
 
 
 @dataclass

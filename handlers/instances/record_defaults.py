@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from hive_gateway import instance_types
-from hive_gateway.errors import invalid_parameter_value
-from hive_gateway.registry import Params
-from hive_gateway.resources import Record
+from hive_gateway.catalogue import instance_types
+from hive_gateway.core.errors import invalid_parameter_value
+from hive_gateway.core.registry import Params
+from hive_gateway.core.kinds import Record
 
 
-def build_record_defaults(params: Params, image: Record, instance_type: str, subnet: Record) -> Record:
+def build_record_defaults(
+    params: Params, image: Record, instance_type: str, subnet: Record
+) -> Record:
     """The attributes every instance of the request starts with."""
     found = instance_types.split(instance_type)
     assert found is not None
@@ -32,7 +34,11 @@ def build_record_defaults(params: Params, image: Record, instance_type: str, sub
         )
     boot_mode = image.get("BootMode")
     supports_uefi = "uefi" in family.boot_modes
-    current_boot = "uefi" if boot_mode == "uefi" or (boot_mode == "uefi-preferred" and supports_uefi) else "legacy-bios"
+    current_boot = (
+        "uefi"
+        if boot_mode == "uefi" or (boot_mode == "uefi-preferred" and supports_uefi)
+        else "legacy-bios"
+    )
     if boot_mode == "uefi" and not supports_uefi:
         raise invalid_parameter_value(
             f"The instance type {instance_type} does not support the boot mode uefi of the AMI."
@@ -44,7 +50,9 @@ def build_record_defaults(params: Params, image: Record, instance_type: str, sub
     return {
         "image_id": image["ImageId"],
         "instance_type": instance_type,
-        "architecture": "x86_64" if image.get("Architecture") in (None, "x86_64", "i386") else image["Architecture"],
+        "architecture": "x86_64"
+        if image.get("Architecture") in (None, "x86_64", "i386")
+        else image["Architecture"],
         "key_name": params.get("KeyName") or None,
         "user_data": params.get("UserData"),
         "disable_api_termination": bool(params.get("DisableApiTermination", False)),
@@ -63,22 +71,41 @@ def build_record_defaults(params: Params, image: Record, instance_type: str, sub
             "instance_metadata_tags": metadata.get("InstanceMetadataTags") or "disabled",
         },
         "cpu_options": {"core_count": cores, "threads_per_core": threads},
-        "hibernation_configured": bool((params.get("HibernationOptions") or {}).get("Configured", False)),
+        "hibernation_configured": bool(
+            (params.get("HibernationOptions") or {}).get("Configured", False)
+        ),
         "enclave_enabled": bool((params.get("EnclaveOptions") or {}).get("Enabled", False)),
-        "maintenance_auto_recovery": (params.get("MaintenanceOptions") or {}).get("AutoRecovery") or "default",
+        "maintenance_auto_recovery": (params.get("MaintenanceOptions") or {}).get("AutoRecovery")
+        or "default",
         "private_dns_name_options": {
-            "hostname_type": dns.get("HostnameType") or subnet.get("private_dns_hostname_type_on_launch") or "ip-name",
-            "enable_resource_name_dns_a_record": bool(dns.get(
-                "EnableResourceNameDnsARecord", subnet.get("enable_resource_name_dns_a_record_on_launch", False))),
-            "enable_resource_name_dns_aaaa_record": bool(dns.get(
-                "EnableResourceNameDnsAAAARecord", subnet.get("enable_resource_name_dns_aaaa_record_on_launch", False))),
+            "hostname_type": dns.get("HostnameType")
+            or subnet.get("private_dns_hostname_type_on_launch")
+            or "ip-name",
+            "enable_resource_name_dns_a_record": bool(
+                dns.get(
+                    "EnableResourceNameDnsARecord",
+                    subnet.get("enable_resource_name_dns_a_record_on_launch", False),
+                )
+            ),
+            "enable_resource_name_dns_aaaa_record": bool(
+                dns.get(
+                    "EnableResourceNameDnsAAAARecord",
+                    subnet.get("enable_resource_name_dns_aaaa_record_on_launch", False),
+                )
+            ),
         },
-        "capacity_reservation_preference": (params.get("CapacityReservationSpecification") or {}).get(
-            "CapacityReservationPreference") or "open",
+        "capacity_reservation_preference": (
+            params.get("CapacityReservationSpecification") or {}
+        ).get("CapacityReservationPreference")
+        or "open",
         "iam_instance_profile": (
-            {"arn": profile.get("Arn") or f"arn:aws:iam::{'{account}'}:instance-profile/{profile.get('Name')}",
-             "id": "AIPA" + hashlib.sha256(str(profile).encode()).hexdigest()[:17].upper()}
-            if profile else None
+            {
+                "arn": profile.get("Arn")
+                or f"arn:aws:iam::{'{account}'}:instance-profile/{profile.get('Name')}",
+                "id": "AIPA" + hashlib.sha256(str(profile).encode()).hexdigest()[:17].upper(),
+            }
+            if profile
+            else None
         ),
         "root_device_type": "ebs",
         "virtualization_type": "hvm",

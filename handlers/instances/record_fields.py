@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from hive_gateway import resources
+from hive_gateway.core import clock
 
 
 def utc_now() -> datetime:
@@ -23,7 +23,7 @@ def parse_moment(text: str | None, default: datetime | None = None) -> datetime:
     """A stored time (``default``, or now, when absent)."""
     if not text:
         return default or utc_now()
-    return resources.parse_time(text)
+    return clock.parse_time(text)
 
 
 def state_name(record: Mapping[str, Any]) -> str:

@@ -17,13 +17,13 @@ from handlers.instances.runtime import daemon_client, process_lock
 from handlers.instances.state import sync_states
 from handlers.instances.validation import fingerprint_of, validate_run
 from handlers.instances.views import gather_context, instance_to_api
-from hive_gateway import daemon_contract as contract
-from hive_gateway import resources
-from hive_gateway.bus import BusError
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
-from hive_gateway.registry import Params, Result, action
-from hive_gateway.resources import KINDS, Record
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.core import records
+from hive_gateway.hive.bus import BusError
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.kinds import KINDS, Record
 
 LOG = logging.getLogger(__name__)
 
@@ -51,26 +51,45 @@ async def _create_resources(
     try:
         for spec in plan.interfaces:
             if spec.existing_id:
-                interfaces.append((spec, await resources.get(ctx, ENI, spec.existing_id)))
+                interfaces.append((spec, await records.get(ctx, ENI, spec.existing_id)))
                 continue
             record = await network_interfaces.create_interface(
-                ctx, subnet=spec.subnet, security_group_ids=spec.group_ids,
-                private_ip=spec.private_ip, secondary_count=spec.secondary_count,
-                secondary_ips=spec.secondary_ips, description=spec.description,
-                tags=plan.interface_tags, public_ip=spec.public_ip,
+                ctx,
+                subnet=spec.subnet,
+                security_group_ids=spec.group_ids,
+                private_ip=spec.private_ip,
+                secondary_count=spec.secondary_count,
+                secondary_ips=spec.secondary_ips,
+                description=spec.description,
+                tags=plan.interface_tags,
+                public_ip=spec.public_ip,
             )
             interfaces.append((spec, record))
         for volume in plan.volumes:
-            created = await volumes.create_root_volume(
-                ctx, availability_zone=plan.zone, size=volume.size or 0,
-                volume_type=volume.volume_type or "gp2", snapshot_id=volume.snapshot_id,
-                encrypted=volume.encrypted, iops=volume.iops, throughput=volume.throughput,
-                tags=dict(plan.volume_tags),
-            ) if volume.size else await volumes.create_root_volume(
-                ctx, availability_zone=plan.zone, size=_snapshot_size(volume),
-                volume_type=volume.volume_type or "gp2", snapshot_id=volume.snapshot_id,
-                encrypted=volume.encrypted, iops=volume.iops, throughput=volume.throughput,
-                tags=dict(plan.volume_tags),
+            created = (
+                await volumes.create_root_volume(
+                    ctx,
+                    availability_zone=plan.zone,
+                    size=volume.size or 0,
+                    volume_type=volume.volume_type or "gp2",
+                    snapshot_id=volume.snapshot_id,
+                    encrypted=volume.encrypted,
+                    iops=volume.iops,
+                    throughput=volume.throughput,
+                    tags=dict(plan.volume_tags),
+                )
+                if volume.size
+                else await volumes.create_root_volume(
+                    ctx,
+                    availability_zone=plan.zone,
+                    size=_snapshot_size(volume),
+                    volume_type=volume.volume_type or "gp2",
+                    snapshot_id=volume.snapshot_id,
+                    encrypted=volume.encrypted,
+                    iops=volume.iops,
+                    throughput=volume.throughput,
+                    tags=dict(plan.volume_tags),
+                )
             )
             created_volumes.append((volume, created))
     except BaseException:
@@ -80,9 +99,12 @@ async def _create_resources(
 
 
 def _snapshot_size(volume: VolumePlan) -> int:
-    from hive_gateway import image_catalogue
+    from hive_gateway.catalogue import image_catalogue
+    from hive_gateway.core import records
 
-    snapshot = image_catalogue.find_snapshot(volume.snapshot_id or "") if volume.snapshot_id else None
+    snapshot = (
+        image_catalogue.find_snapshot(volume.snapshot_id or "") if volume.snapshot_id else None
+    )
     return int((snapshot or {}).get("volume_size") or 8)
 
 
@@ -98,21 +120,39 @@ async def _delete_resources(
         if spec.existing_id:
             continue
         try:
-            await network_interfaces.delete_interface(ctx, str(record["network_interface_id"]), force=True)
+            await network_interfaces.delete_interface(
+                ctx, str(record["network_interface_id"]), force=True
+            )
         except Exception:
-            LOG.warning("rollback: interface %s not deleted", record.get("network_interface_id"), exc_info=True)
+            LOG.warning(
+                "rollback: interface %s not deleted",
+                record.get("network_interface_id"),
+                exc_info=True,
+            )
     for _, volume in created_volumes:
         try:
-            await resources.delete(ctx, KINDS["volume"], str(volume["VolumeId"]))
+            await records.delete(ctx, KINDS["volume"], str(volume["VolumeId"]))
         except Exception:
             LOG.warning("rollback: volume %s not deleted", volume.get("VolumeId"), exc_info=True)
 
 
-def _daemon_input(plan: RunPlan, interfaces: Sequence[tuple[InterfacePlan, Record]],
-                  created_volumes: Sequence[tuple[VolumePlan, Record]]) -> Record:
+def _daemon_input(
+    plan: RunPlan,
+    interfaces: Sequence[tuple[InterfacePlan, Record]],
+    created_volumes: Sequence[tuple[VolumePlan, Record]],
+) -> Record:
     """The RunInstancesInput a daemon gets: one instance, the interfaces the gateway made."""
-    skip = {"SubnetId", "SecurityGroupIds", "SecurityGroups", "PrivateIpAddress",
-            "NetworkInterfaces", "BlockDeviceMappings", "MinCount", "MaxCount", "DryRun"}
+    skip = {
+        "SubnetId",
+        "SecurityGroupIds",
+        "SecurityGroups",
+        "PrivateIpAddress",
+        "NetworkInterfaces",
+        "BlockDeviceMappings",
+        "MinCount",
+        "MaxCount",
+        "DryRun",
+    }
     forwarded: Record = {k: v for k, v in plan.params.items() if k not in skip}
     forwarded.update(
         InstanceType=plan.instance_type,
@@ -126,7 +166,9 @@ def _daemon_input(plan: RunPlan, interfaces: Sequence[tuple[InterfacePlan, Recor
                 "SubnetId": record["subnet_id"],
                 "Groups": list(record.get("security_group_ids") or []),
                 "PrivateIpAddress": record["private_ip_address"],
-                "AssociatePublicIpAddress": spec.public_ip if spec.device_index == 0 and not spec.existing_id else None,
+                "AssociatePublicIpAddress": spec.public_ip
+                if spec.device_index == 0 and not spec.existing_id
+                else None,
                 "DeleteOnTermination": spec.delete_on_termination,
             }
             for spec, record in interfaces
@@ -176,29 +218,41 @@ async def _launch_one(
     )
 
 
-async def _abandon(ctx: RequestContext, client: contract.DaemonClient, launched: Sequence[Launched]) -> None:
+async def _abandon(
+    ctx: RequestContext, client: contract.DaemonClient, launched: Sequence[Launched]
+) -> None:
     """Terminate instances of a launch that failed and delete what was made for them."""
     for item in launched:
         try:
-            await client.command(ctx.account_id, contract.InstanceCommand.terminate(item.instance_id))
+            await client.command(
+                ctx.account_id, contract.InstanceCommand.terminate(item.instance_id)
+            )
         except (BusError, contract.DaemonError, contract.ContractError):
             LOG.warning("rollback: could not terminate %s", item.instance_id, exc_info=True)
         await _delete_resources(ctx, item.interfaces, item.volumes)
 
 
-async def _finish(ctx: RequestContext, plan: RunPlan, item: Launched, position: int, reservation_id: str) -> Record:
+async def _finish(
+    ctx: RequestContext, plan: RunPlan, item: Launched, position: int, reservation_id: str
+) -> Record:
     """Attach interfaces and volumes to an accepted instance and store its record."""
     from handlers import network_interfaces, volumes
 
     instance_id = item.instance_id
     for spec, record in item.interfaces:
         await network_interfaces.attach_to_instance(
-            ctx, str(record["network_interface_id"]), instance_id, spec.device_index,
+            ctx,
+            str(record["network_interface_id"]),
+            instance_id,
+            spec.device_index,
             delete_on_termination=spec.delete_on_termination,
         )
     for volume, created in item.volumes:
         await volumes.attach(
-            ctx, str(created["VolumeId"]), instance_id, volume.device,
+            ctx,
+            str(created["VolumeId"]),
+            instance_id,
+            volume.device,
             delete_on_termination=volume.delete_on_termination,
         )
     primary = next(r for s, r in item.interfaces if s.device_index == 0)
@@ -233,8 +287,11 @@ async def _finish(ctx: RequestContext, plan: RunPlan, item: Launched, position: 
     }
     profile = stored.get("iam_instance_profile")
     if profile and "{account}" in profile.get("arn", ""):
-        stored["iam_instance_profile"] = {**profile, "arn": profile["arn"].replace("{account}", ctx.account_id)}
-    await resources.create(ctx, INSTANCE, stored)
+        stored["iam_instance_profile"] = {
+            **profile,
+            "arn": profile["arn"].replace("{account}", ctx.account_id),
+        }
+    await records.create(ctx, INSTANCE, stored)
     return stored
 
 
@@ -242,7 +299,9 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
     client = daemon_client(ctx)
     if client is None:
         raise insufficient_capacity(plan.instance_type, plan.zone)
-    live = [r for r in await resources.list_records(ctx, INSTANCE) if state_name(r) not in SETTLED_STATES]
+    live = [
+        r for r in await records.list_records(ctx, INSTANCE) if state_name(r) not in SETTLED_STATES
+    ]
     if len(live) + plan.min_count > MAX_INSTANCES_PER_ACCOUNT:
         raise AwsError(
             "InstanceLimitExceeded",
@@ -262,33 +321,35 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
         launched = [o for o in outcomes if isinstance(o, Launched)]
         errors = [o for o in outcomes if isinstance(o, BaseException)]
         for error in errors:
-            if not isinstance(error, (AwsError, BusError, contract.DaemonError, contract.ContractError)):
+            if not isinstance(
+                error, (AwsError, BusError, contract.DaemonError, contract.ContractError)
+            ):
                 LOG.error("RunInstances: unexpected failure", exc_info=error)
         if len(launched) < plan.min_count:
             await _abandon(ctx, client, launched)
             raise _launch_error(plan, errors)
         launched.sort(key=lambda item: item.index)
         reservation_id = launched[0].reservation_id or _new_reservation_id()
-        records: list[Record] = []
+        rows: list[Record] = []
         try:
             for position, item in enumerate(launched):
-                records.append(await _finish(ctx, plan, item, position, reservation_id))
+                rows.append(await _finish(ctx, plan, item, position, reservation_id))
         except BaseException:
             await _abandon(ctx, client, launched)
-            for record in records:
-                await resources.delete(ctx, INSTANCE, str(record["instance_id"]))
+            for record in rows:
+                await records.delete(ctx, INSTANCE, str(record["instance_id"]))
             raise
-    view = await gather_context(ctx, records)
+    view = await gather_context(ctx, rows)
     return {
         "ReservationId": reservation_id,
         "OwnerId": ctx.account_id,
         "Groups": [],
-        "Instances": [instance_to_api(ctx, r, view) for r in records],
+        "Instances": [instance_to_api(ctx, r, view) for r in rows],
     }
 
 
 def _new_reservation_id() -> str:
-    from hive_gateway.ids import new_id
+    from hive_gateway.core.ids import new_id
 
     return new_id("reservation")
 
@@ -301,21 +362,23 @@ def _launch_error(plan: RunPlan, errors: Sequence[BaseException]) -> AwsError:
             return error
     for error in errors:
         if isinstance(error, contract.DaemonError) and error.code not in (
-            "InsufficientInstanceCapacity", "ServerInternal", "ValidationError"
+            "InsufficientInstanceCapacity",
+            "ServerInternal",
+            "ValidationError",
         ):
             return daemon_error(error, plan=plan)
     return insufficient_capacity(plan.instance_type, plan.zone)
 
 
-async def _reservation_of(ctx: RequestContext, records: Sequence[Record]) -> Result:
-    records = await sync_states(ctx, list(records))
-    records = sorted(records, key=lambda r: int(r.get("ami_launch_index") or 0))
-    view = await gather_context(ctx, records)
+async def _reservation_of(ctx: RequestContext, rows: Sequence[Record]) -> Result:
+    rows = await sync_states(ctx, list(rows))
+    rows = sorted(rows, key=lambda r: int(r.get("ami_launch_index") or 0))
+    view = await gather_context(ctx, rows)
     return {
-        "ReservationId": records[0]["reservation_id"],
+        "ReservationId": rows[0]["reservation_id"],
         "OwnerId": ctx.account_id,
         "Groups": [],
-        "Instances": [instance_to_api(ctx, r, view) for r in records],
+        "Instances": [instance_to_api(ctx, r, view) for r in rows],
     }
 
 
@@ -328,7 +391,7 @@ async def run_instances(ctx: RequestContext, params: Params) -> Result:
     async with process_lock(ctx, "client-token", str(token)):
         fingerprint = fingerprint_of(params)
         existing = [
-            r for r in await resources.list_records(ctx, INSTANCE) if r.get("client_token") == token
+            r for r in await records.list_records(ctx, INSTANCE) if r.get("client_token") == token
         ]
         if existing:
             if any(r.get("request_fingerprint") != fingerprint for r in existing):

@@ -6,10 +6,10 @@ import asyncio
 import weakref
 from typing import Any
 
-from hive_gateway import daemon_contract as contract
-from hive_gateway.bus import Bus
-from hive_gateway.context import RequestContext
-from hive_gateway.resources import Record
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.hive.bus import Bus
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.kinds import Record
 
 _background: set[asyncio.Task[Any]] = set()
 _locks: dict[tuple[int, str, str, str], asyncio.Lock] = {}

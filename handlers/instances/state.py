@@ -24,12 +24,12 @@ from handlers.instances.record_fields import (
 )
 from handlers.instances.runtime import daemon_client
 from handlers.instances.state_effects import finalize_termination, public_ip_follows
-from hive_gateway import daemon_contract as contract
-from hive_gateway import resources
-from hive_gateway.bus import BusError
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
-from hive_gateway.resources import Record
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.core import describe, records
+from hive_gateway.hive.bus import BusError
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.kinds import Record
 
 LOG = logging.getLogger(__name__)
 
@@ -42,7 +42,11 @@ def _expired(record: Mapping[str, Any], at: datetime) -> bool:
 
 
 async def _transition(
-    ctx: RequestContext, instance_id: str, state: str, *, reason: str | None = None,
+    ctx: RequestContext,
+    instance_id: str,
+    state: str,
+    *,
+    reason: str | None = None,
 ) -> Record | None:
     """Write the daemon-reported ``state`` into the record (never out of ``terminated``)."""
     now = utc_now()
@@ -68,44 +72,48 @@ async def _transition(
         return record
 
     try:
-        return await resources.mutate(ctx, INSTANCE, instance_id, change)
+        return await records.mutate(ctx, INSTANCE, instance_id, change)
     except AwsError:
         return None
 
 
 async def _apply_state(ctx: RequestContext, record: Record, state: str) -> Record:
     """Record a daemon-reported state and run what the new state implies."""
-    if state == state_name(record) or state_name(record) == "terminated" or state not in contract.STATE_CODES:
+    if (
+        state == state_name(record)
+        or state_name(record) == "terminated"
+        or state not in contract.STATE_CODES
+    ):
         return record
     updated = await _transition(ctx, str(record["instance_id"]), state)
     if updated is None:
         return record
     if state == "terminated":
         await finalize_termination(ctx, str(record["instance_id"]))
-        updated = await resources.find(ctx, INSTANCE, str(record["instance_id"])) or updated
+        updated = await records.find(ctx, INSTANCE, str(record["instance_id"])) or updated
     elif state == "stopped":
         await public_ip_follows(ctx, str(record["instance_id"]), state)
     return updated
 
 
-async def sync_states(ctx: RequestContext, records: list[Record]) -> list[Record]:
+async def sync_states(ctx: RequestContext, rows: list[Record]) -> list[Record]:
     """Ask the daemons for the state of the caller's live instances and merge it in."""
     client = daemon_client(ctx)
-    live = [r for r in records if state_name(r) not in SETTLED_STATES]
-    unreleased = [r for r in records if state_name(r) == "terminated" and not r.get("released")]
+    live = [r for r in rows if state_name(r) not in SETTLED_STATES]
+    unreleased = [r for r in rows if state_name(r) == "terminated" and not r.get("released")]
     for record in unreleased:
         await finalize_termination(ctx, str(record["instance_id"]))
     if client is None or not live:
-        return records
+        return rows
     try:
         reported = await client.describe_instances(
             ctx.account_id, [str(r["instance_id"]) for r in live]
         )
     except BusError:
         LOG.warning("DescribeInstances: daemons unreachable", exc_info=True)
-        return records
+        return rows
     merged: list[Record] = []
-    for record in records:
+    for record in rows:
         seen = reported.get(str(record["instance_id"]))
         if seen is not None and state_name(record) not in TERMINAL_STATES:
             record = await _apply_state(ctx, record, seen.state)
@@ -114,22 +122,22 @@ async def sync_states(ctx: RequestContext, records: list[Record]) -> list[Record
 
 
 async def current_records(ctx: RequestContext) -> list[Record]:
-    """The caller's visible instance records with daemon state merged in (expired ones purged)."""
+    """The caller's visible instance rows with daemon state merged in (expired ones purged)."""
     at = utc_now()
-    records: list[Record] = []
-    for record in await resources.list_records(ctx, INSTANCE):
+    rows: list[Record] = []
+    for record in await records.list_records(ctx, INSTANCE):
         if _expired(record, at):
             await finalize_termination(ctx, str(record["instance_id"]))
-            await resources.delete(ctx, INSTANCE, str(record["instance_id"]))
+            await records.delete(ctx, INSTANCE, str(record["instance_id"]))
             continue
-        records.append(record)
-    return await sync_states(ctx, records)
+        rows.append(record)
+    return await sync_states(ctx, rows)
 
 
 async def get_instance(ctx: RequestContext, instance_id: str, *, sync: bool = True) -> Record:
     """The caller's record of ``instance_id`` (state synced with the daemons)."""
     check_instance_id(instance_id)
-    record = await resources.find(ctx, INSTANCE, instance_id)
+    record = await records.find(ctx, INSTANCE, instance_id)
     if record is None or _expired(record, utc_now()):
         raise INSTANCE.not_found(instance_id)
     if sync:
@@ -141,6 +149,6 @@ async def records_for(ctx: RequestContext, instance_ids: Sequence[str]) -> list[
     """Records of every id (all must exist, checked before anything changes)."""
     for instance_id in instance_ids:
         check_instance_id(instance_id)
-    records = {str(r["instance_id"]): r for r in await current_records(ctx)}
-    resources.check_ids_exist(INSTANCE, list(instance_ids), set(records))
-    return [records[i] for i in dict.fromkeys(instance_ids)]
+    rows = {str(r["instance_id"]): r for r in await current_records(ctx)}
+    describe.check_ids_exist(INSTANCE, list(instance_ids), set(rows))
+    return [rows[i] for i in dict.fromkeys(instance_ids)]

@@ -9,9 +9,9 @@ import logging
 from handlers.instances.constants import INSTANCE
 from handlers.instances.record_fields import state_name
 from handlers.instances.runtime import forget_lock, process_lock
-from hive_gateway import resources
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
+from hive_gateway.core import records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
 
 LOG = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
     from handlers import addresses, network_interfaces, volumes
 
     async with process_lock(ctx, "finalize", instance_id):  # the watcher and a Describe may race
-        record = await resources.find(ctx, INSTANCE, instance_id)
+        record = await records.find(ctx, INSTANCE, instance_id)
         if record is None or state_name(record) != "terminated" or record.get("released"):
             return
         try:
@@ -32,11 +32,14 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
             await network_interfaces.release_instance_interfaces(ctx, instance_id)
             await addresses.release_instance_associations(ctx, instance_id)
         except Exception:
-            LOG.warning("releasing the resources of %s failed (retried on the next read)",
-                        instance_id, exc_info=True)
+            LOG.warning(
+                "releasing the resources of %s failed (retried on the next read)",
+                instance_id,
+                exc_info=True,
+            )
             return
         with contextlib.suppress(AwsError):
-            await resources.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, "released": True})
+            await records.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, "released": True})
     forget_lock(ctx, "finalize", instance_id)
 
 
@@ -46,8 +49,11 @@ async def public_ip_follows(ctx: RequestContext, instance_id: str, state: str) -
     from handlers import network_interfaces
 
     primary = next(
-        (e for e in await network_interfaces.interfaces_of_instance(ctx, instance_id)
-         if int(e.get("device_index") or 0) == 0),
+        (
+            e
+            for e in await network_interfaces.interfaces_of_instance(ctx, instance_id)
+            if int(e.get("device_index") or 0) == 0
+        ),
         None,
     )
     if primary is None or not primary.get("auto_public_ip"):

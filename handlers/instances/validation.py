@@ -15,16 +15,16 @@ from handlers.instances.launch_volumes import plan_volumes
 from handlers.instances.plans import RunPlan
 from handlers.instances.record_defaults import build_record_defaults
 from handlers.instances.runtime import served_zones
-from hive_gateway import instance_types
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import (
+from hive_gateway.catalogue import instance_types
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import (
     AwsError,
     invalid_parameter_combination,
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.registry import Params
-from hive_gateway.tagging import tags_from_specifications
+from hive_gateway.core.registry import Params
+from hive_gateway.core.tagging import tags_from_specifications
 
 
 def fingerprint_of(params: Mapping[str, Any]) -> str:
@@ -49,7 +49,9 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     from handlers import images, key_pairs, placement_groups, volumes
 
     if params.get("LaunchTemplate"):
-        raise AwsError("UnsupportedOperation", "Launch templates are not supported by this gateway.")
+        raise AwsError(
+            "UnsupportedOperation", "Launch templates are not supported by this gateway."
+        )
     if params.get("InstanceMarketOptions"):
         raise AwsError("UnsupportedOperation", "Spot instances are not supported by this gateway.")
     image_id = params.get("ImageId")
@@ -57,9 +59,13 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
         raise missing_parameter("ImageId")
     min_count, max_count = int(params["MinCount"]), int(params["MaxCount"])
     if min_count < 1:
-        raise invalid_parameter_value(f"Value ({min_count}) for parameter minCount is invalid. Expected a positive integer.")
+        raise invalid_parameter_value(
+            f"Value ({min_count}) for parameter minCount is invalid. Expected a positive integer."
+        )
     if max_count < 1:
-        raise invalid_parameter_value(f"Value ({max_count}) for parameter maxCount is invalid. Expected a positive integer.")
+        raise invalid_parameter_value(
+            f"Value ({max_count}) for parameter maxCount is invalid. Expected a positive integer."
+        )
     if min_count > max_count:
         raise invalid_parameter_value(
             f"Value ({min_count}) for parameter minCount is invalid. Must be less than or equal to maxCount ({max_count})."
@@ -105,11 +111,16 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     if placement.get("GroupName") or placement.get("GroupId"):
         name = placement.get("GroupName")
         if not name:
-            found = [g for g in await placement_groups.list_placement_groups(ctx)
-                     if g.get("group_id") == placement["GroupId"]]
+            found = [
+                g
+                for g in await placement_groups.list_placement_groups(ctx)
+                if g.get("group_id") == placement["GroupId"]
+            ]
             if not found:
-                raise AwsError("InvalidPlacementGroup.Unknown",
-                               f"The Placement Group '{placement['GroupId']}' is unknown.")
+                raise AwsError(
+                    "InvalidPlacementGroup.Unknown",
+                    f"The Placement Group '{placement['GroupId']}' is unknown.",
+                )
             name = found[0]["group_name"]
         group = await placement_groups.get_placement_group(ctx, str(name))
         if group.get("strategy") == "cluster" and instance_types.is_burstable(instance_type):
@@ -126,9 +137,15 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     root, volume_plans = plan_volumes(params, image)
     for plan in volume_plans:  # the CreateVolume rules, checked before anything is created
         await volumes.build_spec(
-            ctx, availability_zone=zone, size=plan.size, volume_type=plan.volume_type,
-            snapshot_id=plan.snapshot_id, encrypted=plan.encrypted, kms_key_id=None,
-            iops=plan.iops, throughput=plan.throughput,
+            ctx,
+            availability_zone=zone,
+            size=plan.size,
+            volume_type=plan.volume_type,
+            snapshot_id=plan.snapshot_id,
+            encrypted=plan.encrypted,
+            kms_key_id=None,
+            iops=plan.iops,
+            throughput=plan.throughput,
         )
     credits = params.get("CreditSpecification")
     if credits and not instance_types.is_burstable(instance_type):
@@ -141,9 +158,21 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
         )
     defaults = build_record_defaults(params, image, instance_type, subnet)
     return RunPlan(
-        params=params, image=image, instance_type=instance_type, min_count=min_count,
-        max_count=max_count, zone=zone, subnet=subnet, interfaces=interfaces,
-        volumes=volume_plans, root_device=root, placement_group=group, tenancy=tenancy,
-        tags=tags, volume_tags=volume_tags, interface_tags=interface_tags,
-        fingerprint=fingerprint_of(params), record_defaults=defaults,
+        params=params,
+        image=image,
+        instance_type=instance_type,
+        min_count=min_count,
+        max_count=max_count,
+        zone=zone,
+        subnet=subnet,
+        interfaces=interfaces,
+        volumes=volume_plans,
+        root_device=root,
+        placement_group=group,
+        tenancy=tenancy,
+        tags=tags,
+        volume_tags=volume_tags,
+        interface_tags=interface_tags,
+        fingerprint=fingerprint_of(params),
+        record_defaults=defaults,
     )

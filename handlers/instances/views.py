@@ -9,11 +9,12 @@ from typing import Any
 
 from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, ENI, SECURITY_GROUP, TIMINGS
 from handlers.instances.record_fields import parse_moment, state_name, utc_now
-from hive_gateway import daemon_contract as contract
-from hive_gateway import instance_types, resources
-from hive_gateway.context import RequestContext
-from hive_gateway.resources import Record
-from hive_gateway.tagging import api_tags, record_tags
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.catalogue import instance_types
+from hive_gateway.core import records
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.kinds import Record
+from hive_gateway.core.tagging import api_tags, record_tags
 
 
 def state_api(name: str) -> Record:
@@ -32,13 +33,13 @@ class Context:
     placement_group_ids: dict[str, str] = field(default_factory=dict)
 
 
-async def gather_context(ctx: RequestContext, records: Sequence[Record]) -> Context:
-    """Interfaces, volumes, group names of the instances in ``records``."""
+async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context:
+    """Interfaces, volumes, group names of the instances in ``rows``."""
     from handlers import volumes
 
     view = Context()
-    wanted = {str(r["instance_id"]) for r in records}
-    for eni in await resources.list_records(ctx, ENI):
+    wanted = {str(r["instance_id"]) for r in rows}
+    for eni in await records.list_records(ctx, ENI):
         owner = eni.get("instance_id")
         if owner in wanted and eni.get("attachment_id"):
             view.interfaces.setdefault(str(owner), []).append(eni)
@@ -54,7 +55,7 @@ async def gather_context(ctx: RequestContext, records: Sequence[Record]) -> Cont
                 view.volumes.setdefault(str(attachment["InstanceId"]), []).append(
                     {"VolumeId": api["VolumeId"], **attachment}
                 )
-    for group in await resources.list_records(ctx, SECURITY_GROUP):
+    for group in await records.list_records(ctx, SECURITY_GROUP):
         view.groups[str(group["group_id"])] = str(group.get("group_name", ""))
     return view
 
@@ -78,7 +79,9 @@ def metadata_options_api(record: Mapping[str, Any], at: datetime | None = None) 
     """``InstanceMetadataOptionsResponse`` (``pending`` until the change is applied)."""
     options = record.get("metadata_options") or {}
     applied_at = options.get("applied_at")
-    state = "applied" if not applied_at or parse_moment(applied_at) <= (at or utc_now()) else "pending"
+    state = (
+        "applied" if not applied_at or parse_moment(applied_at) <= (at or utc_now()) else "pending"
+    )
     return {
         "State": state,
         "HttpTokens": options.get("http_tokens", "optional"),
@@ -92,7 +95,8 @@ def metadata_options_api(record: Mapping[str, Any], at: datetime | None = None) 
 def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Context) -> Record:
     """An instance record in the ``Instance`` shape (every member the provider reads)."""
     from handlers import network_interfaces
-    from hive_gateway import ipam
+    from hive_gateway.core import ipam
+    from hive_gateway.core import records
 
     instance_id = str(record["instance_id"])
     state = state_name(record)
@@ -132,8 +136,12 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
         "Tags": api_tags(record_tags(record)),
         "VirtualizationType": record.get("virtualization_type", "hvm"),
         "CpuOptions": {
-            "CoreCount": int(cpu.get("core_count") or (info[1].vcpus // info[0].threads_per_core if info else 1)),
-            "ThreadsPerCore": int(cpu.get("threads_per_core") or (info[0].threads_per_core if info else 1)),
+            "CoreCount": int(
+                cpu.get("core_count") or (info[1].vcpus // info[0].threads_per_core if info else 1)
+            ),
+            "ThreadsPerCore": int(
+                cpu.get("threads_per_core") or (info[0].threads_per_core if info else 1)
+            ),
         },
         "CapacityReservationSpecification": {
             "CapacityReservationPreference": record.get("capacity_reservation_preference", "open")
@@ -146,8 +154,12 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
         "UsageOperationUpdateTime": launch,
         "PrivateDnsNameOptions": {
             "HostnameType": dns_options.get("hostname_type", "ip-name"),
-            "EnableResourceNameDnsARecord": bool(dns_options.get("enable_resource_name_dns_a_record", False)),
-            "EnableResourceNameDnsAAAARecord": bool(dns_options.get("enable_resource_name_dns_aaaa_record", False)),
+            "EnableResourceNameDnsARecord": bool(
+                dns_options.get("enable_resource_name_dns_a_record", False)
+            ),
+            "EnableResourceNameDnsAAAARecord": bool(
+                dns_options.get("enable_resource_name_dns_aaaa_record", False)
+            ),
         },
         "MaintenanceOptions": {"AutoRecovery": record.get("maintenance_auto_recovery", "default")},
         "CurrentInstanceBootMode": record.get("current_instance_boot_mode", "legacy-bios"),
@@ -167,7 +179,8 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
         out["IamInstanceProfile"] = {"Arn": profile.get("arn", ""), "Id": profile.get("id", "")}
     if record.get("state_reason"):
         out["StateReason"] = {
-            "Code": record["state_reason"]["code"], "Message": record["state_reason"]["message"]
+            "Code": record["state_reason"]["code"],
+            "Message": record["state_reason"]["message"],
         }
     if state == "terminated":
         return out
@@ -176,7 +189,14 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
         network_interfaces.instance_interface_to_api(ctx, eni) for eni in interfaces
     ]
     out["BlockDeviceMappings"] = _block_devices(view.volumes.get(instance_id, []))
-    primary = next((n for n in out["NetworkInterfaces"] if (n.get("Attachment") or {}).get("DeviceIndex") == 0), None)
+    primary = next(
+        (
+            n
+            for n in out["NetworkInterfaces"]
+            if (n.get("Attachment") or {}).get("DeviceIndex") == 0
+        ),
+        None,
+    )
     if record.get("subnet_id"):
         out["SubnetId"] = record["subnet_id"]
     if record.get("vpc_id"):
@@ -188,7 +208,8 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
         private_ip = primary["PrivateIpAddress"]
         out["SourceDestCheck"] = bool(primary.get("SourceDestCheck", True))
         out["SecurityGroups"] = [
-            {"GroupId": g["GroupId"], "GroupName": g["GroupName"]} for g in primary.get("Groups") or []
+            {"GroupId": g["GroupId"], "GroupName": g["GroupName"]}
+            for g in primary.get("Groups") or []
         ]
         association = primary.get("Association")
         if association and association.get("PublicIp"):
@@ -212,7 +233,9 @@ def _status_summary(state: str, since: datetime, at: datetime) -> Record:
     initializing = (at - since).total_seconds() < TIMINGS["status-initializing"]
     return {
         "Status": "initializing" if initializing else "ok",
-        "Details": [{"Name": "reachability", "Status": "initializing" if initializing else "passed"}],
+        "Details": [
+            {"Name": "reachability", "Status": "initializing" if initializing else "passed"}
+        ],
     }
 
 

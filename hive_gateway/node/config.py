@@ -46,6 +46,8 @@ class NodeConfig:
 
     def hosts(self) -> list[tuple[str, str]]:
         """``(name, availability zone)`` of every simulated host."""
-        names = list(self.host_names) or [f"{self.name_prefix}{i}" for i in range(1, self.nodes + 1)]
+        names = list(self.host_names) or [
+            f"{self.name_prefix}{i}" for i in range(1, self.nodes + 1)
+        ]
         zones = self.zones
         return [(name, zones[i % len(zones)]) for i, name in enumerate(names)]

@@ -33,10 +33,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hive_gateway import daemon_contract as contract
-from hive_gateway import instance_types
-from hive_gateway.bus import Bus, Message, MessageHandler, Subscription
-from hive_gateway.ids import new_id
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.catalogue import instance_types
+from hive_gateway.hive.bus import Bus, Message, MessageHandler, Subscription
+from hive_gateway.core.ids import new_id
 from hive_gateway.node import console
 from hive_gateway.node.config import NodeConfig
 from hive_gateway.node.vm import SimVM
@@ -258,8 +258,10 @@ class SimulatedHost:
         """Forget terminated instances older than ``retention`` seconds; whether any went."""
         cutoff = contract.utc_now() - timedelta(seconds=retention)
         gone = [
-            vm.id for vm in self.vms.values()
-            if vm.status == "terminated" and vm.terminated_at is not None
+            vm.id
+            for vm in self.vms.values()
+            if vm.status == "terminated"
+            and vm.terminated_at is not None
             and vm.terminated_at < cutoff
         ]
         for instance_id in gone:
@@ -276,31 +278,35 @@ class SimulatedHost:
         caps = []
         for instance_type in instance_types.INSTANCE_TYPES:
             cpu = instance_types.vcpus(instance_type)
-            caps.append({
-                "name": instance_type,
-                "vcpu": cpu,
-                "memory_gb": instance_types.memory_mib(instance_type) / 1024,
-                "available": self.fits(instance_type),
-            })
-        return contract.dumps({
-            "node": self.name,
-            "status": "Ready",
-            "host": self.name,
-            "region": config.region,
-            "az": self.az,
-            "uptime": int(time.monotonic() - self._started),
-            "services": ["daemon"],
-            "total_vcpu": config.vcpus,
-            "total_mem_gb": config.memory_mib / 1024,
-            "reserved_vcpu": 0,
-            "reserved_mem_gb": 0,
-            "alloc_vcpu": self.used_vcpus,
-            "alloc_mem_gb": self.used_memory_mib / 1024,
-            "total_gpus": 0,
-            "alloc_gpus": 0,
-            "vm_count": sum(1 for vm in self.vms.values() if vm.status == "running"),
-            "instance_types": caps,
-        })
+            caps.append(
+                {
+                    "name": instance_type,
+                    "vcpu": cpu,
+                    "memory_gb": instance_types.memory_mib(instance_type) / 1024,
+                    "available": self.fits(instance_type),
+                }
+            )
+        return contract.dumps(
+            {
+                "node": self.name,
+                "status": "Ready",
+                "host": self.name,
+                "region": config.region,
+                "az": self.az,
+                "uptime": int(time.monotonic() - self._started),
+                "services": ["daemon"],
+                "total_vcpu": config.vcpus,
+                "total_mem_gb": config.memory_mib / 1024,
+                "reserved_vcpu": 0,
+                "reserved_mem_gb": 0,
+                "alloc_vcpu": self.used_vcpus,
+                "alloc_mem_gb": self.used_memory_mib / 1024,
+                "total_gpus": 0,
+                "alloc_gpus": 0,
+                "vm_count": sum(1 for vm in self.vms.values() if vm.status == "running"),
+                "instance_types": caps,
+            }
+        )
 
     # --- handlers: RunInstances -------------------------------------------------------------------
 
@@ -391,7 +397,9 @@ class SimulatedHost:
             "RootDeviceName": mappings[0].get("DeviceName") if mappings else "/dev/xvda",
             "EbsOptimized": bool(run_input.get("EbsOptimized")),
             "Monitoring": {
-                "State": "enabled" if (run_input.get("Monitoring") or {}).get("Enabled") else "disabled"
+                "State": "enabled"
+                if (run_input.get("Monitoring") or {}).get("Enabled")
+                else "disabled"
             },
             "ClientToken": run_input.get("ClientToken") or "",
             "StateTransitionReason": "",
@@ -420,15 +428,17 @@ class SimulatedHost:
             instance.update({"SubnetId": subnet, "VpcId": vpc, "PrivateIpAddress": private_ip})
             if vm.public_ip:
                 instance["PublicIpAddress"] = vm.public_ip
-            instance["NetworkInterfaces"] = [{
-                "NetworkInterfaceId": vm.eni_id,
-                "PrivateIpAddress": private_ip,
-                "MacAddress": vm.eni_mac,
-                "SubnetId": subnet,
-                "VpcId": vpc,
-                "Status": "in-use",
-                "Attachment": {"DeviceIndex": 0, "Status": "attached"},
-            }]
+            instance["NetworkInterfaces"] = [
+                {
+                    "NetworkInterfaceId": vm.eni_id,
+                    "PrivateIpAddress": private_ip,
+                    "MacAddress": vm.eni_mac,
+                    "SubnetId": subnet,
+                    "VpcId": vpc,
+                    "Status": "in-use",
+                    "Attachment": {"DeviceIndex": 0, "Status": "attached"},
+                }
+            ]
         elif run_input.get("SubnetId"):
             instance["SubnetId"] = run_input["SubnetId"]
         return vm
@@ -438,21 +448,26 @@ class SimulatedHost:
     async def _on_describe(self, message: Message) -> bytes:
         account = _account(message)
         try:
-            request = contract.decode_message(contract.input_shape("DescribeInstances"), message.data)
+            request = contract.decode_message(
+                contract.input_shape("DescribeInstances"), message.data
+            )
         except contract.ContractError as exc:
             return _error(exc.code)
         wanted = set(request.get("InstanceIds") or [])
         if any(not i.startswith("i-") for i in wanted):
             return _error("InvalidInstanceID.Malformed")
         return _reservations(
-            vm for vm in self.vms.values()
+            vm
+            for vm in self.vms.values()
             if (not account or vm.account_id == account) and (not wanted or vm.id in wanted)
         )
 
     async def _on_describe_stopped(self, message: Message) -> bytes:
         account = _account(message)
         try:
-            request = contract.decode_message(contract.input_shape("DescribeInstances"), message.data)
+            request = contract.decode_message(
+                contract.input_shape("DescribeInstances"), message.data
+            )
         except contract.ContractError as exc:
             return _error(exc.code)
         wanted = set(request.get("InstanceIds") or [])
@@ -547,8 +562,12 @@ class SimulatedHost:
                 return _error("IncorrectInstanceState")
             vm.console += console.reboot_lines(now)
             vm.console += console.boot_log(
-                vm.id, instance_type=vm.instance_type, vcpus=vm.vcpus, memory_mib=vm.memory_mib,
-                private_ip=vm.instance.get("PrivateIpAddress"), region=self.sim.config.region,
+                vm.id,
+                instance_type=vm.instance_type,
+                vcpus=vm.vcpus,
+                memory_mib=vm.memory_mib,
+                private_ip=vm.instance.get("PrivateIpAddress"),
+                region=self.sim.config.region,
                 at=now,
             )
             await self.persist()
@@ -596,7 +615,10 @@ class SimulatedHost:
         now = contract.utc_now()
         vm.attributes = {"start_instance": True}
         vm.placement_node = self.name if vm.placement_group else None
-        vm.instance["Placement"] = {**(vm.instance.get("Placement") or {}), "AvailabilityZone": self.az}
+        vm.instance["Placement"] = {
+            **(vm.instance.get("Placement") or {}),
+            "AvailabilityZone": self.az,
+        }
         vm.set_status("pending", now)
         self.vms[vm.id] = vm
         await self._own(vm)
@@ -647,7 +669,9 @@ class SimulatedHost:
         if user_data is not None:
             vm.run_input["UserData"] = base64.b64encode(user_data).decode("ascii")
         try:
-            await bucket.update(contract.stopped_key(vm.id), contract.dumps(vm.to_json()), entry.revision)
+            await bucket.update(
+                contract.stopped_key(vm.id), contract.dumps(vm.to_json()), entry.revision
+            )
         except RevisionMismatchError:
             return _error("IncorrectInstanceState")
         return b"{}"
@@ -659,7 +683,12 @@ def _reservations(vms: Any) -> bytes:
     for vm in vms:
         reservation = grouped.setdefault(
             vm.reservation_id,
-            {"ReservationId": vm.reservation_id, "OwnerId": vm.account_id, "Groups": [], "Instances": []},
+            {
+                "ReservationId": vm.reservation_id,
+                "OwnerId": vm.account_id,
+                "Groups": [],
+                "Instances": [],
+            },
         )
         reservation["Instances"].append(vm.described())
     return contract.encode_message(

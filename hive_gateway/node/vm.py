@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hive_gateway import daemon_contract as contract
-from hive_gateway import instance_types
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.catalogue import instance_types
 
 LIVE_STATES = frozenset({"pending", "running", "stopping", "shutting-down"})
 """States in which an instance holds capacity on its node."""
@@ -92,8 +92,12 @@ class SimVM:
                 "instance_type": self.instance_type,
                 "architecture": arch,
             },
-            "attributes": {flag: bool(self.attributes.get(flag)) for flag in contract.COMMAND_FLAGS},
-            "run_instances_input": contract.encode(contract.input_shape("RunInstances"), self.run_input),
+            "attributes": {
+                flag: bool(self.attributes.get(flag)) for flag in contract.COMMAND_FLAGS
+            },
+            "run_instances_input": contract.encode(
+                contract.input_shape("RunInstances"), self.run_input
+            ),
             "reservation": contract.encode(
                 "Reservation",
                 {"ReservationId": self.reservation_id, "OwnerId": self.account_id, "Groups": []},
@@ -116,7 +120,9 @@ class SimVM:
         """Read back :meth:`to_json` (or a Hive ``vm.VM`` with the fields we use)."""
         instance = contract.decode("Instance", value.get("instance") or {}, strict=False)
         run_input = contract.decode(
-            contract.input_shape("RunInstances"), value.get("run_instances_input") or {}, strict=False
+            contract.input_shape("RunInstances"),
+            value.get("run_instances_input") or {},
+            strict=False,
         )
         reservation = value.get("reservation") or {}
         changed = value.get("state_changed_at")
@@ -130,7 +136,9 @@ class SimVM:
             reservation_id=str(reservation.get("ReservationId") or ""),
             instance=instance,
             run_input=run_input,
-            state_changed_at=contract.parse_go_time(changed) if changed else (launch or contract.utc_now()),
+            state_changed_at=contract.parse_go_time(changed)
+            if changed
+            else (launch or contract.utc_now()),
             placement_group=value.get("placement_group_name") or None,
             placement_node=value.get("placement_group_node") or None,
             eni_id=value.get("eni_id") or None,

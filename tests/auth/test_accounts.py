@@ -15,7 +15,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from hive_gateway.accounts import (
+from hive_gateway.api.auth.accounts import (
     ADMIN_ACCOUNT_ID,
     SYSTEM_ACCOUNT_ID,
     AccountNameTakenError,
@@ -24,7 +24,7 @@ from hive_gateway.accounts import (
     generate_access_key_id,
     generate_secret_access_key,
 )
-from hive_gateway.errors import AwsError
+from hive_gateway.core.errors import AwsError
 from kv.memory import MemoryStore
 from kv.store import Store
 
@@ -192,7 +192,7 @@ async def test_concurrent_creates_of_one_name_make_one_account(tmp_path: Path) -
 async def test_abandoned_name_reservation_is_taken_over(tmp_path: Path) -> None:
     store = MemoryStore()
     reg = registry(store, tmp_path)
-    from hive_gateway.accounts import _name_key
+    from hive_gateway.api.auth.accounts import _name_key
 
     stale = (datetime.now(UTC) - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     names = await store.bucket("hive-account-names")

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
-from hive_gateway.auth import SigningKey, credential_scope_service, verify
-from hive_gateway.errors import AwsError
+from hive_gateway.api.auth import SigningKey, credential_scope_service, verify
+from hive_gateway.core.errors import AwsError
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

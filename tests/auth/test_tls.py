@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from hive_gateway import tls
-from hive_gateway.tls import CertPaths, ensure_certificates, server_ssl_context
+from hive_gateway.process import tls
+from hive_gateway.process.tls import CertPaths, ensure_certificates, server_ssl_context
 
 
 def load(path: Path) -> x509.Certificate:

@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import addresses, network_interfaces
-from hive_gateway import ipam, resources
-from hive_gateway.resources import KINDS
+from hive_gateway.core import ipam
+from hive_gateway.core import records
+from hive_gateway.core.kinds import KINDS
 from kv.memory import MemoryStore
 from kv.store import Store
 from tests.fixtures.gateway import RunningGateway, start_gateway
@@ -254,7 +255,7 @@ def test_a_new_address_displaces_the_old_one_on_the_same_private_ip(ec2: Any, st
 
 def test_an_eip_replaces_the_auto_assigned_public_ip_and_gives_it_back(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     ctx = request_context(gateway)
-    subnet = gateway.run(resources.get(ctx, KINDS["subnet"], stack["subnet_id"]))
+    subnet = gateway.run(records.get(ctx, KINDS["subnet"], stack["subnet_id"]))
     eni = gateway.run(network_interfaces.create_interface(ctx, subnet=subnet, security_group_ids=[], private_ip=None, public_ip=True))
     eni_id = eni["network_interface_id"]
     auto = eni["public_ip_address"]

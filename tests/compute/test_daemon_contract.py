@@ -6,7 +6,7 @@ nothing from ``hive_gateway``. The gateway runs over a real nats-server with its
 disabled, so every RunInstances / DescribeInstances / Stop / Start / Terminate goes through the
 fake, and the tests assert on the raw JSON and headers it received.
 
-The first part unit-tests the codec of :mod:`hive_gateway.daemon_contract` (Go's JSON rules).
+The first part unit-tests the codec of :mod:`hive_gateway.hive.daemon_contract` (Go's JSON rules).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from botocore.exceptions import ClientError
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
-from hive_gateway import daemon_contract as contract
-from hive_gateway.protocol.models import service_model
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.api.protocol.models import service_model
 from kv.nats_store import NatsStore
 from kv.store import Store
 from tests.fixtures.gateway import RunningGateway, free_port, start_gateway

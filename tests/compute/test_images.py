@@ -12,9 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import images, volumes
-from hive_gateway import image_catalogue, resources
-from hive_gateway.errors import AwsError
-from hive_gateway.resources import KINDS
+from hive_gateway.catalogue import image_catalogue
+from hive_gateway.core import records
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.kinds import KINDS
 from tests.compute.test_volumes import (
     ZONE,
     instant,  # noqa: F401  (autouse fixture: instantaneous transitions)
@@ -694,7 +695,7 @@ def test_image_attributes(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_unchanged_modify_writes_nothing(gateway: RunningGateway, ec2: Any) -> None:
     image_id = register(ec2, "churn", Description="same")
-    bucket = gateway.run(resources.records(request_context(gateway), KINDS["image"]))
+    bucket = gateway.run(records.records(request_context(gateway), KINDS["image"]))
     key = f"000000000001.{image_id}"
     before = gateway.run(bucket.get(key))
     ec2.modify_image_attribute(ImageId=image_id, Description={"Value": "same"})

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers.instances import TYPE_FILTERS
-from hive_gateway import instance_types
+from hive_gateway.catalogue import instance_types
 
 
 def code_of(exc: pytest.ExceptionInfo[ClientError]) -> str:

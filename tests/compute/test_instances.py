@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from handlers import instances
 from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.node import NodeConfig
-from hive_gateway.protocol.models import operation_model
+from hive_gateway.api.protocol.models import operation_model
 from kv.memory import MemoryStore
 from kv.store import Store
 from tests.fixtures.gateway import TEST_NODE_TIMINGS, RunningGateway, start_gateway
@@ -1021,7 +1021,7 @@ def test_console_output_is_a_boot_log(ec2: Any) -> None:
 
 
 def context(gateway: RunningGateway, account_id: str = "000000000001") -> Any:
-    from hive_gateway.context import RequestContext
+    from hive_gateway.core.context import RequestContext
 
     return RequestContext(
         request_id="test", service="ec2", operation="Test", account_id=account_id,
@@ -1032,12 +1032,12 @@ def context(gateway: RunningGateway, account_id: str = "000000000001") -> Any:
 
 def test_state_is_written_back_for_other_modules(gateway: RunningGateway, ec2: Any) -> None:
     instance_id = run_one(ec2)
-    from hive_gateway import resources
+    from hive_gateway.core import records
 
-    record = gateway.run(resources.get(context(gateway), instances.INSTANCE, instance_id))
+    record = gateway.run(records.get(context(gateway), instances.INSTANCE, instance_id))
     assert record["state"] == "pending"
     wait_state(ec2, [instance_id], "running")
-    record = gateway.run(resources.get(context(gateway), instances.INSTANCE, instance_id))
+    record = gateway.run(records.get(context(gateway), instances.INSTANCE, instance_id))
     assert record["state"] == "running"
     assert record["node"] in ("node1", "node2", "node3")
     assert record["availability_zone"] == ZONE and record["image_id"] == DEBIAN_AMD64

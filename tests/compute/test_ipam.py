@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hive_gateway import ipam
-from hive_gateway.accounts import AccountRegistry
+from hive_gateway.core import ipam
+from hive_gateway.api.auth.accounts import AccountRegistry
 from hive_gateway.config import Settings
-from hive_gateway.context import RequestContext
-from hive_gateway.errors import AwsError
-from hive_gateway.runtime import Runtime
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.runtime import Runtime
 from kv.memory import MemoryStore
 from tests.fixtures.gateway import RunningGateway
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from handlers import key_pairs
 from handlers import tags as tags_handlers
 from hive_gateway.conformance.xml_check import assert_error_envelope
-from hive_gateway.errors import AwsError
+from hive_gateway.core.errors import AwsError
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import admin_send, assert_matches_model, error_of, race, request_context

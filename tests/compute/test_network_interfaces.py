@@ -12,9 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import network_interfaces
-from hive_gateway import ipam, resources
-from hive_gateway.protocol.models import operation_model
-from hive_gateway.resources import KINDS
+from hive_gateway.core import ipam
+from hive_gateway.core import records
+from hive_gateway.api.protocol.models import operation_model
+from hive_gateway.core.kinds import KINDS
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
     ADMIN,
@@ -638,7 +639,7 @@ def test_allow_reassignment_moves_a_secondary_address(ec2: Any, stack: dict[str,
 
 def test_instance_lifecycle_helpers(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:
     ctx = request_context(gateway)
-    subnet = gateway.run(resources.get(ctx, KINDS["subnet"], stack["subnet_id"]))
+    subnet = gateway.run(records.get(ctx, KINDS["subnet"], stack["subnet_id"]))
     instance_id = seed_subnet_instance(gateway, stack["subnet"])
     primary = gateway.run(network_interfaces.create_interface(
         ctx, subnet=subnet, security_group_ids=[], private_ip=None, public_ip=True, tags={"Name": "p"}
@@ -677,7 +678,7 @@ def test_changing_the_primary_interfaces_groups_updates_the_instance(gateway: Ru
     gateway.run(network_interfaces.attach_to_instance(ctx, eni_id, instance_id, 0, delete_on_termination=True))
     web = new_group(ec2, stack["vpc_id"], "web")
     ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Groups=[web, stack["default_sg"]])
-    instance = gateway.run(resources.get(ctx, KINDS["instance"], instance_id))
+    instance = gateway.run(records.get(ctx, KINDS["instance"], instance_id))
     assert instance["security_group_ids"] == [web, stack["default_sg"]]
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from hive_gateway import daemon_contract as contract
-from hive_gateway.bus import NoRespondersError
-from hive_gateway.local_bus import LocalBus, subject_matches
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.hive.bus import NoRespondersError
+from hive_gateway.hive.local_bus import LocalBus, subject_matches
 from hive_gateway.node import NodeConfig, NodeSimulator
 from kv.memory import MemoryStore
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import placement_groups
-from hive_gateway.errors import AwsError
+from hive_gateway.core.errors import AwsError
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import admin_send, assert_matches_model, error_of, put_raw, race, request_context

@@ -14,10 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import volumes
-from hive_gateway import resources
-from hive_gateway.errors import AwsError
-from hive_gateway.ids import new_id
-from hive_gateway.resources import KINDS
+from hive_gateway.core import records
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.kinds import KINDS
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
     ADMIN,
@@ -61,7 +61,7 @@ def seed_instance(
         "tags": {},
         **extra,
     }
-    gateway.run(resources.create(request_context(gateway, account_id), KINDS["instance"], record))
+    gateway.run(records.create(request_context(gateway, account_id), KINDS["instance"], record))
     return instance_id
 
 
@@ -426,7 +426,7 @@ def test_deleted_volumes_are_purged_from_the_store(gateway: RunningGateway, ec2:
     ec2.delete_volume(VolumeId=volume_id)
     assert ec2.describe_volumes()["Volumes"] == []
     ctx = request_context(gateway)
-    assert gateway.run(resources.find(ctx, KINDS["volume"], volume_id)) is None
+    assert gateway.run(records.find(ctx, KINDS["volume"], volume_id)) is None
 
 
 # --- describe ----------------------------------------------------------------------------------

@@ -53,8 +53,8 @@ from hive_gateway.conformance.xml_check import (
     assert_error_envelope,
     assert_xml_matches_shape,
 )
-from hive_gateway.protocol.models import operation_model
-from hive_gateway.registry import implemented
+from hive_gateway.api.protocol.models import operation_model
+from hive_gateway.core.registry import implemented
 from kv.memory import MemoryStore
 from kv.store import Store
 from tests.fixtures.gateway import Credentials, RunningGateway, start_gateway

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hive_gateway.embedded_nats import EmbeddedNats, EmbeddedNatsError, free_port
+from hive_gateway.process.embedded_nats import EmbeddedNats, EmbeddedNatsError, free_port
 from kv.nats_store import NatsStore
 from kv.store import StoreUnavailableError
 

@@ -26,9 +26,9 @@ from botocore.utils import percent_encode_sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hive_gateway.errors import AwsError
-from hive_gateway.protocol.models import operation_model, service_model
-from hive_gateway.protocol.parser import decode_form, parser_for
+from hive_gateway.core.errors import AwsError
+from hive_gateway.api.protocol.models import operation_model, service_model
+from hive_gateway.api.protocol.parser import decode_form, parser_for
 from tests.protocol.strategies import (
     examples_per_operation,
     input_params,

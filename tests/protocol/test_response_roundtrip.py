@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hive_gateway.conformance.xml_check import assert_error_envelope, assert_xml_matches_shape
-from hive_gateway.errors import AwsError, internal_error, missing_parameter
-from hive_gateway.protocol.models import operation_model, service_model
-from hive_gateway.protocol.serializer import (
+from hive_gateway.core.errors import AwsError, internal_error, missing_parameter
+from hive_gateway.api.protocol.models import operation_model, service_model
+from hive_gateway.api.protocol.serializer import (
     ResponseSerializer,
     SerializationError,
     format_timestamp,

@@ -12,9 +12,9 @@ from hive_gateway.conformance.xml_check import (
     assert_error_envelope,
     assert_xml_matches_shape,
 )
-from hive_gateway.errors import AwsError
-from hive_gateway.protocol.models import operation_model
-from hive_gateway.protocol.serializer import ResponseSerializer
+from hive_gateway.core.errors import AwsError
+from hive_gateway.api.protocol.models import operation_model
+from hive_gateway.api.protocol.serializer import ResponseSerializer
 from tests.protocol.strategies import synthetic_service_model
 
 RID = "req-1"

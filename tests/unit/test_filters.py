@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hive_gateway.errors import AwsError
-from hive_gateway.filters import FilterSpec, apply_filters
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.filters import FilterSpec, apply_filters
 
 Item = dict[str, Any]
 

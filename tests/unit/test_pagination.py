@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hive_gateway.errors import AwsError
-from hive_gateway.pagination import paginate
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.pagination import paginate
 
 
 def walk(items: list[str], size: int) -> list[list[str]]:

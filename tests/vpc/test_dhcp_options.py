@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers.dhcp_options import default_dhcp_options_id, default_domain_name
-from hive_gateway import resources
-from hive_gateway.resources import KINDS
+from hive_gateway.core import records
+from hive_gateway.core.kinds import KINDS
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import ADMIN, admin_send, assert_matches_model, error_of, race, request_context
 from tests.vpc.test_subnets import make_vpc
@@ -30,7 +30,7 @@ def rendered(config: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def vpc_record(gateway: RunningGateway, vpc_id: str, account: str = ADMIN) -> dict[str, Any]:
-    return dict(gateway.run(resources.get(request_context(gateway, account), KINDS["vpc"], vpc_id)))
+    return dict(gateway.run(records.get(request_context(gateway, account), KINDS["vpc"], vpc_id)))
 
 
 # --- the default set -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from hive_gateway.conformance.xml_check import assert_xml_matches_shape
-from hive_gateway.protocol.models import operation_model
+from hive_gateway.api.protocol.models import operation_model
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
     RecordingBus,

@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import network_acls
-from hive_gateway import resources
-from hive_gateway.resources import KINDS
+from hive_gateway.core import records
+from hive_gateway.core.kinds import KINDS
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import ADMIN, admin_send, assert_matches_model, error_of, race, request_context
 from tests.vpc.test_subnets import make_vpc
@@ -552,7 +552,7 @@ def test_exported_helpers(gateway: RunningGateway, ec2: Any) -> None:
     default_id = default_acl(ec2, vpc_id)["NetworkAclId"]
     again = gateway.run(
         network_acls.create_default_network_acl(
-            ctx, gateway.run(resources.get(ctx, KINDS["vpc"], vpc_id))
+            ctx, gateway.run(records.get(ctx, KINDS["vpc"], vpc_id))
         )
     )
     assert again["network_acl_id"] == default_id and len(again["associations"]) == 1  # idempotent

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import route_tables
-from hive_gateway import vpc_index
+from hive_gateway.core import vpc_index
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
     ADMIN,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers import security_groups
-from hive_gateway import resources
+from hive_gateway.core import kinds, records
 from hive_gateway.conformance.xml_check import assert_error_envelope
 from kv.buckets import account_key, bucket_name
 from kv.records import RecordBucket
@@ -62,19 +62,19 @@ def set_default_vpc(gateway: RunningGateway, vpc_id: str | None, account_id: str
     ctx = request_context(gateway, account_id)
 
     async def apply() -> None:
-        for record in await resources.list_records(ctx, resources.KINDS["vpc"]):
+        for record in await records.list_records(ctx, kinds.KINDS["vpc"]):
             flag = record["vpc_id"] == vpc_id
 
             def mark(current: dict[str, Any], flag: bool = flag) -> dict[str, Any]:
                 return {**current, "is_default": flag}
 
-            await resources.mutate(ctx, resources.KINDS["vpc"], record["vpc_id"], mark)
+            await records.mutate(ctx, kinds.KINDS["vpc"], record["vpc_id"], mark)
 
     gateway.run(apply())
 
 
 def stored_group(gateway: RunningGateway, group_id: str, account_id: str = ADMIN) -> dict[str, Any]:
-    return gateway.run(resources.get(request_context(gateway, account_id), security_groups.SG, group_id))
+    return gateway.run(records.get(request_context(gateway, account_id), security_groups.SG, group_id))
 
 
 def put_network_interface(gateway: RunningGateway, eni_id: str, group_ids: list[str]) -> None:
@@ -239,7 +239,8 @@ def test_create_default_security_group_export(gateway: RunningGateway, ec2: Any)
     vpc_id = "vpc-0000000000000abcd"
 
     async def seed() -> dict[str, Any]:
-        from hive_gateway import vpc_index
+        from hive_gateway.core import vpc_index
+        from hive_gateway.core import kinds, records
 
         await vpc_index.create(ctx, vpc_id)
         vpc = {"vpc_id": vpc_id, "ipv6_cidr_block_associations": [
@@ -672,7 +673,7 @@ def test_a_rule_naming_a_deleted_group_stays_revocable(ec2: Any, vpc_id: str, ga
     holder = make_group(ec2, vpc_id, "holder")
     ctx = request_context(gateway)
     ghost = "sg-0000000000000dead"
-    gateway.run(resources.mutate(ctx, security_groups.SG, holder, lambda r: {
+    gateway.run(records.mutate(ctx, security_groups.SG, holder, lambda r: {
         **r, "ingress_rules": [{"ip_protocol": "tcp", "from_port": 1, "to_port": 1, "source_sg": ghost}]}))
     ec2.revoke_security_group_ingress(GroupId=holder, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1, "UserIdGroupPairs": [{"GroupId": ghost}]}])
@@ -954,7 +955,7 @@ def test_hive_written_rules_read_and_revoke_like_ours(ec2: Any, gateway: Running
                           {"ip_protocol": "-1", "from_port": 0, "to_port": 0, "source_sg": group_id}],
         "egress_rules": [{"ip_protocol": "-1", "from_port": 0, "to_port": 0, "cidr_ip": "0.0.0.0/0"}],
     }
-    gateway.run(resources.mutate(request_context(gateway), security_groups.SG, group_id, lambda r: {**r, **hive_rules}))
+    gateway.run(records.mutate(request_context(gateway), security_groups.SG, group_id, lambda r: {**r, **hive_rules}))
     described = group(ec2, group_id)
     assert described["IpPermissionsEgress"] == [ALL_OUT]
     assert described["IpPermissions"][1] == {

@@ -20,12 +20,13 @@ from botocore.exceptions import ClientError
 from handlers import route_tables
 from handlers.dhcp_options import default_dhcp_options_id
 from handlers.network_acls import create_default_network_acl
-from hive_gateway import resources, vpc_index
+from hive_gateway.core import vpc_index
+from hive_gateway.core import clock, records
 from hive_gateway.conformance.xml_check import assert_error_envelope
-from hive_gateway.context import RequestContext
-from hive_gateway.ids import new_id
-from hive_gateway.registry import lookup
-from hive_gateway.resources import KINDS
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.ids import new_id
+from hive_gateway.core.registry import lookup
+from hive_gateway.core.kinds import KINDS
 from kv.buckets import account_key
 from kv.memory import MemoryStore
 from kv.nats_store import NatsStore
@@ -71,7 +72,7 @@ def make_vpc(
             "enable_dns_hostnames": False,
             "enable_dns_support": True,
             "tags": {},
-            "created_at": resources.utc_now(),
+            "created_at": clock.utc_now(),
             "account_id": account,
             "instance_tenancy": "default",
             "dhcp_options_id": await default_dhcp_options_id(ctx),
@@ -96,7 +97,7 @@ def make_vpc(
             if ipv6
             else [],
         }
-        await resources.create(ctx, KINDS["vpc"], record)
+        await records.create(ctx, KINDS["vpc"], record)
         await create_default_network_acl(ctx, record)
         return vpc_id
 
@@ -887,7 +888,7 @@ def test_subnet_in_a_hive_made_vpc_without_claim_index(gateway: RunningGateway, 
     vpc_id = "vpc-00000000000000abc"
 
     async def seed() -> None:
-        await resources.create(
+        await records.create(
             ctx,
             KINDS["vpc"],
             {
@@ -901,7 +902,7 @@ def test_subnet_in_a_hive_made_vpc_without_claim_index(gateway: RunningGateway, 
                 "created_at": "2024-01-01T00:00:00Z",
             },
         )
-        await resources.create(
+        await records.create(
             ctx,
             KINDS["subnet"],
             {

@@ -1,0 +1,1 @@
+"""Static catalogues: instance types and the public image catalogue."""

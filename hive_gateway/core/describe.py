@@ -1,0 +1,93 @@
+"""The standard ``Describe<Kind>s``: explicit ids must all exist (else the kind's NotFound
+error), then the filter engine, then pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from hive_gateway.core.context import RequestContext
+from hive_gateway.core.errors import AwsError
+from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.kinds import Record, ResourceKind
+from hive_gateway.core.pagination import paginate
+from hive_gateway.core.records import list_records
+
+
+def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
+    """The kind's NotFound error naming ``missing`` (``…Malformed`` first for a bad id)."""
+    for resource_id in missing:
+        kind.check_id(resource_id)
+    if len(missing) == 1:
+        return kind.not_found(missing[0])
+    error = kind.not_found(", ".join(missing))
+    error.message = error.message.replace(" does not exist", " do not exist").replace(
+        " ID ", " IDs ", 1
+    )
+    return error
+
+
+def check_ids_exist(kind: ResourceKind, wanted: Sequence[str], present: set[str]) -> None:
+    """Raise the kind's NotFound error naming the ids of ``wanted`` not in ``present``."""
+    missing = [resource_id for resource_id in wanted if resource_id not in present]
+    if missing:
+        raise not_found_error(kind, missing)
+
+
+def select_wanted(
+    items: Sequence[Record],
+    wanted: Sequence[str],
+    member: str,
+    missing: Callable[[list[str]], AwsError] | None,
+) -> list[Record]:
+    """The API-form ``items`` whose ``member`` is one of ``wanted`` (all items when none wanted).
+
+    ``missing`` builds the error for wanted values no item has (``None``: they are just absent,
+    as AWS answers for egress-only internet gateways).
+    """
+    if not wanted:
+        return list(items)
+    present = {item[member] for item in items}
+    absent = [value for value in wanted if value not in present]
+    if absent and missing is not None:
+        raise missing(absent)
+    wanted_set = set(wanted)
+    return [item for item in items if item[member] in wanted_set]
+
+
+async def describe(
+    ctx: RequestContext,
+    kind: ResourceKind,
+    params: Mapping[str, Any],
+    *,
+    ids_param: str,
+    result_key: str,
+    spec: FilterSpec[Record],
+    to_api: Callable[[RequestContext, Record], Record],
+    ids_wire_name: str | None = None,
+    missing_ids_ok: bool = False,
+    extra: Sequence[Record] = (),
+) -> Record:
+    """The standard ``Describe<Kind>s``: ids → filters → page; returns the result dict.
+
+    ``to_api`` renders a record into its API form; filters apply to that form. With
+    ``missing_ids_ok`` unknown ids are simply absent (AWS's behaviour for a few kinds, e.g.
+    egress-only internet gateways). ``extra`` adds API-form items that are not stored.
+    """
+    items = [to_api(ctx, record) for record in await list_records(ctx, kind)] + list(extra)
+    id_member = kind.api_id_member
+    items = select_wanted(
+        items,
+        list(params.get(ids_param) or []),
+        id_member,
+        None if missing_ids_ok else lambda absent: not_found_error(kind, absent),
+    )
+    items = apply_filters(spec, params.get("Filters"), items)
+    page = paginate(
+        items,
+        params,
+        key=lambda item: str(item[id_member]),
+        ids_param=ids_param,
+        ids_wire_name=ids_wire_name,
+    )
+    return {result_key: page.items, **page.token_member()}

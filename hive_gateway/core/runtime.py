@@ -1,0 +1,64 @@
+"""Shared, long-lived state of a running gateway: settings, store, accounts, record buckets."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kv.buckets import bucket_name
+from kv.records import RecordBucket
+from kv.store import Store
+
+from hive_gateway.config import Settings
+
+from hive_gateway.core.registry import ACCOUNT_SETUP
+
+if TYPE_CHECKING:
+    from hive_gateway.core.context import RequestContext
+    from hive_gateway.api.auth.accounts import AccountRegistry
+    from hive_gateway.hive.bus import Bus
+
+
+@dataclass
+class Runtime:
+    """What every handler reaches through ``ctx.runtime``."""
+
+    settings: Settings
+    store: Store
+    accounts: AccountRegistry
+    bus: Bus | None = None
+    """NATS request/reply and events towards Hive daemons (``None``: no bus, events dropped)."""
+    _records: dict[str, RecordBucket] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _prepared: set[str] = field(default_factory=set)
+    _account_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    async def prepare_account(self, ctx: RequestContext) -> None:
+        """Run the :func:`~hive_gateway.core.registry.on_first_request` hooks once per account."""
+        account = ctx.account_id
+        if account in self._prepared:
+            return
+        lock = self._account_locks.setdefault(account, asyncio.Lock())
+        async with lock:
+            if account in self._prepared:
+                return
+            for hook in ACCOUNT_SETUP:
+                await hook(ctx)
+            self._prepared.add(account)
+
+    async def records(self, logical: str, schema: str | None = None) -> RecordBucket:
+        """The JSON record bucket for logical bucket ``logical`` (e.g. ``"vpcs"``).
+
+        ``schema`` names ``schemas/records/<schema>.schema.json``; it defaults to ``logical``.
+        """
+        cached = self._records.get(logical)
+        if cached is not None:
+            return cached
+        async with self._lock:
+            cached = self._records.get(logical)
+            if cached is None:
+                bucket = await self.store.bucket(bucket_name(self.settings.bucket_prefix, logical))
+                cached = RecordBucket(bucket, schema if schema is not None else logical)
+                self._records[logical] = cached
+            return cached

@@ -1,0 +1,1 @@
+"""Hive integration: the NATS bus, the gateway-daemon contract and the event subjects."""

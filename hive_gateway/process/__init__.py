@@ -1,0 +1,1 @@
+"""Process bootstrap: TLS material and the embedded nats-server."""
