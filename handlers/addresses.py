@@ -606,13 +606,13 @@ def _attribute_api(record: Mapping[str, Any]) -> Record:
 @action("DescribeAddressesAttribute")
 async def describe_addresses_attribute(ctx: RequestContext, params: Params) -> Result:
     """``domain-name`` of each address: no ``PtrRecord`` unless one was set (paged)."""
-    records = await records.list_records(ctx, EIP)
+    rows = await records.list_records(ctx, EIP)
     ids = list(params.get("AllocationIds") or [])
     if ids:
-        describe.check_ids_exist(EIP, ids, {str(r["allocation_id"]) for r in records})
-        records = [r for r in records if r["allocation_id"] in set(ids)]
+        describe.check_ids_exist(EIP, ids, {str(r["allocation_id"]) for r in rows})
+        rows = [r for r in rows if r["allocation_id"] in set(ids)]
     page = paginate(
-        [_attribute_api(r) for r in records],
+        [_attribute_api(r) for r in rows],
         params,
         key=lambda item: str(item["AllocationId"]),
         ids_param="AllocationIds",

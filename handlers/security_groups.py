@@ -839,8 +839,8 @@ GROUP_FILTERS: Final[FilterSpec[_Row]] = FilterSpec(
 @action("DescribeSecurityGroups")
 async def describe_security_groups(ctx: RequestContext, params: Params) -> Result:
     """The caller's groups by ``GroupIds`` and/or ``GroupNames`` (default VPC), filters, pages."""
-    records = await records.list_records(ctx, SG)
-    names = {str(r["group_id"]): str(r["group_name"]) for r in records}
+    stored = await records.list_records(ctx, SG)
+    names = {str(r["group_id"]): str(r["group_name"]) for r in stored}
     wanted: list[str] = [str(i) for i in params.get("GroupIds") or []]
     if wanted:
         describe.check_ids_exist(SG, wanted, set(names))
@@ -848,8 +848,8 @@ async def describe_security_groups(ctx: RequestContext, params: Params) -> Resul
         wanted.append(str((await group_by_name(ctx, str(name)))["group_id"]))
     if wanted:
         selected = set(wanted)
-        records = [r for r in records if r["group_id"] in selected]
-    rows = [_Row(group_to_api(ctx, r), record_tags(r), names) for r in records]
+        stored = [r for r in stored if r["group_id"] in selected]
+    rows = [_Row(group_to_api(ctx, r), record_tags(r), names) for r in stored]
     rows = apply_filters(GROUP_FILTERS, params.get("Filters"), rows)
     page = paginate(rows, params, key=lambda row: str(row.api["GroupId"]), ids_param="GroupIds")
     return {"SecurityGroups": [row.api for row in page.items], **page.token_member()}

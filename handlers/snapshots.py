@@ -304,20 +304,20 @@ def _restorable_by(record: Mapping[str, Any], users: list[str], account_id: str)
 async def describe_snapshots(ctx: RequestContext, params: Params) -> Result:
     """Own, shared, public and catalogue snapshots; ``OwnerIds``, ``RestorableByUserIds``."""
     at = now()
-    records = await visible_snapshots(ctx)
+    rows = await visible_snapshots(ctx)
     for snapshot_id in params.get("SnapshotIds") or ():
         check_snapshot_id(str(snapshot_id))
     owners: list[str] = list(params.get("OwnerIds") or [])
     _check_owner_ids(owners)
     if owners:
-        records = [r for r in records if _owned_by(r, owners, ctx.account_id)]
+        rows = [r for r in rows if _owned_by(r, owners, ctx.account_id)]
     users: list[str] = list(params.get("RestorableByUserIds") or [])
     for user in users:
         if user not in ("self", "all") and not _ACCOUNT.match(user):
             raise AwsError("InvalidUserID.Malformed", f'Invalid user id: "{user}"')
     if users:
-        records = [r for r in records if _restorable_by(r, users, ctx.account_id)]
-    items = [snapshot_to_api(r, at) for r in records]
+        rows = [r for r in rows if _restorable_by(r, users, ctx.account_id)]
+    items = [snapshot_to_api(r, at) for r in rows]
     return describe_page(
         items,
         params,

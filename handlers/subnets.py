@@ -777,9 +777,9 @@ async def associate_subnet_cidr_block(ctx: RequestContext, params: Params) -> Re
 
 
 def _find_association(
-    records: Iterable[Record], association_id: str
+    rows: Iterable[Record], association_id: str
 ) -> tuple[Record, Record] | None:
-    for record in records:
+    for record in rows:
         for assoc in record.get("ipv6_cidr_block_associations") or ():
             if assoc.get("association_id") == association_id:
                 return record, assoc

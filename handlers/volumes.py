@@ -1221,18 +1221,18 @@ async def modify_volume(ctx: RequestContext, params: Params) -> Result:
 async def describe_volumes_modifications(ctx: RequestContext, params: Params) -> Result:
     """The latest modification of each volume (``StartTime`` always present)."""
     at = now()
-    records = await visible_volumes(ctx, at)
+    rows = await visible_volumes(ctx, at)
     wanted: list[str] = list(params.get("VolumeIds") or [])
     if wanted:
-        describe.check_ids_exist(VOLUME, wanted, {str(r["volume_id"]) for r in records})
-        by_id = {str(r["volume_id"]): r for r in records}
+        describe.check_ids_exist(VOLUME, wanted, {str(r["volume_id"]) for r in rows})
+        by_id = {str(r["volume_id"]): r for r in rows}
         for volume_id in wanted:
             if not by_id[volume_id].get("modification"):
                 raise AwsError(
                     "InvalidVolumeModification.NotFound",
                     f"Modification for volume '{volume_id}' does not exist.",
                 )
-    items = [modification_to_api(r, at) for r in records if r.get("modification")]
+    items = [modification_to_api(r, at) for r in rows if r.get("modification")]
     return describe_page(
         items,
         params,

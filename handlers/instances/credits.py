@@ -24,11 +24,11 @@ async def describe_instance_credit_specifications(ctx: RequestContext, params: P
     wanted = list(params.get("InstanceIds") or [])
     for instance_id in wanted:
         check_instance_id(instance_id)
-    records = await current_records(ctx)
+    rows = await current_records(ctx)
     if wanted:
-        describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
-        records = [r for r in records if r["instance_id"] in set(wanted)]
-        for record in records:
+        describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in rows})
+        rows = [r for r in rows if r["instance_id"] in set(wanted)]
+        for record in rows:
             if not instance_types.is_burstable(str(record.get("instance_type"))):
                 raise AwsError(
                     "UnsupportedOperation",
@@ -41,7 +41,7 @@ async def describe_instance_credit_specifications(ctx: RequestContext, params: P
             or instance_types.default_credits(str(r.get("instance_type")))
             or "standard",
         }
-        for r in records
+        for r in rows
         if instance_types.is_burstable(str(r.get("instance_type")))
         and state_name(r) != "terminated"
     ]

@@ -8,7 +8,9 @@ indistinguishable from a missing one (same ``…NotFound`` code and message).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, TypeAlias
 
 from hive_gateway.core.errors import AwsError
@@ -127,3 +129,38 @@ def kind_of_id(resource_id: str) -> ResourceKind | None:
         if kind.id_prefix == prefix:
             return kind
     return None
+
+
+Liveness: TypeAlias = Callable[[Record, datetime], bool]
+"""Whether a stored record still shows as a resource at ``now`` (a volume whose lazy
+``deleting → deleted`` transition has passed, a terminated instance past its retention, ...)."""
+
+_LIVENESS: dict[str, Liveness] = {}
+
+
+def live(kind_name: str) -> Callable[[Liveness], Liveness]:
+    """Declare the liveness rule of ``kind_name`` (in the family that owns the kind)::
+
+        @live("volume")
+        def _volume_live(record: Record, now: datetime) -> bool:
+            return volume_state(record, now) != "deleted"
+
+    Every generic path (tags, describe, dependency checks) asks :func:`is_live`, so a resource
+    a family considers gone is gone everywhere.
+    """
+    if kind_name not in KINDS:
+        raise KeyError(f"unknown kind {kind_name!r}")
+
+    def register(rule: Liveness) -> Liveness:
+        if kind_name in _LIVENESS:
+            raise ValueError(f"liveness of {kind_name!r} is declared twice")
+        _LIVENESS[kind_name] = rule
+        return rule
+
+    return register
+
+
+def is_live(kind: ResourceKind, record: Record, now: datetime) -> bool:
+    """The kind's liveness rule (a record without a rule is live while it is stored)."""
+    rule = _LIVENESS.get(kind.name)
+    return rule is None or rule(record, now)

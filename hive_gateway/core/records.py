@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeAlias
+from datetime import datetime, timezone
+from typing import Any, TypeAlias
 
 from kv.buckets import account_key, account_prefix
 from kv.records import RecordBucket
@@ -16,7 +17,7 @@ from kv.store import KeyExistsError, is_valid_key
 
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.kinds import Record, ResourceKind
+from hive_gateway.core.kinds import Record, ResourceKind, is_live
 
 
 async def records(ctx: RequestContext, kind: ResourceKind) -> RecordBucket:
@@ -64,16 +65,43 @@ async def list_records(ctx: RequestContext, kind: ResourceKind) -> list[Record]:
     return await (await records(ctx, kind)).list(account_prefix(ctx.account_id))
 
 
-async def create(ctx: RequestContext, kind: ResourceKind, record: Record) -> Record:
-    """Store a new record under its id (or its ``key_field``).
+async def where(
+    ctx: RequestContext, kind: ResourceKind, *, live_only: bool = True, **fields: Any
+) -> list[Record]:
+    """The caller's records of ``kind`` whose ``fields`` equal the given values, sorted by id.
 
-    For a name-keyed kind an existing name raises :class:`kv.store.KeyExistsError`.
+    ``where(ctx, SUBNET, vpc_id="vpc-1")``. Records the kind's liveness rule calls gone are left
+    out unless ``live_only=False``. This is the query the read replica answers from an index.
+    """
+    now = datetime.now(timezone.utc)
+    return [
+        record
+        for record in await list_records(ctx, kind)
+        if all(record.get(name) == value for name, value in fields.items())
+        and (not live_only or is_live(kind, record, now))
+    ]
+
+
+async def create(
+    ctx: RequestContext, kind: ResourceKind, record: Record, *, exist_ok: bool = False
+) -> Record:
+    """Store a new record under its id (or its ``key_field``): create-if-absent.
+
+    With ``exist_ok`` an existing record wins and is returned (idempotent creation of implicit
+    resources such as a default DHCP option set). Otherwise, for a name-keyed kind an existing
+    name raises :class:`kv.store.KeyExistsError`.
     """
     bucket = await records(ctx, kind)
+    key_field = kind.key_field or kind.id_field
+    key = account_key(ctx.account_id, str(record[key_field]))
     try:
-        key_field = kind.key_field or kind.id_field
-        await bucket.create(account_key(ctx.account_id, str(record[key_field])), record)
+        await bucket.create(key, record)
     except KeyExistsError as exc:
+        if exist_ok:
+            found = await bucket.get(key)
+            if found is not None:
+                return found[0]
+            return await create(ctx, kind, record, exist_ok=True)  # deleted meanwhile: retry
         if kind.key_field is not None:
             raise  # a name-keyed kind: the caller answers its own ``…Duplicate`` error
         # a 17-hex-digit id collision: astronomically unlikely
@@ -84,26 +112,44 @@ async def create(ctx: RequestContext, kind: ResourceKind, record: Record) -> Rec
 Mutation: TypeAlias = Callable[[Record], Record | None | Awaitable[Record | None]]
 
 
+class _Missing(Exception):
+    """The record went away under a mutate-if-present."""
+
+
 async def mutate(
-    ctx: RequestContext, kind: ResourceKind, resource_id: str, change: Mutation
+    ctx: RequestContext,
+    kind: ResourceKind,
+    resource_id: str,
+    change: Mutation,
+    *,
+    missing_ok: bool = False,
 ) -> Record | None:
     """Compare-and-swap the caller's record of ``resource_id`` through ``change``.
 
     ``change`` gets the current record (never ``None``: a missing record raises the kind's
-    NotFound error) and returns the new one, or ``None`` to delete it. Raising inside
-    ``change`` aborts without writing; concurrent writers are retried.
+    NotFound error, or with ``missing_ok`` makes this a no-op returning ``None``) and returns
+    the new one, or ``None`` to delete it. Raising inside ``change`` aborts without writing;
+    concurrent writers are retried.
     """
-    kind.check_id(resource_id)
+    if not missing_ok:
+        kind.check_id(resource_id)
 
     async def apply(current: Record | None) -> Record | None:
         if current is None:
-            raise kind.not_found(resource_id)
+            raise _Missing() if missing_ok else kind.not_found(resource_id)
         outcome = change(current)
         return await outcome if inspect.isawaitable(outcome) else outcome
 
     key = await _key_of(ctx, kind, resource_id)
     if key is None:
+        if missing_ok:
+            return None
         raise kind.not_found(resource_id)
+    if missing_ok:
+        try:
+            return await (await records(ctx, kind)).mutate(key, apply)
+        except _Missing:
+            return None
     bucket = await records(ctx, kind)
     return await bucket.mutate(key, apply)
 
