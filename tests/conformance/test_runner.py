@@ -13,7 +13,13 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 from botocore.hooks import HierarchicalEmitter
 
-from hive_gateway.conformance import vpc_stack as tf
+from hive_gateway.conformance.expectations import (
+    NONEMPTY,
+    RoutesMatch,
+    SgRulesMatch,
+    compare_state,
+    state_differences,
+)
 from hive_gateway.conformance.runner import (
     ApiError,
     Harness,
@@ -22,13 +28,25 @@ from hive_gateway.conformance.runner import (
     assert_single_value,
     wait_for_state,
 )
-from hive_gateway.conformance.vpc_replay import (
-    NONEMPTY,
-    RoutesMatch,
-    SgRulesMatch,
-    compare_state,
-    state_differences,
+from hive_gateway.conformance.terraform.aws_egress_only_internet_gateway import (
+    read_egress_only_internet_gateway,
 )
+from hive_gateway.conformance.terraform.aws_network_acl import flatten_nacl_entries, nacl_rule_key
+from hive_gateway.conformance.terraform.aws_route_table import flatten_routes
+from hive_gateway.conformance.terraform.aws_security_group import (
+    config_atoms,
+    expand_permissions,
+    gather_permissions,
+)
+from hive_gateway.conformance.terraform.aws_vpc import read_vpc
+from hive_gateway.conformance.terraform.common import (
+    attribute_filters,
+    tag_specifications,
+    update_tags,
+)
+from hive_gateway.conformance.terraform.config import NaclRule, RouteSpec, SgRule
+from hive_gateway.conformance.terraform.data_sources import read_data_subnets
+from hive_gateway.conformance.terraform.finders import find
 
 Responder = Any  # a dict, a ClientError, a list of those (consumed in order) or a callable
 
@@ -114,7 +132,7 @@ def vpc_endpoint(**attributes: bool | None) -> dict[str, Responder]:
 
 def test_read_vpc_flattens_and_strips_aws_tags() -> None:
     h = harness(vpc_endpoint())
-    state = tf.read_vpc(h, "vpc-1")
+    state = read_vpc(h, "vpc-1")
     assert state["tags"] == {"Name": "x"}
     assert state["arn"] == "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1"
     assert (
@@ -142,7 +160,7 @@ def test_read_vpc_flattens_and_strips_aws_tags() -> None:
 
 
 def test_dns_support_false_is_reported_as_drift() -> None:
-    state = tf.read_vpc(harness(vpc_endpoint(enableDnsSupport=False)), "vpc-1")
+    state = read_vpc(harness(vpc_endpoint(enableDnsSupport=False)), "vpc-1")
     drifts = compare_state(
         {"aws_vpc.main": state}, {"aws_vpc.main": {"enable_dns_support": True}}, phase="A"
     )
@@ -155,7 +173,7 @@ def test_dns_support_false_is_reported_as_drift() -> None:
 def test_a_missing_attribute_struct_fails_the_read() -> None:
     """``findVPCAttribute``: no ``EnableNetworkAddressUsageMetrics`` element → EmptyResult."""
     with pytest.raises(NotFound, match="empty"):
-        tf.read_vpc(harness(vpc_endpoint(enableNetworkAddressUsageMetrics=None)), "vpc-1")
+        read_vpc(harness(vpc_endpoint(enableNetworkAddressUsageMetrics=None)), "vpc-1")
 
 
 def test_a_failed_default_lookup_leaves_the_id_empty_and_nonempty_flags_it() -> None:
@@ -165,7 +183,7 @@ def test_a_failed_default_lookup_leaves_the_id_empty_and_nonempty_flags_it() -> 
     responses["DescribeNetworkAcls"] = {
         "NetworkAcls": [{"NetworkAclId": "acl-1"}, {"NetworkAclId": "acl-2"}]
     }
-    state = tf.read_vpc(harness(responses), "vpc-1")
+    state = read_vpc(harness(responses), "vpc-1")
     assert state["default_network_acl_id"] == ""
     drifts = compare_state({"v": state}, {"v": {"default_network_acl_id": NONEMPTY}})
     assert len(drifts) == 1 and "must be set" in drifts[0].note
@@ -191,17 +209,17 @@ def test_assert_single_value() -> None:
 def test_find_maps_gone_codes_and_checks_the_id() -> None:
     h = harness({"DescribeSubnets": client_error("DescribeSubnets", "InvalidSubnetID.NotFound")})
     with pytest.raises(NotFound) as gone:
-        tf.find_subnet(h, "subnet-1")
+        find(h, "subnet", "subnet-1")
     assert gone.value.reason == "InvalidSubnetID.NotFound"
     assert h.calls[-1].tolerated and not h.calls[-1].failed
 
     h = harness({"DescribeSubnets": {"Subnets": [{"SubnetId": "subnet-2"}]}})
     with pytest.raises(NotFound, match="id mismatch"):
-        tf.find_subnet(h, "subnet-1")
+        find(h, "subnet", "subnet-1")
 
     h = harness({"DescribeSubnets": client_error("DescribeSubnets", "UnauthorizedOperation", "no")})
     with pytest.raises(ApiError) as error:
-        tf.find_subnet(h, "subnet-1")
+        find(h, "subnet", "subnet-1")
     assert (error.value.code, error.value.message) == ("UnauthorizedOperation", "no")
     assert h.failures() == [h.calls[-1]]
 
@@ -212,7 +230,7 @@ def test_find_follows_next_token() -> None:
         {"Subnets": [{"SubnetId": "subnet-2"}]},
     ]
     h = harness({"DescribeSubnets": pages})
-    assert tf.read_data_subnets(h)["ids"] == ["subnet-1", "subnet-2"]
+    assert read_data_subnets(h)["ids"] == ["subnet-1", "subnet-2"]
     assert [c.params for c in h.calls] == [{}, {"NextToken": "t"}]
 
 
@@ -227,10 +245,10 @@ def test_eigw_with_any_error_code_fails_the_refresh() -> None:
         }
     )
     with pytest.raises(ApiError):
-        tf.read_egress_only_internet_gateway(h, "eigw-1")
+        read_egress_only_internet_gateway(h, "eigw-1")
     h = harness({"DescribeEgressOnlyInternetGateways": {"EgressOnlyInternetGateways": []}})
     with pytest.raises(NotFound):
-        tf.read_egress_only_internet_gateway(h, "eigw-1")
+        read_egress_only_internet_gateway(h, "eigw-1")
 
 
 @pytest.mark.parametrize(
@@ -247,7 +265,7 @@ def test_eigw_vpc_id_only_for_one_attached_attachment(
 ) -> None:
     gateway = {"EgressOnlyInternetGatewayId": "eigw-1", "Attachments": attachments}
     h = harness({"DescribeEgressOnlyInternetGateways": {"EgressOnlyInternetGateways": [gateway]}})
-    state = tf.read_egress_only_internet_gateway(h, "eigw-1")
+    state = read_egress_only_internet_gateway(h, "eigw-1")
     assert state["vpc_id"] == vpc_id
     assert bool(compare_state({"e": state}, {"e": {"vpc_id": "vpc-1"}})) is (vpc_id is None)
 
@@ -348,7 +366,7 @@ def test_security_group_rules_flatten_as_the_provider_gathers_them() -> None:
             ],
         },
     ]
-    rules = tf.gather_permissions("sg-self", "111122223333", permissions)
+    rules = gather_permissions("sg-self", "111122223333", permissions)
     assert rules == [
         {
             "protocol": "-1",
@@ -374,8 +392,8 @@ def test_security_group_rules_flatten_as_the_provider_gathers_them() -> None:
         },
     ]
     config = (
-        tf.SgRule("all", cidr_blocks=("0.0.0.0/0",)),
-        tf.SgRule(
+        SgRule("all", cidr_blocks=("0.0.0.0/0",)),
+        SgRule(
             "6",
             22,
             22,
@@ -425,19 +443,19 @@ def test_numeric_protocols_and_minus_one_ports_are_drift(
 ) -> None:
     protocol = "tcp" if permission["IpProtocol"] != "-1" else "-1"
     port = 443 if protocol == "tcp" else 0
-    config = (tf.SgRule(protocol, port, port, cidr_blocks=("0.0.0.0/0",)),)
-    found = SgRulesMatch(config).problem(tf.gather_permissions("sg-1", "1", [permission]))
+    config = (SgRule(protocol, port, port, cidr_blocks=("0.0.0.0/0",)),)
+    found = SgRulesMatch(config).problem(gather_permissions("sg-1", "1", [permission]))
     assert (found is None) if problem is None else (found is not None and problem in found)
 
 
 def test_expand_permissions_collapses_and_omits_ports_for_all_traffic() -> None:
-    atoms = tf.config_atoms(
+    atoms = config_atoms(
         [
-            tf.SgRule("-1", cidr_blocks=("0.0.0.0/0",), ipv6_cidr_blocks=("::/0",)),
-            tf.SgRule("tcp", 80, 80, cidr_blocks=("10.0.0.0/8",), self_ref=True, description="web"),
+            SgRule("-1", cidr_blocks=("0.0.0.0/0",), ipv6_cidr_blocks=("::/0",)),
+            SgRule("tcp", 80, 80, cidr_blocks=("10.0.0.0/8",), self_ref=True, description="web"),
         ]
     )
-    assert tf.expand_permissions("sg-1", atoms) == [
+    assert expand_permissions("sg-1", atoms) == [
         {
             "IpProtocol": "-1",
             "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
@@ -476,16 +494,16 @@ def test_route_table_flattening_skips_local_propagated_and_endpoint_routes() -> 
             },
         ],
     }
-    routes = tf.flatten_routes(harness({}), table)
+    routes = flatten_routes(harness({}), table)
     expected = (
-        tf.RouteSpec(cidr_block="0.0.0.0/0", gateway_id="igw-1"),
-        tf.RouteSpec(ipv6_cidr_block="::/0", egress_only_gateway_id="eigw-1"),
+        RouteSpec(cidr_block="0.0.0.0/0", gateway_id="igw-1"),
+        RouteSpec(ipv6_cidr_block="::/0", egress_only_gateway_id="eigw-1"),
     )
     assert RoutesMatch(expected).problem(routes) is None
     assert RoutesMatch(expected[:1]).problem(routes) is not None
     assert RoutesMatch(None).problem(routes) is None  # route not configured: Computed
     # A local route is kept only when the same destination is configured with gateway_id=local.
-    assert len(tf.flatten_routes(harness({}), table, ["10.0.0.0/16"])) == 3
+    assert len(flatten_routes(harness({}), table, ["10.0.0.0/16"])) == 3
 
 
 def test_network_acl_entries_flatten_with_protocol_numbers_and_skip_catch_alls() -> None:
@@ -520,33 +538,33 @@ def test_network_acl_entries_flatten_with_protocol_numbers_and_skip_catch_alls()
             "CidrBlock": "0.0.0.0/0",
         },
     ]
-    ingress = tf.flatten_nacl_entries(entries, egress=False)
+    ingress = flatten_nacl_entries(entries, egress=False)
     assert [(r["rule_no"], r["protocol"], r["from_port"]) for r in ingress] == [
         (100, "6", 443),
         (110, "-1", 0),
     ]
     configured = {
-        tf.nacl_rule_key(
-            tf.NaclRule(100, "tcp", "ALLOW", cidr_block="0.0.0.0/0", from_port=443, to_port=443)
+        nacl_rule_key(
+            NaclRule(100, "tcp", "ALLOW", cidr_block="0.0.0.0/0", from_port=443, to_port=443)
         )
     }
-    assert tf.nacl_rule_key(ingress[0]) in configured
+    assert nacl_rule_key(ingress[0]) in configured
 
 
 # --- requests -------------------------------------------------------------------------------------
 
 
 def test_filters_are_sorted_and_empty_values_dropped() -> None:
-    assert tf.attribute_filters({"vpc-id": "vpc-1", "group-name": "default", "state": ""}) == [
+    assert attribute_filters({"vpc-id": "vpc-1", "group-name": "default", "state": ""}) == [
         {"Name": "group-name", "Values": ["default"]},
         {"Name": "vpc-id", "Values": ["vpc-1"]},
     ]
-    assert tf.tag_specifications("vpc", {}) == {}
+    assert tag_specifications("vpc", {}) == {}
 
 
 def test_update_tags_deletes_with_old_values_then_creates() -> None:
     h = harness({"DeleteTags": {}, "CreateTags": {}})
-    tf.update_tags(h, "vpc-1", {"A": "1", "B": "2", "C": "3"}, {"A": "1", "B": "9", "D": "4"})
+    update_tags(h, "vpc-1", {"A": "1", "B": "2", "C": "3"}, {"A": "1", "B": "9", "D": "4"})
     assert [(c.operation, c.params) for c in h.calls] == [
         ("DeleteTags", {"Resources": ["vpc-1"], "Tags": [{"Key": "C", "Value": "3"}]}),
         (
@@ -558,7 +576,7 @@ def test_update_tags_deletes_with_old_values_then_creates() -> None:
         ),
     ]
     h = harness({})
-    tf.update_tags(h, "vpc-1", {"A": "1"}, {"A": "1"})
+    update_tags(h, "vpc-1", {"A": "1"}, {"A": "1"})
     assert h.calls == []
 
 

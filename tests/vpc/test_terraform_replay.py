@@ -1,6 +1,6 @@
 """The Terraform AWS provider's full VPC-stack call sequence, replayed against the gateway.
 
-``hive_gateway.conformance.vpc_replay.replay_vpc_stack`` creates aws_vpc, aws_subnet,
+``hive_gateway.conformance.replay.replay_vpc_stack`` creates aws_vpc, aws_subnet,
 aws_security_group (inline rules), aws_internet_gateway, aws_egress_only_internet_gateway,
 aws_route_table (inline routes), aws_route_table_association, aws_route, aws_network_acl and every
 aws_default_* resource with the provider's waiters, refreshes twice (the second refresh must equal
@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 from botocore.model import OperationModel
 
+from hive_gateway.conformance.replay import StackSettings, replay_vpc_stack
 from hive_gateway.conformance.runner import Call, Report
-from hive_gateway.conformance.vpc_replay import (
+from hive_gateway.conformance.stack import (
     DEFAULT_NACL,
     DEFAULT_SG,
     EIGW,
@@ -37,8 +38,6 @@ from hive_gateway.conformance.vpc_replay import (
     SUBNET_A,
     SUBNET_B,
     VPC,
-    StackSettings,
-    replay_vpc_stack,
 )
 from hive_gateway.conformance.xml_check import (
     assert_error_envelope,
