@@ -58,6 +58,7 @@ from hive_gateway.core.clock import format_timestamp
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core import zones
 from kv.buckets import account_key
 from kv.records import RecordBucket
 from kv.store import KeyExistsError, StoreError
@@ -149,9 +150,7 @@ def association_of(record: Mapping[str, Any], private_ip: str) -> dict[str, Any]
 
 
 def _zone_ids(ctx: RequestContext) -> dict[str, str]:
-    from handlers import regions
-
-    return {zone["ZoneName"]: zone["ZoneId"] for zone in regions.zones(ctx)}
+    return zones.zone_ids(ctx)
 
 
 def _association_api(ctx: RequestContext, association: Mapping[str, Any]) -> Record:

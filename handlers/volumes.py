@@ -49,7 +49,6 @@ from kv.records import RecordBucket
 from kv.store import KeyExistsError
 
 from handlers import account_settings
-from handlers.regions import zones
 from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
@@ -65,6 +64,7 @@ from hive_gateway.core.clock import format_timestamp
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record, ResourceKind
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.zones import zones
 
 VOLUME: Final = KINDS["volume"]
 INSTANCE: Final = KINDS["instance"]

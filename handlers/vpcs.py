@@ -34,6 +34,7 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action, on_first_request
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.zones import zones
 
 VPC = KINDS["vpc"]
 
@@ -612,7 +613,7 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     """Create the account's default VPC once (race-safe across gateways sharing a store)."""
     if not ctx.runtime.settings.default_vpc:
         return
-    from handlers import regions, route_tables, subnets
+    from handlers import route_tables, subnets
 
     index = await ctx.runtime.records("vpc_index", "vpc_index")
     marker = account_key(ctx.account_id, "default-vpc")
@@ -623,7 +624,7 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     network = ipaddress.IPv4Network(DEFAULT_VPC_CIDR)
     vpc = await create_vpc_record(ctx, network, tags={}, is_default=True)
     blocks = list(network.subnets(new_prefix=20))
-    for zone, block in zip(regions.zones(ctx), blocks):
+    for zone, block in zip(zones(ctx), blocks):
         await subnets.create_subnet_record(
             ctx,
             vpc,
