@@ -57,7 +57,7 @@ from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.pagination import paginate
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 IMAGE: Final = KINDS["image"]
@@ -117,6 +117,13 @@ def image_state(record: Mapping[str, Any], at: datetime) -> str | None:
         return "pending"
     stored = str(record.get("state", "available"))
     return "available" if stored == "pending" else stored
+
+
+@live("image")
+def image_live(record: Record, at: datetime) -> bool:
+    """A deregistered image shows as ``deregistered`` until ``gone_at``, then its id is unknown
+    (``InvalidAMIID.NotFound``) to every action."""
+    return image_state(record, at) is not None
 
 
 def _ebs_to_api(ebs: Mapping[str, Any]) -> Record:

@@ -58,7 +58,7 @@ from hive_gateway.core.errors import (
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 LOG = logging.getLogger(__name__)
@@ -128,6 +128,13 @@ def api_state(record: Record) -> str | None:
     if _age(record.get("created_at")) < PENDING_SECONDS:
         return "pending"
     return str(record.get("state") or "available")
+
+
+@live("placement-group")
+def placement_group_live(record: Record, at: datetime) -> bool:
+    """A deleted group shows as ``deleting`` for a moment, then is unknown
+    (``InvalidPlacementGroup.Unknown``)."""
+    return api_state(record) is not None
 
 
 async def _bucket(ctx: RequestContext) -> RecordBucket:

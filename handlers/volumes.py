@@ -62,7 +62,7 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.pagination import paginate
 from hive_gateway.core.clock import format_timestamp
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record, ResourceKind
+from hive_gateway.core.kinds import KINDS, Record, ResourceKind, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from hive_gateway.core.zones import zones
 
@@ -306,6 +306,13 @@ def volume_state(record: Mapping[str, Any], at: datetime) -> str | None:
     if not reached(record.get("available_at"), at):
         return "creating"
     return "in-use" if live_attachments(record, at) else "available"
+
+
+@live("volume")
+def volume_live(record: Record, at: datetime) -> bool:
+    """A deleted volume is gone once its ``deleting`` time has passed (``InvalidVolume.NotFound``
+    everywhere: DescribeVolumes, CreateTags, DescribeTags)."""
+    return volume_state(record, at) is not None
 
 
 def _settled(record: Record, at: datetime) -> Record:

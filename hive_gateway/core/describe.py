@@ -11,7 +11,7 @@ from hive_gateway.core.errors import AwsError
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.kinds import Record, ResourceKind
 from hive_gateway.core.pagination import paginate
-from hive_gateway.core.records import list_records
+from hive_gateway.core.records import where
 
 
 def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
@@ -70,11 +70,12 @@ async def describe(
 ) -> Record:
     """The standard ``Describe<Kind>s``: ids → filters → page; returns the result dict.
 
-    ``to_api`` renders a record into its API form; filters apply to that form. With
+    Only records the kind's liveness rule calls live are listed. ``to_api`` renders a record
+    into its API form; filters apply to that form. With
     ``missing_ids_ok`` unknown ids are simply absent (AWS's behaviour for a few kinds, e.g.
     egress-only internet gateways). ``extra`` adds API-form items that are not stored.
     """
-    items = [to_api(ctx, record) for record in await list_records(ctx, kind)] + list(extra)
+    items = [to_api(ctx, record) for record in await where(ctx, kind)] + list(extra)
     id_member = kind.api_id_member
     items = select_wanted(
         items,

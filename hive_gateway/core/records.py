@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from kv.buckets import account_key, account_prefix
@@ -42,19 +42,31 @@ async def _key_of(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> 
     return None
 
 
-async def find(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> Record | None:
-    """The caller's record of ``resource_id``, or ``None``."""
+async def find(
+    ctx: RequestContext, kind: ResourceKind, resource_id: str, *, live_only: bool = True
+) -> Record | None:
+    """The caller's record of ``resource_id``, or ``None``.
+
+    A record the kind's liveness rule calls gone (a volume past its ``deleting`` time, ...) is
+    ``None`` too, as AWS no longer knows the id, unless ``live_only=False``.
+    """
     key = await _key_of(ctx, kind, resource_id)
     if key is None:
         return None
     found = await (await records(ctx, kind)).get(key)
-    return found[0] if found is not None else None
+    if found is None:
+        return None
+    if live_only and not is_live(kind, found[0], datetime.now(UTC)):
+        return None
+    return found[0]
 
 
-async def get(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> Record:
-    """The caller's record of ``resource_id``; the kind's NotFound error when absent."""
+async def get(
+    ctx: RequestContext, kind: ResourceKind, resource_id: str, *, live_only: bool = True
+) -> Record:
+    """The caller's record of ``resource_id``; the kind's NotFound error when absent or gone."""
     kind.check_id(resource_id)
-    record = await find(ctx, kind, resource_id)
+    record = await find(ctx, kind, resource_id, live_only=live_only)
     if record is None:
         raise kind.not_found(resource_id)
     return record
@@ -73,7 +85,7 @@ async def where(
     ``where(ctx, SUBNET, vpc_id="vpc-1")``. Records the kind's liveness rule calls gone are left
     out unless ``live_only=False``. This is the query the read replica answers from an index.
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [
         record
         for record in await list_records(ctx, kind)
