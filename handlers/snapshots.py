@@ -30,9 +30,9 @@ from typing import Any, Final
 from kv.buckets import split_account_key
 
 from handlers import account_settings, volumes
-from handlers.volumes import after, api_time, describe_page, filter_time, now, reached, stamp
+from handlers.volumes import after, api_time, filter_time, now, reached, stamp
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import clock, records
+from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
 from hive_gateway.core.filters import FilterSpec
@@ -318,14 +318,14 @@ async def describe_snapshots(ctx: RequestContext, params: Params) -> Result:
     if users:
         rows = [r for r in rows if _restorable_by(r, users, ctx.account_id)]
     items = [snapshot_to_api(r, at) for r in rows]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=SNAPSHOT_FILTERS,
+        kind=SNAPSHOT,
         id_member="SnapshotId",
         ids_param="SnapshotIds",
         result_key="Snapshots",
-        kind=SNAPSHOT,
+        spec=SNAPSHOT_FILTERS,
     )
 
 

@@ -39,7 +39,7 @@ import asyncio
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
@@ -57,12 +57,11 @@ from hive_gateway.core.errors import (
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
-from hive_gateway.core.pagination import paginate
 from hive_gateway.core.clock import format_timestamp
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record, ResourceKind, live
+from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from hive_gateway.core.zones import zones
 
@@ -119,36 +118,7 @@ def filter_time(value: datetime | None) -> str | None:
     return format_timestamp(value) if value is not None else None
 
 
-# --- shared Describe plumbing -----------------------------------------------------------------
-
-
-def describe_page(
-    items: Sequence[Record],
-    params: Mapping[str, Any],
-    *,
-    spec: FilterSpec[Record],
-    id_member: str,
-    ids_param: str,
-    result_key: str,
-    kind: ResourceKind | None = None,
-    ids_wire_name: str | None = None,
-) -> Record:
-    """Explicit ids (each must be present, else the kind's NotFound), filters, then one page."""
-    wanted: list[str] = list(params.get(ids_param) or [])
-    if wanted:
-        if kind is not None:
-            describe.check_ids_exist(kind, wanted, {str(item[id_member]) for item in items})
-        wanted_set = set(wanted)
-        items = [item for item in items if item[id_member] in wanted_set]
-    filtered = apply_filters(spec, params.get("Filters"), items)
-    page = paginate(
-        filtered,
-        params,
-        key=lambda item: str(item[id_member]),
-        ids_param=ids_param,
-        ids_wire_name=ids_wire_name,
-    )
-    return {result_key: page.items, **page.token_member()}
+# --- claims ----------------------------------------------------------------------------------
 
 
 async def index_bucket(ctx: RequestContext) -> RecordBucket:
@@ -1118,14 +1088,14 @@ async def describe_volumes(ctx: RequestContext, params: Params) -> Result:
         for api in (volume_to_api(ctx, r, at) for r in await visible_volumes(ctx, at))
         if api is not None
     ]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=VOLUME_FILTERS,
+        kind=VOLUME,
         id_member="VolumeId",
         ids_param="VolumeIds",
         result_key="Volumes",
-        kind=VOLUME,
+        spec=VOLUME_FILTERS,
     )
 
 
@@ -1240,13 +1210,14 @@ async def describe_volumes_modifications(ctx: RequestContext, params: Params) ->
                     f"Modification for volume '{volume_id}' does not exist.",
                 )
     items = [modification_to_api(r, at) for r in rows if r.get("modification")]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=MODIFICATION_FILTERS,
+        kind=None,  # ids were checked above, against every volume
         id_member="VolumeId",
         ids_param="VolumeIds",
         result_key="VolumesModifications",
+        spec=MODIFICATION_FILTERS,
     )
 
 
@@ -1282,14 +1253,14 @@ async def describe_volume_status(ctx: RequestContext, params: Params) -> Result:
         for api in (volume_to_api(ctx, r, at) for r in await visible_volumes(ctx, at))
         if api is not None
     ]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=VOLUME_STATUS_FILTERS,
+        kind=VOLUME,
         id_member="VolumeId",
         ids_param="VolumeIds",
         result_key="VolumeStatuses",
-        kind=VOLUME,
+        spec=VOLUME_STATUS_FILTERS,
     )
 
 
