@@ -27,8 +27,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from kv.buckets import split_account_key
-
 from handlers import account_settings, volumes
 from handlers.volumes import after, api_time, filter_time, now, reached, stamp
 from hive_gateway.catalogue import image_catalogue
@@ -133,13 +131,8 @@ def _can_see(record: Mapping[str, Any], account_id: str) -> bool:
 
 async def visible_snapshots(ctx: RequestContext) -> list[Record]:
     """Every snapshot record the caller can see: own, shared, public, catalogue."""
-    bucket = await records.records(ctx, SNAPSHOT)
     seen: list[Record] = []
-    for key, record, _ in await bucket.items(""):
-        try:
-            owner, _ = split_account_key(key)
-        except ValueError:
-            continue
+    for owner, record in await records.every_account(ctx, SNAPSHOT):
         record.setdefault("owner_id", owner)
         if owner == ctx.account_id or _can_see(record, ctx.account_id):
             seen.append(record)
