@@ -44,10 +44,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from kv.buckets import account_key
-from kv.records import RecordBucket
-from kv.store import KeyExistsError
-
 from handlers import account_settings
 from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
@@ -116,14 +112,6 @@ def api_time(text: str) -> datetime:
 def filter_time(value: datetime | None) -> str | None:
     """A datetime member as AWS's filters compare it (``2024-02-11T16:54:00.000Z``)."""
     return format_timestamp(value) if value is not None else None
-
-
-# --- claims ----------------------------------------------------------------------------------
-
-
-async def index_bucket(ctx: RequestContext) -> RecordBucket:
-    """The gateway's claim documents (``vpc-index`` bucket; per-account keys)."""
-    return await ctx.runtime.records("vpc_index", "vpc_index")
 
 
 # --- volume types -----------------------------------------------------------------------------
@@ -471,11 +459,10 @@ VOLUME_STATUS_FILTERS: FilterSpec[Record] = FilterSpec(
 
 async def visible_volumes(ctx: RequestContext, at: datetime) -> list[Record]:
     """The caller's volume records that still exist at ``at``; deleted ones are purged."""
-    bucket = await records.records(ctx, VOLUME)
     alive: list[Record] = []
     for record in await records.list_records(ctx, VOLUME):
         if volume_state(record, at) is None:
-            await bucket.delete(account_key(ctx.account_id, str(record["volume_id"])))
+            await records.delete(ctx, VOLUME, str(record["volume_id"]))
             continue
         alive.append(record)
     return alive
@@ -651,9 +638,10 @@ def new_volume_record(
 # --- ClientToken idempotency ---------------------------------------------------------------------
 
 
-def _token_key(ctx: RequestContext, token: str) -> str:
+def _token_claim(token: str) -> str:
+    """The claim document (``vpc-index``, ``<account>.<name>``) of a CreateVolume token."""
     digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:40]
-    return account_key(ctx.account_id, f"client-token.CreateVolume.{digest}")
+    return f"client-token.CreateVolume.{digest}"
 
 
 def _fingerprint(params: Mapping[str, Any]) -> str:
@@ -665,18 +653,18 @@ async def _claim_token(
     ctx: RequestContext, token: str, params: Mapping[str, Any], volume_id: str
 ) -> str | None:
     """Claim ``token`` for ``volume_id``; the volume id of an earlier identical request, if any."""
-    bucket = await index_bucket(ctx)
-    key = _token_key(ctx, token)
+    name = _token_claim(token)
     fingerprint = _fingerprint(params)
-    try:
-        await bucket.create(key, {"volume_id": volume_id, "fingerprint": fingerprint})
-        return None
-    except KeyExistsError:
-        pass
-    found = await bucket.get(key)
-    if found is None:  # released in between: try once more
-        await bucket.create(key, {"volume_id": volume_id, "fingerprint": fingerprint})
-        return None
+    claim_doc = {"volume_id": volume_id, "fingerprint": fingerprint}
+    found = None
+    for _ in range(5):  # a claim released in between: try again
+        if await records.doc_create(ctx, records.INDEX, name, claim_doc):
+            return None
+        found = await records.doc_get(ctx, records.INDEX, name)
+        if found is not None:
+            break
+    if found is None:
+        raise AwsError("InternalError", "An internal error has occurred", status=500)
     claim = found[0]
     if claim.get("fingerprint") != fingerprint:
         raise AwsError(
@@ -718,8 +706,9 @@ def _device_slot(device: str) -> str:
     return device.removeprefix("/dev/")
 
 
-def _devices_key(ctx: RequestContext, instance_id: str) -> str:
-    return account_key(ctx.account_id, f"instance-devices.{instance_id}")
+def _devices_claim(instance_id: str) -> str:
+    """The claim document (``vpc-index``, ``<account>.<name>``) of an instance's devices."""
+    return f"instance-devices.{instance_id}"
 
 
 def device_in_use(device: str) -> AwsError:
@@ -731,7 +720,6 @@ def device_in_use(device: str) -> AwsError:
 
 async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volume_id: str) -> None:
     """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap)."""
-    bucket = await index_bucket(ctx)
     slot = _device_slot(device)
 
     async def claim(current: Record | None) -> Record:
@@ -757,14 +745,13 @@ async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volu
         devices[slot] = {"volume_id": volume_id, "claimed_at": stamp(now())}
         return doc
 
-    await bucket.mutate(_devices_key(ctx, instance_id), claim)
+    await records.doc_mutate(ctx, records.INDEX, _devices_claim(instance_id), claim)
 
 
 async def _release_device(
     ctx: RequestContext, instance_id: str, device: str, volume_id: str
 ) -> None:
     """Drop ``volume_id``'s claim on ``device`` of ``instance_id`` (if it still holds it)."""
-    bucket = await index_bucket(ctx)
     slot = _device_slot(device)
 
     def release(current: Record | None) -> Record | None:
@@ -775,11 +762,11 @@ async def _release_device(
             del devices[slot]
         return current if devices else None
 
-    await bucket.mutate(_devices_key(ctx, instance_id), release)
+    await records.doc_mutate(ctx, records.INDEX, _devices_claim(instance_id), release)
 
 
 async def _drop_devices(ctx: RequestContext, instance_id: str) -> None:
-    await (await index_bucket(ctx)).delete(_devices_key(ctx, instance_id))
+    await records.doc_delete(ctx, records.INDEX, _devices_claim(instance_id))
 
 
 # --- attach / detach core (shared with RunInstances/TerminateInstances) -----------------------
