@@ -265,11 +265,7 @@ async def disassociate_subnet(ctx: RequestContext, subnet_id: str) -> None:
 
     for record in await records.list_records(ctx, ACL):
         if any(a.get("subnet_id") == subnet_id for a in record.get("associations") or ()):
-            try:
-                await records.mutate(ctx, ACL, record["network_acl_id"], drop)
-            except AwsError as error:
-                if error.code != ACL.not_found_code:
-                    raise
+            await records.mutate(ctx, ACL, record["network_acl_id"], drop, missing_ok=True)
 
 
 async def custom_network_acl_ids(ctx: RequestContext, vpc_id: str) -> list[str]:

@@ -500,10 +500,8 @@ async def _drop_token(ctx: RequestContext, token: str | None, eni_id: str) -> No
 
 
 async def _default_group(ctx: RequestContext, vpc_id: str) -> Record | None:
-    for group in await records.list_records(ctx, SECURITY_GROUP):
-        if group.get("vpc_id") == vpc_id and group.get("group_name") == "default":
-            return group
-    return None
+    found = await records.where(ctx, SECURITY_GROUP, vpc_id=vpc_id, group_name="default")
+    return found[0] if found else None
 
 
 async def resolve_groups(
@@ -980,12 +978,7 @@ async def clear_interface_association(
         record["secondary_associations"] = secondary
         return record
 
-    try:
-        updated = await records.mutate(ctx, ENI, eni_id, change)
-    except AwsError as exc:
-        if exc.code == ENI.not_found_code:
-            return
-        raise
+    updated = await records.mutate(ctx, ENI, eni_id, change, missing_ok=True)
     if restore_public and updated is not None and updated.get("auto_public_ip"):
         await ensure_auto_public_ip(ctx, eni_id)
 
@@ -1200,14 +1193,7 @@ def _state_name(instance: Mapping[str, Any]) -> str:
 async def detach_network_interface(ctx: RequestContext, params: Params) -> Result:
     """Detach by attachment id; the primary interface (device 0) of a live instance stays."""
     attachment_id = params["AttachmentId"]
-    record = next(
-        (
-            r
-            for r in await records.list_records(ctx, ENI)
-            if r.get("attachment_id") == attachment_id
-        ),
-        None,
-    )
+    record = next(iter(await records.where(ctx, ENI, attachment_id=attachment_id)), None)
     if record is None:
         raise attachment_not_found(attachment_id)
     if int(record.get("device_index") or 0) == 0:
@@ -1224,9 +1210,7 @@ async def detach_network_interface(ctx: RequestContext, params: Params) -> Resul
 async def interfaces_of_instance(ctx: RequestContext, instance_id: str) -> list[Record]:
     """The interfaces attached to ``instance_id``, by device index."""
     found = [
-        r
-        for r in await records.list_records(ctx, ENI)
-        if r.get("instance_id") == instance_id and r.get("attachment_id")
+        r for r in await records.where(ctx, ENI, instance_id=instance_id) if r.get("attachment_id")
     ]
     return sorted(found, key=lambda r: int(r.get("device_index") or 0))
 

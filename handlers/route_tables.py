@@ -551,18 +551,14 @@ def _new_table(
 
 async def tables_of_vpc(ctx: RequestContext, vpc_id: str) -> list[Record]:
     """The caller's route tables in ``vpc_id``."""
-    return [t for t in await records.list_records(ctx, RTB) if t.get("vpc_id") == vpc_id]
+    return await records.where(ctx, RTB, vpc_id=vpc_id)
 
 
 async def _mutate_if_present(
     ctx: RequestContext, table_id: str, change: Callable[[Record], Record | None]
 ) -> None:
     """CAS ``change`` into a table that may have been deleted meanwhile (then: nothing)."""
-    try:
-        await records.mutate(ctx, RTB, table_id, change)
-    except AwsError as error:
-        if error.code != RTB.not_found_code:
-            raise
+    await records.mutate(ctx, RTB, table_id, change, missing_ok=True)
 
 
 def _find_route(table: Record, destination: tuple[str, str]) -> int | None:
