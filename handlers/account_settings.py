@@ -30,8 +30,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from kv.records import RecordBucket
-
+from hive_gateway.core import records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import invalid_parameter_value
 from hive_gateway.core.registry import Params, Result, action
@@ -53,14 +52,14 @@ def _defaults() -> dict[str, Any]:
     return {"ebs_encryption_by_default": False, "serial_console_access": False}
 
 
-async def _bucket(ctx: RequestContext) -> RecordBucket:
-    return await ctx.runtime.records(BUCKET, SCHEMA)
+SETTINGS: Final = records.Documents(BUCKET, SCHEMA)
+"""Hive's ``ec2-account-settings`` bucket: one document per account, keyed by the account id."""
 
 
 async def settings(ctx: RequestContext) -> dict[str, Any]:
     """The caller's account settings (defaults when never written)."""
-    found = await (await _bucket(ctx)).get(ctx.account_id)
-    return {**_defaults(), **(found[0] if found is not None else {})}
+    found = await records.account_doc_get(ctx, SETTINGS)
+    return {**_defaults(), **(found or {})}
 
 
 async def _change(ctx: RequestContext, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -71,7 +70,7 @@ async def _change(ctx: RequestContext, change: Callable[[dict[str, Any]], None])
         change(record)
         return record
 
-    stored = await (await _bucket(ctx)).mutate(ctx.account_id, apply)
+    stored = await records.account_doc_mutate(ctx, SETTINGS, apply)
     assert stored is not None
     return stored
 

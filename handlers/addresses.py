@@ -143,10 +143,10 @@ ADDRESS_FILTERS: FilterSpec[Record] = FilterSpec(
 
 
 async def _by_public_ip(ctx: RequestContext, public_ip: str) -> Record:
-    for record in await records.list_records(ctx, EIP):
-        if record.get("public_ip") == public_ip:
-            return record
-    raise not_yours(public_ip)
+    found = await records.where(ctx, EIP, public_ip=public_ip)
+    if not found:
+        raise not_yours(public_ip)
+    return found[0]
 
 
 async def _clear_eip(ctx: RequestContext, allocation_id: str, association_id: str | None) -> bool:
@@ -165,11 +165,7 @@ async def _clear_eip(ctx: RequestContext, allocation_id: str, association_id: st
         record["state"] = "allocated"
         return record
 
-    try:
-        await records.mutate(ctx, EIP, allocation_id, change)
-    except AwsError as exc:
-        if exc.code != EIP.not_found_code:
-            raise
+    await records.mutate(ctx, EIP, allocation_id, change, missing_ok=True)
     return bool(cleared)
 
 
@@ -316,11 +312,7 @@ async def disassociate(
 
 
 async def _associated_with(ctx: RequestContext, eni_id: str) -> list[Record]:
-    return [
-        r
-        for r in await records.list_records(ctx, EIP)
-        if r.get("eni_id") == eni_id and r.get("association_id")
-    ]
+    return [r for r in await records.where(ctx, EIP, eni_id=eni_id) if r.get("association_id")]
 
 
 async def interface_gone(ctx: RequestContext, eni_id: str) -> None:
@@ -356,20 +348,13 @@ async def interface_instance_changed(
                 current.pop("instance_id", None)
             return current
 
-        try:
-            await records.mutate(ctx, EIP, str(record["allocation_id"]), change)
-        except AwsError as exc:
-            if exc.code != EIP.not_found_code:
-                raise
+        await records.mutate(ctx, EIP, str(record["allocation_id"]), change, missing_ok=True)
 
 
 async def addresses_of_instance(ctx: RequestContext, instance_id: str) -> list[Record]:
     """The EIP records associated with the instance (through any of its interfaces)."""
-    return [
-        r
-        for r in await records.list_records(ctx, EIP)
-        if r.get("instance_id") == instance_id and r.get("association_id")
-    ]
+    found = await records.where(ctx, EIP, instance_id=instance_id)
+    return [r for r in found if r.get("association_id")]
 
 
 async def release_instance_associations(ctx: RequestContext, instance_id: str) -> None:
@@ -558,14 +543,7 @@ async def disassociate_address(ctx: RequestContext, params: Params) -> Result:
     """Disassociate by association id (``InvalidAssociationID.NotFound`` when unknown)."""
     association_id = params.get("AssociationId")
     if association_id:
-        record = next(
-            (
-                r
-                for r in await records.list_records(ctx, EIP)
-                if r.get("association_id") == association_id
-            ),
-            None,
-        )
+        record = next(iter(await records.where(ctx, EIP, association_id=association_id)), None)
         if record is None:
             raise association_not_found(association_id)
     elif params.get("PublicIp"):

@@ -37,8 +37,6 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
-from kv.buckets import account_key
-from kv.store import KeyExistsError
 
 DOPT: Final = KINDS["dhcp-options"]
 VPC: Final = KINDS["vpc"]
@@ -189,12 +187,7 @@ async def default_dhcp_options_id(ctx: RequestContext) -> str:
         "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
-    try:
-        await (await records.records(ctx, DOPT)).create(
-            account_key(ctx.account_id, dopt_id), record
-        )
-    except KeyExistsError:
-        pass  # another request created it first: same id, same content
+    await records.create(ctx, DOPT, record, exist_ok=True)  # a racing request: same id and content
     return dopt_id
 
 

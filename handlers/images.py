@@ -32,13 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from kv.buckets import account_key, split_account_key
-
 from handlers import snapshots, volumes
 from handlers.volumes import (
     TRANSITION_SECONDS,
     after,
-    index_bucket,
     now,
     reached,
     resolve_performance,
@@ -57,7 +54,7 @@ from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.pagination import paginate
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 IMAGE: Final = KINDS["image"]
@@ -117,6 +114,13 @@ def image_state(record: Mapping[str, Any], at: datetime) -> str | None:
         return "pending"
     stored = str(record.get("state", "available"))
     return "available" if stored == "pending" else stored
+
+
+@live("image")
+def image_live(record: Record, at: datetime) -> bool:
+    """A deregistered image shows as ``deregistered`` until ``gone_at``, then its id is unknown
+    (``InvalidAMIID.NotFound``) to every action."""
+    return image_state(record, at) is not None
 
 
 def _ebs_to_api(ebs: Mapping[str, Any]) -> Record:
@@ -303,18 +307,13 @@ def _view(record: Record, state: str, *, catalogue: bool) -> ImageView:
 
 async def visible_images(ctx: RequestContext, at: datetime) -> list[ImageView]:
     """Every image the caller can see now: catalogue, own, shared and public."""
-    bucket = await records.records(ctx, IMAGE)
     views: list[ImageView] = []
-    for key, record, _ in await bucket.items(""):
-        try:
-            owner, _ = split_account_key(key)
-        except ValueError:
-            continue
+    for owner, record in await records.every_account(ctx, IMAGE):
         record.setdefault("owner_id", owner)
         state = image_state(record, at)
         if state is None:
             if owner == ctx.account_id:
-                await bucket.delete(key)
+                await records.delete(ctx, IMAGE, str(record["image_id"]))
             continue
         if owner == ctx.account_id or _can_see(record, ctx.account_id):
             views.append(_view(record, state, catalogue=False))
@@ -395,8 +394,8 @@ async def images_using_snapshot(ctx: RequestContext, snapshot_id: str) -> list[s
 # --- name claims -------------------------------------------------------------------------------
 
 
-def _names_key(ctx: RequestContext) -> str:
-    return account_key(ctx.account_id, "image-names")
+_NAMES: Final = "image-names"
+"""The caller's AMI-name claims (one document in the ``vpc-index`` bucket)."""
 
 
 async def _claim_name(ctx: RequestContext, name: str, image_id: str) -> None:
@@ -413,7 +412,7 @@ async def _claim_name(ctx: RequestContext, name: str, image_id: str) -> None:
         names[name] = image_id
         return doc
 
-    await (await index_bucket(ctx)).mutate(_names_key(ctx), claim)
+    await records.doc_mutate(ctx, records.INDEX, _NAMES, claim)
 
 
 async def _release_name(ctx: RequestContext, name: str, image_id: str) -> None:
@@ -425,7 +424,7 @@ async def _release_name(ctx: RequestContext, name: str, image_id: str) -> None:
             del names[name]
         return current
 
-    await (await index_bucket(ctx)).mutate(_names_key(ctx), release)
+    await records.doc_mutate(ctx, records.INDEX, _NAMES, release)
 
 
 async def _store_new_image(ctx: RequestContext, record: Record) -> None:

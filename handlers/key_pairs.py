@@ -58,10 +58,6 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from kv.buckets import account_key
-from kv.records import RecordBucket
-from kv.store import KeyExistsError, RevisionMismatchError, is_valid_key
-
 from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
@@ -363,8 +359,9 @@ def _generate(key_type: str) -> tuple[PrivateKey, str]:
 # --- records, name claims ----------------------------------------------------------------------
 
 
-def _claim_key(ctx: RequestContext, name: str) -> str:
-    return account_key(ctx.account_id, "name." + hashlib.sha256(name.encode("utf-8")).hexdigest())
+def _claim_doc(name: str) -> str:
+    """The name claim's document name: ``name.<sha256-hex(name)>`` (key ``<account>.name.…``)."""
+    return "name." + hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 def is_claim(record: Mapping[str, Any]) -> bool:
@@ -372,8 +369,8 @@ def is_claim(record: Mapping[str, Any]) -> bool:
     return bool(record.get("name_claim"))
 
 
-async def _bucket(ctx: RequestContext) -> RecordBucket:
-    return await records.records(ctx, KEY_PAIR)
+KEYS: Final = records.documents_of(KEY_PAIR)
+"""The key-pair bucket by key: key pairs (``<account>.<key-id>``) and name claims."""
 
 
 def _age_seconds(created_at: str) -> float:
@@ -382,8 +379,7 @@ def _age_seconds(created_at: str) -> float:
 
 async def _claim_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
     """Reserve ``name`` for ``key_pair_id``; ``InvalidKeyPair.Duplicate`` if it is taken."""
-    bucket = await _bucket(ctx)
-    key = _claim_key(ctx, name)
+    key = _claim_doc(name)
     claim = {
         "name_claim": True,
         "key_name": name,
@@ -391,37 +387,28 @@ async def _claim_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
         "created_at": clock.utc_now(),
     }
     for _ in range(3):
-        try:
-            await bucket.create(key, claim)
+        if await records.doc_create(ctx, KEYS, key, claim):
             return
-        except KeyExistsError:
-            pass
-        found = await bucket.get(key)
+        found = await records.doc_get(ctx, KEYS, key)
         if found is None:
             continue  # released in between: try again
         current, revision = found
-        owner = await bucket.get(account_key(ctx.account_id, str(current.get("key_pair_id"))))
+        owner = await records.doc_get(ctx, KEYS, str(current.get("key_pair_id")))
         if owner is not None or _age_seconds(str(current["created_at"])) < STALE_CLAIM_SECONDS:
             raise duplicate(name)
-        try:  # an orphaned claim (crash between claim and record): take it over
-            await bucket.update(key, claim, revision)
+        # an orphaned claim (crash between claim and record): take it over
+        if await records.doc_update(ctx, KEYS, key, claim, revision):
             return
-        except RevisionMismatchError:
-            continue
     raise duplicate(name)
 
 
 async def _release_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
     """Drop the claim on ``name`` if it still belongs to ``key_pair_id``."""
-    bucket = await _bucket(ctx)
-    key = _claim_key(ctx, name)
-    found = await bucket.get(key)
+    key = _claim_doc(name)
+    found = await records.doc_get(ctx, KEYS, key)
     if found is None or found[0].get("key_pair_id") != key_pair_id:
         return
-    try:
-        await bucket.delete(key, revision=found[1])
-    except RevisionMismatchError:
-        pass  # taken over meanwhile: no longer ours
+    await records.doc_delete(ctx, KEYS, key, revision=found[1])  # taken over meanwhile: not ours
 
 
 async def _store(
@@ -464,7 +451,7 @@ async def find_key_pair_by_name(ctx: RequestContext, name: str) -> dict[str, Any
     """The caller's key pair named ``name``, or ``None`` (RunInstances validates ``KeyName``)."""
     if not name:
         return None
-    found = await (await _bucket(ctx)).get(_claim_key(ctx, name))
+    found = await records.doc_get(ctx, KEYS, _claim_doc(name))
     if found is None:
         return None
     record = await records.find(ctx, KEY_PAIR, str(found[0].get("key_pair_id")))
@@ -475,9 +462,7 @@ async def find_key_pair_by_name(ctx: RequestContext, name: str) -> dict[str, Any
 
 async def find_key_pair_by_id(ctx: RequestContext, key_pair_id: str) -> dict[str, Any] | None:
     """The caller's key pair ``key_pair_id``, or ``None`` (also for ids that cannot be ours)."""
-    if not key_pair_id.startswith("key-") or not is_valid_key(
-        account_key(ctx.account_id, key_pair_id)
-    ):
+    if not key_pair_id.startswith("key-") or not records.storable(ctx, key_pair_id):
         return None
     record = await records.find(ctx, KEY_PAIR, key_pair_id)
     return None if record is None or is_claim(record) else record

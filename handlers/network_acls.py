@@ -43,8 +43,6 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
-from kv.buckets import account_key
-from kv.store import KeyExistsError
 
 ACL: Final = KINDS["network-acl"]
 VPC: Final = KINDS["vpc"]
@@ -233,14 +231,7 @@ async def create_default_network_acl(ctx: RequestContext, vpc: dict[str, Any]) -
     """Create ``vpc``'s default ACL (idempotent: an existing one is returned unchanged)."""
     acl_id = default_acl_id(vpc["vpc_id"])
     record = _new_record(ctx, acl_id, vpc, is_default=True, tags={})
-    bucket = await records.records(ctx, ACL)
-    try:
-        await bucket.create(account_key(ctx.account_id, acl_id), record)
-    except KeyExistsError:
-        existing = await records.find(ctx, ACL, acl_id)
-        if existing is not None:
-            return existing
-    return record
+    return await records.create(ctx, ACL, record, exist_ok=True)
 
 
 async def associate_with_default_acl(ctx: RequestContext, subnet: dict[str, Any]) -> None:
@@ -274,11 +265,7 @@ async def disassociate_subnet(ctx: RequestContext, subnet_id: str) -> None:
 
     for record in await records.list_records(ctx, ACL):
         if any(a.get("subnet_id") == subnet_id for a in record.get("associations") or ()):
-            try:
-                await records.mutate(ctx, ACL, record["network_acl_id"], drop)
-            except AwsError as error:
-                if error.code != ACL.not_found_code:
-                    raise
+            await records.mutate(ctx, ACL, record["network_acl_id"], drop, missing_ok=True)
 
 
 async def custom_network_acl_ids(ctx: RequestContext, vpc_id: str) -> list[str]:

@@ -58,9 +58,7 @@ from hive_gateway.core.clock import format_timestamp
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
-from kv.buckets import account_key
-from kv.records import RecordBucket
-from kv.store import KeyExistsError, StoreError
+from hive_gateway.core import zones
 
 LOG = logging.getLogger(__name__)
 
@@ -149,9 +147,7 @@ def association_of(record: Mapping[str, Any], private_ip: str) -> dict[str, Any]
 
 
 def _zone_ids(ctx: RequestContext) -> dict[str, str]:
-    from handlers import regions
-
-    return {zone["ZoneName"]: zone["ZoneId"] for zone in regions.zones(ctx)}
+    return zones.zone_ids(ctx)
 
 
 def _association_api(ctx: RequestContext, association: Mapping[str, Any]) -> Record:
@@ -381,17 +377,15 @@ ENI_FILTERS: FilterSpec[Record] = FilterSpec(
 # --- claims: client tokens and device slots ------------------------------------------------------
 
 
-async def _index(ctx: RequestContext) -> RecordBucket:
-    return await ctx.runtime.records("vpc_index", "vpc_index")
-
-
-def _token_key(ctx: RequestContext, token: str) -> str:
+def _token_claim(token: str) -> str:
+    """The claim document (``vpc-index``, ``<account>.<name>``) of a client token."""
     digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:40]
-    return account_key(ctx.account_id, f"eni-token.{digest}")
+    return f"eni-token.{digest}"
 
 
-def _slot_key(ctx: RequestContext, instance_id: str, device_index: int) -> str:
-    return account_key(ctx.account_id, f"eni-slot.{instance_id}.{device_index}")
+def _slot_claim(instance_id: str, device_index: int) -> str:
+    """The claim document (``vpc-index``, ``<account>.<name>``) of an instance's device slot."""
+    return f"eni-slot.{instance_id}.{device_index}"
 
 
 async def _claim_slot(
@@ -405,8 +399,7 @@ async def _claim_slot(
     in that slot and the claim is older than :data:`STALE_CLAIM_SECONDS` (a crash between the
     claim and the attach); a younger claim is an attach in progress and wins.
     """
-    index = await _index(ctx)
-    key = _slot_key(ctx, instance_id, device_index)
+    key = _slot_claim(instance_id, device_index)
     taken = invalid_parameter_value(
         f"Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
     )
@@ -435,21 +428,19 @@ async def _claim_slot(
             "claimed_at": clock.utc_now(),
         }
 
-    await index.mutate(key, take)
+    await records.doc_mutate(ctx, records.INDEX, key, take)
     return bool(fresh and fresh[0])
 
 
 async def _release_slot(
     ctx: RequestContext, instance_id: str, device_index: int, eni_id: str
 ) -> None:
-    index = await _index(ctx)
-
     def drop(current: Record | None) -> Record | None:
         if current is None or current.get("network_interface_id") == eni_id:
             return None
         return current
 
-    await index.mutate(_slot_key(ctx, instance_id, device_index), drop)
+    await records.doc_mutate(ctx, records.INDEX, _slot_claim(instance_id, device_index), drop)
 
 
 def _fingerprint(params: Mapping[str, Any]) -> str:
@@ -465,16 +456,12 @@ async def _existing_for_token(
     A token used with different parameters is ``IdempotentParameterMismatch``. A claim whose
     interface never appeared (its request failed) is taken over after a short wait.
     """
-    index = await _index(ctx)
-    key = _token_key(ctx, token)
+    key = _token_claim(token)
     claim = {"network_interface_id": eni_id, "fingerprint": fingerprint}
     for attempt in range(3):
-        try:
-            await index.create(key, claim)
+        if await records.doc_create(ctx, records.INDEX, key, claim):
             return None
-        except KeyExistsError:
-            pass
-        found = await index.get(key)
+        found = await records.doc_get(ctx, records.INDEX, key)
         if found is None:
             continue
         existing, revision = found
@@ -489,11 +476,9 @@ async def _existing_for_token(
             if record is not None:
                 return record
             await asyncio.sleep(0.05)
-        try:
-            await index.update(key, claim, revision)
+        if await records.doc_update(ctx, records.INDEX, key, claim, revision):
             return None
-        except Exception:  # noqa: BLE001 - lost the take-over race: look again
-            LOG.debug("client token claim race on %s (attempt %d)", key, attempt)
+        LOG.debug("client token claim race on %s (attempt %d)", key, attempt)  # look again
     raise AwsError(
         "IdempotentParameterMismatch", f"Client token '{token}' is in use by a request in progress."
     )
@@ -502,24 +487,21 @@ async def _existing_for_token(
 async def _drop_token(ctx: RequestContext, token: str | None, eni_id: str) -> None:
     if not token:
         return
-    index = await _index(ctx)
 
     def drop(current: Record | None) -> Record | None:
         if current is None or current.get("network_interface_id") == eni_id:
             return None
         return current
 
-    await index.mutate(_token_key(ctx, token), drop)
+    await records.doc_mutate(ctx, records.INDEX, _token_claim(token), drop)
 
 
 # --- security groups -------------------------------------------------------------------------------
 
 
 async def _default_group(ctx: RequestContext, vpc_id: str) -> Record | None:
-    for group in await records.list_records(ctx, SECURITY_GROUP):
-        if group.get("vpc_id") == vpc_id and group.get("group_name") == "default":
-            return group
-    return None
+    found = await records.where(ctx, SECURITY_GROUP, vpc_id=vpc_id, group_name="default")
+    return found[0] if found else None
 
 
 async def resolve_groups(
@@ -838,7 +820,7 @@ async def _sync_instance_groups(ctx: RequestContext, record: Mapping[str, Any]) 
 
     try:
         await records.mutate(ctx, INSTANCE, str(instance_id), change)
-    except (AwsError, ValueError, StoreError):
+    except (AwsError, ValueError, records.StoreError):
         LOG.warning("instance %s not updated with new groups", instance_id, exc_info=True)
 
 
@@ -996,12 +978,7 @@ async def clear_interface_association(
         record["secondary_associations"] = secondary
         return record
 
-    try:
-        updated = await records.mutate(ctx, ENI, eni_id, change)
-    except AwsError as exc:
-        if exc.code == ENI.not_found_code:
-            return
-        raise
+    updated = await records.mutate(ctx, ENI, eni_id, change, missing_ok=True)
     if restore_public and updated is not None and updated.get("auto_public_ip"):
         await ensure_auto_public_ip(ctx, eni_id)
 
@@ -1216,14 +1193,7 @@ def _state_name(instance: Mapping[str, Any]) -> str:
 async def detach_network_interface(ctx: RequestContext, params: Params) -> Result:
     """Detach by attachment id; the primary interface (device 0) of a live instance stays."""
     attachment_id = params["AttachmentId"]
-    record = next(
-        (
-            r
-            for r in await records.list_records(ctx, ENI)
-            if r.get("attachment_id") == attachment_id
-        ),
-        None,
-    )
+    record = next(iter(await records.where(ctx, ENI, attachment_id=attachment_id)), None)
     if record is None:
         raise attachment_not_found(attachment_id)
     if int(record.get("device_index") or 0) == 0:
@@ -1240,9 +1210,7 @@ async def detach_network_interface(ctx: RequestContext, params: Params) -> Resul
 async def interfaces_of_instance(ctx: RequestContext, instance_id: str) -> list[Record]:
     """The interfaces attached to ``instance_id``, by device index."""
     found = [
-        r
-        for r in await records.list_records(ctx, ENI)
-        if r.get("instance_id") == instance_id and r.get("attachment_id")
+        r for r in await records.where(ctx, ENI, instance_id=instance_id) if r.get("attachment_id")
     ]
     return sorted(found, key=lambda r: int(r.get("device_index") or 0))
 

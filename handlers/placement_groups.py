@@ -38,14 +38,9 @@ node_instances}`` plus ``partition_count``, ``tags``, ``created_at`` and ``delet
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any, Final
-
-from kv.buckets import account_key, account_prefix, bucket_name
-from kv.records import RecordBucket
-from kv.store import KeyExistsError, RevisionMismatchError, is_valid_key
 
 from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
@@ -58,12 +53,15 @@ from hive_gateway.core.errors import (
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 LOG = logging.getLogger(__name__)
 
 PLACEMENT_GROUP: Final = KINDS["placement-group"]
+INSTANCE: Final = KINDS["instance"]
+GROUPS: Final = records.documents_of(PLACEMENT_GROUP)
+"""Hive keys placement groups by name: ``<account>.<group-name>``."""
 PENDING_SECONDS: Final = 1.0
 """How long a new group reports ``pending`` before ``available``."""
 DELETING_SECONDS: Final = 1.0
@@ -107,7 +105,7 @@ def in_use(name: str) -> AwsError:
 
 def storable_name(ctx: RequestContext, name: str) -> bool:
     """Whether ``name`` can be a Hive placement-group key (``<account>.<name>``)."""
-    return 0 < len(name) <= MAX_NAME_LENGTH and is_valid_key(account_key(ctx.account_id, name))
+    return 0 < len(name) <= MAX_NAME_LENGTH and records.storable(ctx, name)
 
 
 def _age(timestamp: str | None) -> float:
@@ -130,23 +128,24 @@ def api_state(record: Record) -> str | None:
     return str(record.get("state") or "available")
 
 
-async def _bucket(ctx: RequestContext) -> RecordBucket:
-    return await records.records(ctx, PLACEMENT_GROUP)
+@live("placement-group")
+def placement_group_live(record: Record, at: datetime) -> bool:
+    """A deleted group shows as ``deleting`` for a moment, then is unknown
+    (``InvalidPlacementGroup.Unknown``)."""
+    return api_state(record) is not None
 
 
 async def _entry(ctx: RequestContext, name: str) -> tuple[Record, int] | None:
     """The raw stored group ``name`` with its revision (also while deleting)."""
     if not storable_name(ctx, name):
         return None
-    return await (await _bucket(ctx)).get(account_key(ctx.account_id, name))
+    return await records.doc_get(ctx, GROUPS, name)
 
 
 async def _purge(ctx: RequestContext, name: str, revision: int) -> None:
     """Remove a deleted group's record if nothing changed it since (best effort)."""
     try:
-        await (await _bucket(ctx)).delete(account_key(ctx.account_id, name), revision=revision)
-    except RevisionMismatchError:
-        pass
+        await records.doc_delete(ctx, GROUPS, name, revision=revision)
     except Exception:
         LOG.debug("could not purge placement group %s", name, exc_info=True)
 
@@ -163,11 +162,10 @@ def _schedule_purge(ctx: RequestContext, name: str, revision: int) -> None:
 
 async def list_placement_groups(ctx: RequestContext) -> list[Record]:
     """The caller's live groups (gone ones are purged on the way)."""
-    bucket = await _bucket(ctx)
     live: list[Record] = []
-    for key, record, revision in await bucket.items(account_prefix(ctx.account_id)):
+    for name, record, revision in await records.doc_entries(ctx, GROUPS):
         if api_state(record) is None:
-            await _purge(ctx, key.split(".", 1)[1], revision)
+            await _purge(ctx, name, revision)
             continue
         live.append(record)
     return live
@@ -185,26 +183,12 @@ async def get_placement_group(ctx: RequestContext, name: str) -> dict[str, Any]:
 
 
 async def _instances_in(ctx: RequestContext, name: str) -> list[str]:
-    """Ids of the caller's instances in group ``name`` that are not terminated.
-
-    Read straight from the instances bucket (JSON records ``<account>.<i-id>``), so this works
-    whatever state the instances module's schema is in.
-    """
-    settings = ctx.runtime.settings
-    bucket = await ctx.runtime.store.bucket(bucket_name(settings.bucket_prefix, "instances"))
-    members: list[str] = []
-    for entry in await bucket.entries(account_prefix(ctx.account_id)):
-        try:
-            record = json.loads(entry.value)
-        except ValueError:
-            continue
-        if (
-            isinstance(record, dict)
-            and record.get("placement_group") == name
-            and record.get("state") != "terminated"
-        ):
-            members.append(str(record.get("instance_id", entry.key)))
-    return members
+    """Ids of the caller's instances in group ``name`` that are not terminated."""
+    return [
+        str(record.get("instance_id"))
+        for record in await records.where(ctx, INSTANCE, live_only=False, placement_group=name)
+        if record.get("state") != "terminated"
+    ]
 
 
 # --- rendering and filters ---------------------------------------------------------------------
@@ -296,19 +280,16 @@ async def create_placement_group(ctx: RequestContext, params: Params) -> Result:
     """A new group, reported ``pending`` for a moment, then ``available``."""
     record = _new_record(ctx, params)
     name = record["group_name"]
-    try:
-        await records.create(ctx, PLACEMENT_GROUP, record)
-    except KeyExistsError:
+    if not await records.doc_create(ctx, GROUPS, name, record):
         found = await _entry(ctx, name)
         if found is None:
-            raise duplicate(name) from None  # purged in between: a retry will succeed
+            raise duplicate(name)  # purged in between: a retry will succeed
         current, revision = found
         if api_state(current) is not None:
-            raise duplicate(name) from None
-        try:  # the old group is gone but its record is not purged yet: take the key over
-            await (await _bucket(ctx)).update(account_key(ctx.account_id, name), record, revision)
-        except RevisionMismatchError:
-            raise duplicate(name) from None
+            raise duplicate(name)
+        # the old group is gone but its record is not purged yet: take the key over
+        if not await records.doc_update(ctx, GROUPS, name, record, revision):
+            raise duplicate(name)
     return {"PlacementGroup": placement_group_to_api(ctx, record)}
 
 
@@ -330,10 +311,8 @@ async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
             raise in_use(name)
         return {**current, "state": "deleting", "deleted_at": clock.utc_now()}
 
-    bucket = await _bucket(ctx)
-    key = account_key(ctx.account_id, name)
-    await bucket.mutate(key, mark)
-    found = await bucket.get(key)
+    await records.doc_mutate(ctx, GROUPS, name, mark)
+    found = await _entry(ctx, name)
     if found is not None:
         _schedule_purge(ctx, name, found[1])
     return None

@@ -1,9 +1,7 @@
-"""Regions and availability zones served by this gateway (from its configuration).
+"""``DescribeRegions`` and ``DescribeAvailabilityZones``: the region and zones this gateway serves.
 
-Hive answers one region and one zone (``ap-southeast-2`` / ``ap-southeast-2a``, zone id
-``hivez1``); we serve the configured region and every configured zone, numbering zone ids
-``<prefix>z1``, ``<prefix>z2``, … after the bucket prefix (``hivez1``, ``spinifexz1``), and we
-honour filters and explicit names, which Hive ignores.
+The zones come from the settings (:mod:`hive_gateway.core.zones`); unlike Hive, we honour
+filters and explicit names.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import invalid_parameter_value
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.core.zones import zones
 
 Record = dict[str, Any]
 
@@ -40,26 +39,6 @@ ZONE_FILTERS: FilterSpec[Record] = FilterSpec(
         "zone-type": lambda z: z["ZoneType"],
     }
 )
-
-
-def zones(ctx: RequestContext) -> list[Record]:
-    """Every availability zone of the gateway's region, in API form."""
-    settings = ctx.runtime.settings
-    return [
-        {
-            "State": "available",
-            "OptInStatus": "opt-in-not-required",
-            "Messages": [],
-            "RegionName": settings.region,
-            "ZoneName": name,
-            "ZoneId": f"{settings.bucket_prefix}z{index}",
-            "GroupName": settings.region,
-            "GroupLongName": settings.region,
-            "NetworkBorderGroup": settings.region,
-            "ZoneType": "availability-zone",
-        }
-        for index, name in enumerate(settings.zones, start=1)
-    ]
 
 
 @action("DescribeRegions")

@@ -58,8 +58,6 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record, ResourceKind
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
-from kv.buckets import account_key
-from kv.store import KeyExistsError
 
 RTB: Final = KINDS["route-table"]
 VPC: Final = KINDS["vpc"]
@@ -115,19 +113,10 @@ async def create_idempotent(
         "client_token": token,
         "client_token_digest": digest,
     }
-    bucket = await records.records(ctx, kind)
-    for _ in range(5):
-        try:
-            await bucket.create(account_key(ctx.account_id, resource_id), record)
-            return record
-        except KeyExistsError:
-            existing = await records.find(ctx, kind, resource_id)
-            if existing is None:  # deleted in between: try to create it again
-                continue
-            if existing.get("client_token_digest") != digest:
-                raise idempotent_parameter_mismatch(token) from None
-            return existing
-    raise AwsError("InternalError", "An internal error has occurred", status=500)
+    stored = await records.create(ctx, kind, record, exist_ok=True)
+    if stored.get("client_token_digest") != digest:
+        raise idempotent_parameter_mismatch(token)
+    return stored
 
 
 async def ensure_vpc_remains(ctx: RequestContext, kind: ResourceKind, record: Record) -> None:
@@ -138,8 +127,7 @@ async def ensure_vpc_remains(ctx: RequestContext, kind: ResourceKind, record: Re
     or this check sees the mark: the record is removed and the VPC reported gone.
     """
     vpc_id = record["vpc_id"]
-    index = await ctx.runtime.records("vpc_index", "vpc_index")
-    found = await index.get(account_key(ctx.account_id, vpc_id))
+    found = await records.doc_get(ctx, records.INDEX, vpc_id)
     if found is not None and not found[0].get("deleting"):
         return
     if found is None and await records.find(ctx, VPC, vpc_id) is not None:
@@ -563,18 +551,14 @@ def _new_table(
 
 async def tables_of_vpc(ctx: RequestContext, vpc_id: str) -> list[Record]:
     """The caller's route tables in ``vpc_id``."""
-    return [t for t in await records.list_records(ctx, RTB) if t.get("vpc_id") == vpc_id]
+    return await records.where(ctx, RTB, vpc_id=vpc_id)
 
 
 async def _mutate_if_present(
     ctx: RequestContext, table_id: str, change: Callable[[Record], Record | None]
 ) -> None:
     """CAS ``change`` into a table that may have been deleted meanwhile (then: nothing)."""
-    try:
-        await records.mutate(ctx, RTB, table_id, change)
-    except AwsError as error:
-        if error.code != RTB.not_found_code:
-            raise
+    await records.mutate(ctx, RTB, table_id, change, missing_ok=True)
 
 
 def _find_route(table: Record, destination: tuple[str, str]) -> int | None:

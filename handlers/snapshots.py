@@ -27,12 +27,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from kv.buckets import split_account_key
-
 from handlers import account_settings, volumes
-from handlers.volumes import after, api_time, describe_page, filter_time, now, reached, stamp
+from handlers.volumes import after, api_time, filter_time, now, reached, stamp
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import clock, records
+from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
 from hive_gateway.core.filters import FilterSpec
@@ -133,13 +131,8 @@ def _can_see(record: Mapping[str, Any], account_id: str) -> bool:
 
 async def visible_snapshots(ctx: RequestContext) -> list[Record]:
     """Every snapshot record the caller can see: own, shared, public, catalogue."""
-    bucket = await records.records(ctx, SNAPSHOT)
     seen: list[Record] = []
-    for key, record, _ in await bucket.items(""):
-        try:
-            owner, _ = split_account_key(key)
-        except ValueError:
-            continue
+    for owner, record in await records.every_account(ctx, SNAPSHOT):
         record.setdefault("owner_id", owner)
         if owner == ctx.account_id or _can_see(record, ctx.account_id):
             seen.append(record)
@@ -318,14 +311,14 @@ async def describe_snapshots(ctx: RequestContext, params: Params) -> Result:
     if users:
         rows = [r for r in rows if _restorable_by(r, users, ctx.account_id)]
     items = [snapshot_to_api(r, at) for r in rows]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=SNAPSHOT_FILTERS,
+        kind=SNAPSHOT,
         id_member="SnapshotId",
         ids_param="SnapshotIds",
         result_key="Snapshots",
-        kind=SNAPSHOT,
+        spec=SNAPSHOT_FILTERS,
     )
 
 

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from handlers import network_acls, route_tables
-from handlers.regions import zones
 from hive_gateway.hive import events
 from hive_gateway.core import ipam
 from hive_gateway.core import vpc_index
@@ -50,6 +49,7 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.zones import zones
 from kv.buckets import account_key
 from kv.store import KeyExistsError
 
@@ -776,9 +776,7 @@ async def associate_subnet_cidr_block(ctx: RequestContext, params: Params) -> Re
     return _association_api(subnet_id, assoc, "associated")
 
 
-def _find_association(
-    rows: Iterable[Record], association_id: str
-) -> tuple[Record, Record] | None:
+def _find_association(rows: Iterable[Record], association_id: str) -> tuple[Record, Record] | None:
     for record in rows:
         for assoc in record.get("ipv6_cidr_block_associations") or ():
             if assoc.get("association_id") == association_id:

@@ -44,7 +44,11 @@ def _taggable_kind(resource_id: str) -> ResourceKind:
 async def _check_resources(
     ctx: RequestContext, ids: Sequence[str]
 ) -> list[tuple[ResourceKind, str]]:
-    """Every id resolved to its kind and known to exist, before anything is written."""
+    """Every id resolved to its kind and known to exist, before anything is written.
+
+    A resource its family calls gone (a deleted volume, an image past ``deregistered``) is the
+    kind's NotFound error, as its ``Describe…`` answers: ``InvalidVolume.NotFound``.
+    """
     targets = [(_taggable_kind(resource_id), resource_id) for resource_id in ids]
     for kind, resource_id in targets:
         await records.get(ctx, kind, resource_id)
@@ -100,7 +104,7 @@ def _exact_resource_ids(filters: Sequence[dict[str, Any]] | None) -> list[str] |
 
 @action("DescribeTags")
 async def describe_tags(ctx: RequestContext, params: Params) -> Result:
-    """Every tag of the caller's resources, filtered and paged."""
+    """Every tag of the caller's live resources (a deleted volume's tags are not listed)."""
     filters = params.get("Filters")
     rows: list[Record] = []
     exact = _exact_resource_ids(filters)
@@ -116,7 +120,7 @@ async def describe_tags(ctx: RequestContext, params: Params) -> Result:
         for kind in KINDS.values():
             if kind.resource_type is None:
                 continue
-            for record in await records.list_records(ctx, kind):
+            for record in await records.where(ctx, kind):
                 rows.extend(_rows(kind, record))
     rows = apply_filters(TAG_FILTERS, filters, rows)
     page = paginate(rows, params, key=lambda row: f"{row['ResourceId']}\x00{row['Key']}")

@@ -39,17 +39,12 @@ import asyncio
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from kv.buckets import account_key
-from kv.records import RecordBucket
-from kv.store import KeyExistsError
-
 from handlers import account_settings
-from handlers.regions import zones
 from hive_gateway.core import clock, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
@@ -58,13 +53,13 @@ from hive_gateway.core.errors import (
     invalid_parameter_value,
     missing_parameter,
 )
-from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
-from hive_gateway.core.pagination import paginate
 from hive_gateway.core.clock import format_timestamp
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record, ResourceKind
+from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.zones import zones
 
 VOLUME: Final = KINDS["volume"]
 INSTANCE: Final = KINDS["instance"]
@@ -117,43 +112,6 @@ def api_time(text: str) -> datetime:
 def filter_time(value: datetime | None) -> str | None:
     """A datetime member as AWS's filters compare it (``2024-02-11T16:54:00.000Z``)."""
     return format_timestamp(value) if value is not None else None
-
-
-# --- shared Describe plumbing -----------------------------------------------------------------
-
-
-def describe_page(
-    items: Sequence[Record],
-    params: Mapping[str, Any],
-    *,
-    spec: FilterSpec[Record],
-    id_member: str,
-    ids_param: str,
-    result_key: str,
-    kind: ResourceKind | None = None,
-    ids_wire_name: str | None = None,
-) -> Record:
-    """Explicit ids (each must be present, else the kind's NotFound), filters, then one page."""
-    wanted: list[str] = list(params.get(ids_param) or [])
-    if wanted:
-        if kind is not None:
-            describe.check_ids_exist(kind, wanted, {str(item[id_member]) for item in items})
-        wanted_set = set(wanted)
-        items = [item for item in items if item[id_member] in wanted_set]
-    filtered = apply_filters(spec, params.get("Filters"), items)
-    page = paginate(
-        filtered,
-        params,
-        key=lambda item: str(item[id_member]),
-        ids_param=ids_param,
-        ids_wire_name=ids_wire_name,
-    )
-    return {result_key: page.items, **page.token_member()}
-
-
-async def index_bucket(ctx: RequestContext) -> RecordBucket:
-    """The gateway's claim documents (``vpc-index`` bucket; per-account keys)."""
-    return await ctx.runtime.records("vpc_index", "vpc_index")
 
 
 # --- volume types -----------------------------------------------------------------------------
@@ -306,6 +264,13 @@ def volume_state(record: Mapping[str, Any], at: datetime) -> str | None:
     if not reached(record.get("available_at"), at):
         return "creating"
     return "in-use" if live_attachments(record, at) else "available"
+
+
+@live("volume")
+def volume_live(record: Record, at: datetime) -> bool:
+    """A deleted volume is gone once its ``deleting`` time has passed (``InvalidVolume.NotFound``
+    everywhere: DescribeVolumes, CreateTags, DescribeTags)."""
+    return volume_state(record, at) is not None
 
 
 def _settled(record: Record, at: datetime) -> Record:
@@ -494,11 +459,10 @@ VOLUME_STATUS_FILTERS: FilterSpec[Record] = FilterSpec(
 
 async def visible_volumes(ctx: RequestContext, at: datetime) -> list[Record]:
     """The caller's volume records that still exist at ``at``; deleted ones are purged."""
-    bucket = await records.records(ctx, VOLUME)
     alive: list[Record] = []
     for record in await records.list_records(ctx, VOLUME):
         if volume_state(record, at) is None:
-            await bucket.delete(account_key(ctx.account_id, str(record["volume_id"])))
+            await records.delete(ctx, VOLUME, str(record["volume_id"]))
             continue
         alive.append(record)
     return alive
@@ -674,9 +638,10 @@ def new_volume_record(
 # --- ClientToken idempotency ---------------------------------------------------------------------
 
 
-def _token_key(ctx: RequestContext, token: str) -> str:
+def _token_claim(token: str) -> str:
+    """The claim document (``vpc-index``, ``<account>.<name>``) of a CreateVolume token."""
     digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:40]
-    return account_key(ctx.account_id, f"client-token.CreateVolume.{digest}")
+    return f"client-token.CreateVolume.{digest}"
 
 
 def _fingerprint(params: Mapping[str, Any]) -> str:
@@ -688,18 +653,18 @@ async def _claim_token(
     ctx: RequestContext, token: str, params: Mapping[str, Any], volume_id: str
 ) -> str | None:
     """Claim ``token`` for ``volume_id``; the volume id of an earlier identical request, if any."""
-    bucket = await index_bucket(ctx)
-    key = _token_key(ctx, token)
+    name = _token_claim(token)
     fingerprint = _fingerprint(params)
-    try:
-        await bucket.create(key, {"volume_id": volume_id, "fingerprint": fingerprint})
-        return None
-    except KeyExistsError:
-        pass
-    found = await bucket.get(key)
-    if found is None:  # released in between: try once more
-        await bucket.create(key, {"volume_id": volume_id, "fingerprint": fingerprint})
-        return None
+    claim_doc = {"volume_id": volume_id, "fingerprint": fingerprint}
+    found = None
+    for _ in range(5):  # a claim released in between: try again
+        if await records.doc_create(ctx, records.INDEX, name, claim_doc):
+            return None
+        found = await records.doc_get(ctx, records.INDEX, name)
+        if found is not None:
+            break
+    if found is None:
+        raise AwsError("InternalError", "An internal error has occurred", status=500)
     claim = found[0]
     if claim.get("fingerprint") != fingerprint:
         raise AwsError(
@@ -741,8 +706,9 @@ def _device_slot(device: str) -> str:
     return device.removeprefix("/dev/")
 
 
-def _devices_key(ctx: RequestContext, instance_id: str) -> str:
-    return account_key(ctx.account_id, f"instance-devices.{instance_id}")
+def _devices_claim(instance_id: str) -> str:
+    """The claim document (``vpc-index``, ``<account>.<name>``) of an instance's devices."""
+    return f"instance-devices.{instance_id}"
 
 
 def device_in_use(device: str) -> AwsError:
@@ -754,7 +720,6 @@ def device_in_use(device: str) -> AwsError:
 
 async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volume_id: str) -> None:
     """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap)."""
-    bucket = await index_bucket(ctx)
     slot = _device_slot(device)
 
     async def claim(current: Record | None) -> Record:
@@ -780,14 +745,13 @@ async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volu
         devices[slot] = {"volume_id": volume_id, "claimed_at": stamp(now())}
         return doc
 
-    await bucket.mutate(_devices_key(ctx, instance_id), claim)
+    await records.doc_mutate(ctx, records.INDEX, _devices_claim(instance_id), claim)
 
 
 async def _release_device(
     ctx: RequestContext, instance_id: str, device: str, volume_id: str
 ) -> None:
     """Drop ``volume_id``'s claim on ``device`` of ``instance_id`` (if it still holds it)."""
-    bucket = await index_bucket(ctx)
     slot = _device_slot(device)
 
     def release(current: Record | None) -> Record | None:
@@ -798,11 +762,11 @@ async def _release_device(
             del devices[slot]
         return current if devices else None
 
-    await bucket.mutate(_devices_key(ctx, instance_id), release)
+    await records.doc_mutate(ctx, records.INDEX, _devices_claim(instance_id), release)
 
 
 async def _drop_devices(ctx: RequestContext, instance_id: str) -> None:
-    await (await index_bucket(ctx)).delete(_devices_key(ctx, instance_id))
+    await records.doc_delete(ctx, records.INDEX, _devices_claim(instance_id))
 
 
 # --- attach / detach core (shared with RunInstances/TerminateInstances) -----------------------
@@ -1111,14 +1075,14 @@ async def describe_volumes(ctx: RequestContext, params: Params) -> Result:
         for api in (volume_to_api(ctx, r, at) for r in await visible_volumes(ctx, at))
         if api is not None
     ]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=VOLUME_FILTERS,
+        kind=VOLUME,
         id_member="VolumeId",
         ids_param="VolumeIds",
         result_key="Volumes",
-        kind=VOLUME,
+        spec=VOLUME_FILTERS,
     )
 
 
@@ -1233,13 +1197,14 @@ async def describe_volumes_modifications(ctx: RequestContext, params: Params) ->
                     f"Modification for volume '{volume_id}' does not exist.",
                 )
     items = [modification_to_api(r, at) for r in rows if r.get("modification")]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=MODIFICATION_FILTERS,
+        kind=None,  # ids were checked above, against every volume
         id_member="VolumeId",
         ids_param="VolumeIds",
         result_key="VolumesModifications",
+        spec=MODIFICATION_FILTERS,
     )
 
 
@@ -1275,14 +1240,14 @@ async def describe_volume_status(ctx: RequestContext, params: Params) -> Result:
         for api in (volume_to_api(ctx, r, at) for r in await visible_volumes(ctx, at))
         if api is not None
     ]
-    return describe_page(
+    return describe.describe_items(
         items,
         params,
-        spec=VOLUME_STATUS_FILTERS,
+        kind=VOLUME,
         id_member="VolumeId",
         ids_param="VolumeIds",
         result_key="VolumeStatuses",
-        kind=VOLUME,
+        spec=VOLUME_STATUS_FILTERS,
     )
 
 

@@ -13,11 +13,8 @@ as Hive does, so ``aws_default_vpc`` and ``data "aws_vpc" { default = true }`` w
 from __future__ import annotations
 
 import ipaddress
-import json
 from typing import Any, Final
 
-from kv.buckets import account_key, bucket_name
-from kv.store import KeyExistsError, cas_update
 
 from hive_gateway.hive import events
 from hive_gateway.core import vpc_index
@@ -34,6 +31,7 @@ from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action, on_first_request
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
+from hive_gateway.core.zones import zones
 
 VPC = KINDS["vpc"]
 
@@ -54,6 +52,8 @@ _RESTRICTED_RANGES: Final = tuple(
 )
 MAX_IPV4_CIDRS: Final = 5
 DEFAULT_VPC_CIDR: Final = "172.31.0.0/16"
+DEFAULT_VPC_MARKER: Final = "default-vpc"
+"""The claim document (``vpc-index``) that lets one request per account create the default VPC."""
 FIRST_VNI: Final = 100
 """Hive's VNI counter starts at 100 (``vpc/service_impl.go``)."""
 
@@ -182,18 +182,7 @@ def _restricted_family(network: ipaddress.IPv4Network) -> ipaddress.IPv4Network 
 
 async def _next_vni(ctx: RequestContext) -> int:
     """Hive's VNI counter (``<prefix>-vpc-vni-counter``/``counter``, a JSON int from 100)."""
-    bucket = await ctx.runtime.store.bucket(
-        bucket_name(ctx.runtime.settings.bucket_prefix, "vni_counter")
-    )
-    allocated = 0
-
-    def bump(current: bytes | None) -> bytes:
-        nonlocal allocated
-        allocated = (json.loads(current) if current else FIRST_VNI - 1) + 1
-        return json.dumps(allocated).encode()
-
-    await cas_update(bucket, "counter", bump)
-    return allocated
+    return await records.next_in_sequence(ctx, "vni_counter", first=FIRST_VNI)
 
 
 async def _allocate_ipv6(ctx: RequestContext) -> str:
@@ -612,18 +601,14 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     """Create the account's default VPC once (race-safe across gateways sharing a store)."""
     if not ctx.runtime.settings.default_vpc:
         return
-    from handlers import regions, route_tables, subnets
+    from handlers import route_tables, subnets
 
-    index = await ctx.runtime.records("vpc_index", "vpc_index")
-    marker = account_key(ctx.account_id, "default-vpc")
-    try:
-        await index.create(marker, {"state": "creating"})
-    except KeyExistsError:
+    if not await records.doc_create(ctx, records.INDEX, DEFAULT_VPC_MARKER, {"state": "creating"}):
         return
     network = ipaddress.IPv4Network(DEFAULT_VPC_CIDR)
     vpc = await create_vpc_record(ctx, network, tags={}, is_default=True)
     blocks = list(network.subnets(new_prefix=20))
-    for zone, block in zip(regions.zones(ctx), blocks):
+    for zone, block in zip(zones(ctx), blocks):
         await subnets.create_subnet_record(
             ctx,
             vpc,
@@ -640,4 +625,6 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     await route_tables.add_route(
         ctx, main["route_table_id"], "0.0.0.0/0", gateway_id=igw["internet_gateway_id"]
     )
-    await index.put(marker, {"state": "created", "vpc_id": vpc["vpc_id"]})
+    await records.doc_put(
+        ctx, records.INDEX, DEFAULT_VPC_MARKER, {"state": "created", "vpc_id": vpc["vpc_id"]}
+    )

@@ -10,6 +10,7 @@ from hive_gateway.hive import daemon_contract as contract
 from hive_gateway.hive.bus import Bus
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
+from hive_gateway.core.zones import zones
 
 _background: set[asyncio.Task[Any]] = set()
 _locks: dict[tuple[int, str, str, str], asyncio.Lock] = {}
@@ -52,6 +53,4 @@ def daemon_client(ctx: RequestContext) -> contract.DaemonClient | None:
 
 def served_zones(ctx: RequestContext) -> list[Record]:
     """The availability zones the gateway serves."""
-    from handlers.regions import zones
-
     return zones(ctx)

@@ -29,7 +29,7 @@ from hive_gateway.core import describe, records
 from hive_gateway.hive.bus import BusError
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.kinds import Record
+from hive_gateway.core.kinds import Record, live
 
 LOG = logging.getLogger(__name__)
 
@@ -39,6 +39,13 @@ def _expired(record: Mapping[str, Any], at: datetime) -> bool:
         return False
     since = parse_moment(record.get("terminated_at") or record.get("state_changed_at"), at)
     return at - since > timedelta(seconds=TIMINGS["terminated-retention"])
+
+
+@live("instance")
+def instance_live(record: Record, at: datetime) -> bool:
+    """A terminated instance stays visible for the retention time (about an hour, as on AWS),
+    then its id is unknown (``InvalidInstanceID.NotFound``)."""
+    return not _expired(record, at)
 
 
 async def _transition(

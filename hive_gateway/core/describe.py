@@ -1,5 +1,10 @@
 """The standard ``Describe<Kind>s``: explicit ids must all exist (else the kind's NotFound
-error), then the filter engine, then pagination."""
+error), then the filter engine, then pagination.
+
+:func:`describe` runs that over the caller's live records of a kind; :func:`describe_items` over
+API-form items a family gathered itself (volumes with their lazily computed states, snapshots
+visible across accounts, ...).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from hive_gateway.core.errors import AwsError
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.kinds import Record, ResourceKind
 from hive_gateway.core.pagination import paginate
-from hive_gateway.core.records import list_records
+from hive_gateway.core.records import where
 
 
 def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
@@ -70,21 +75,50 @@ async def describe(
 ) -> Record:
     """The standard ``Describe<Kind>s``: ids → filters → page; returns the result dict.
 
-    ``to_api`` renders a record into its API form; filters apply to that form. With
+    Only records the kind's liveness rule calls live are listed. ``to_api`` renders a record
+    into its API form; filters apply to that form. With
     ``missing_ids_ok`` unknown ids are simply absent (AWS's behaviour for a few kinds, e.g.
     egress-only internet gateways). ``extra`` adds API-form items that are not stored.
     """
-    items = [to_api(ctx, record) for record in await list_records(ctx, kind)] + list(extra)
-    id_member = kind.api_id_member
-    items = select_wanted(
+    items = [to_api(ctx, record) for record in await where(ctx, kind)] + list(extra)
+    return describe_items(
+        items,
+        params,
+        kind=None if missing_ids_ok else kind,
+        id_member=kind.api_id_member,
+        ids_param=ids_param,
+        result_key=result_key,
+        spec=spec,
+        ids_wire_name=ids_wire_name,
+    )
+
+
+def describe_items(
+    items: Sequence[Record],
+    params: Mapping[str, Any],
+    *,
+    kind: ResourceKind | None,
+    id_member: str,
+    ids_param: str,
+    result_key: str,
+    spec: FilterSpec[Record],
+    ids_wire_name: str | None = None,
+) -> Record:
+    """ids → filters → page over API-form ``items``; returns the result dict.
+
+    Every id of ``ids_param`` must be among the items, else the ``kind``'s NotFound error
+    naming the missing ones (``InvalidVolume.NotFound: The volume 'vol-1' does not exist.``);
+    with ``kind=None`` unknown ids are simply absent.
+    """
+    selected = select_wanted(
         items,
         list(params.get(ids_param) or []),
         id_member,
-        None if missing_ids_ok else lambda absent: not_found_error(kind, absent),
+        None if kind is None else lambda absent: not_found_error(kind, absent),
     )
-    items = apply_filters(spec, params.get("Filters"), items)
+    filtered = apply_filters(spec, params.get("Filters"), selected)
     page = paginate(
-        items,
+        filtered,
         params,
         key=lambda item: str(item[id_member]),
         ids_param=ids_param,

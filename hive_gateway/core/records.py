@@ -7,13 +7,16 @@ so another account's resource is indistinguishable from a missing one.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
-from typing import Any, TypeAlias
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, TypeAlias
 
-from kv.buckets import account_key, account_prefix
+from kv.buckets import account_key, account_prefix, bucket_name, split_account_key
 from kv.records import RecordBucket
-from kv.store import KeyExistsError, is_valid_key
+from kv.store import KeyExistsError, RevisionMismatchError, cas_update, is_valid_key
+from kv.store import StoreError as StoreError  # noqa: PLC0414 (re-exported for handlers)
 
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
@@ -42,19 +45,31 @@ async def _key_of(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> 
     return None
 
 
-async def find(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> Record | None:
-    """The caller's record of ``resource_id``, or ``None``."""
+async def find(
+    ctx: RequestContext, kind: ResourceKind, resource_id: str, *, live_only: bool = True
+) -> Record | None:
+    """The caller's record of ``resource_id``, or ``None``.
+
+    A record the kind's liveness rule calls gone (a volume past its ``deleting`` time, ...) is
+    ``None`` too, as AWS no longer knows the id, unless ``live_only=False``.
+    """
     key = await _key_of(ctx, kind, resource_id)
     if key is None:
         return None
     found = await (await records(ctx, kind)).get(key)
-    return found[0] if found is not None else None
+    if found is None:
+        return None
+    if live_only and not is_live(kind, found[0], datetime.now(UTC)):
+        return None
+    return found[0]
 
 
-async def get(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> Record:
-    """The caller's record of ``resource_id``; the kind's NotFound error when absent."""
+async def get(
+    ctx: RequestContext, kind: ResourceKind, resource_id: str, *, live_only: bool = True
+) -> Record:
+    """The caller's record of ``resource_id``; the kind's NotFound error when absent or gone."""
     kind.check_id(resource_id)
-    record = await find(ctx, kind, resource_id)
+    record = await find(ctx, kind, resource_id, live_only=live_only)
     if record is None:
         raise kind.not_found(resource_id)
     return record
@@ -73,7 +88,7 @@ async def where(
     ``where(ctx, SUBNET, vpc_id="vpc-1")``. Records the kind's liveness rule calls gone are left
     out unless ``live_only=False``. This is the query the read replica answers from an index.
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [
         record
         for record in await list_records(ctx, kind)
@@ -159,3 +174,149 @@ async def delete(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> N
     key = await _key_of(ctx, kind, resource_id)
     if key is not None:
         await (await records(ctx, kind)).delete(key)
+
+
+async def every_account(ctx: RequestContext, kind: ResourceKind) -> list[tuple[str, Record]]:
+    """``(owner account, record)`` for every record of ``kind`` in every account.
+
+    For what AWS shows across accounts (public and shared images and snapshots); everything
+    else stays account-scoped. Keys that are not ``<account>.<id>`` (index entries) are skipped.
+    """
+    found: list[tuple[str, Record]] = []
+    for key, record, _ in await (await records(ctx, kind)).items(""):
+        try:
+            owner, _ = split_account_key(key)
+        except ValueError:
+            continue
+        found.append((owner, record))
+    return found
+
+
+async def next_in_sequence(ctx: RequestContext, logical_bucket: str, *, first: int) -> int:
+    """Allocate the next number of a counter shared with Hive (``counter`` = a JSON int).
+
+    Hive's VNI counter (``<prefix>-vpc-vni-counter``/``counter``) starts at ``first`` and
+    every allocation is a compare-and-swap, so gateways and Hive never hand out one twice.
+    """
+    bucket = await ctx.runtime.store.bucket(
+        bucket_name(ctx.runtime.settings.bucket_prefix, logical_bucket)
+    )
+    allocated = 0
+
+    def bump(current: bytes | None) -> bytes:
+        nonlocal allocated
+        allocated = (json.loads(current) if current else first - 1) + 1
+        return json.dumps(allocated).encode()
+
+    await cas_update(bucket, "counter", bump)
+    return allocated
+
+
+# --- account-scoped documents by name ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Documents:
+    """A bucket of account-scoped documents addressed by name (``<account>.<name>``).
+
+    For what is not looked up by a resource id: records keyed by name (Hive keys placement
+    groups ``<account>.<group-name>``), and the gateway's claim documents (``vpc-index``).
+    """
+
+    bucket: str
+    schema: str | None
+
+
+INDEX: Final = Documents("vpc_index", "vpc_index")
+"""The gateway's claim documents (per-VPC index, device slots, name and token claims)."""
+
+
+def documents_of(kind: ResourceKind) -> Documents:
+    """The bucket of ``kind`` addressed by key (its ``key_field`` value, or its id)."""
+    return Documents(kind.bucket, kind.schema)
+
+
+async def _documents(ctx: RequestContext, docs: Documents) -> RecordBucket:
+    return await ctx.runtime.records(docs.bucket, docs.schema)
+
+
+def storable(ctx: RequestContext, name: str) -> bool:
+    """Whether ``name`` can address a document of the caller (a valid ``<account>.<name>``)."""
+    return is_valid_key(account_key(ctx.account_id, name))
+
+
+async def doc_get(ctx: RequestContext, docs: Documents, name: str) -> tuple[Record, int] | None:
+    """The caller's document ``name`` with its revision, or ``None``."""
+    return await (await _documents(ctx, docs)).get(account_key(ctx.account_id, name))
+
+
+async def doc_create(ctx: RequestContext, docs: Documents, name: str, doc: Record) -> bool:
+    """Create-if-absent: store ``doc`` unless ``name`` exists; whether it was stored."""
+    try:
+        await (await _documents(ctx, docs)).create(account_key(ctx.account_id, name), doc)
+    except KeyExistsError:
+        return False
+    return True
+
+
+async def doc_put(ctx: RequestContext, docs: Documents, name: str, doc: Record) -> None:
+    """Store ``doc`` under ``name`` whatever was there."""
+    await (await _documents(ctx, docs)).put(account_key(ctx.account_id, name), doc)
+
+
+async def doc_update(
+    ctx: RequestContext, docs: Documents, name: str, doc: Record, revision: int
+) -> bool:
+    """Compare-and-swap ``doc`` over revision ``revision``; ``False`` when it changed since."""
+    try:
+        await (await _documents(ctx, docs)).update(account_key(ctx.account_id, name), doc, revision)
+    except (RevisionMismatchError, KeyExistsError):
+        return False
+    return True
+
+
+async def doc_mutate(
+    ctx: RequestContext,
+    docs: Documents,
+    name: str,
+    change: Callable[[Record | None], Record | None | Awaitable[Record | None]],
+) -> Record | None:
+    """Compare-and-swap ``name`` through ``change`` (gets ``None`` when absent; returns the new
+    document, or ``None`` to delete it); concurrent writers are retried."""
+    return await (await _documents(ctx, docs)).mutate(account_key(ctx.account_id, name), change)
+
+
+async def doc_delete(
+    ctx: RequestContext, docs: Documents, name: str, *, revision: int | None = None
+) -> bool:
+    """Remove ``name`` (only at ``revision`` when given); ``False`` when it changed since."""
+    try:
+        await (await _documents(ctx, docs)).delete(
+            account_key(ctx.account_id, name), revision=revision
+        )
+    except RevisionMismatchError:
+        return False
+    return True
+
+
+async def doc_entries(ctx: RequestContext, docs: Documents) -> list[tuple[str, Record, int]]:
+    """``(name, document, revision)`` of every document of the caller, sorted by name."""
+    prefix = account_prefix(ctx.account_id)
+    return [
+        (key[len(prefix) :], doc, revision)
+        for key, doc, revision in await (await _documents(ctx, docs)).items(prefix)
+    ]
+
+
+async def account_doc_get(ctx: RequestContext, docs: Documents) -> Record | None:
+    """The caller's one document of ``docs``, keyed by the bare account id (Hive's
+    ``ec2-account-settings``), or ``None``."""
+    found = await (await _documents(ctx, docs)).get(ctx.account_id)
+    return found[0] if found is not None else None
+
+
+async def account_doc_mutate(
+    ctx: RequestContext, docs: Documents, change: Callable[[Record | None], Record | None]
+) -> Record | None:
+    """Compare-and-swap the caller's one document of ``docs`` through ``change``."""
+    return await (await _documents(ctx, docs)).mutate(ctx.account_id, change)

@@ -359,6 +359,21 @@ def test_register_image_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> 
     register(ec2, "my-ami")  # the name is free again
 
 
+def test_gone_image_is_gone_for_tags(ec2: Any) -> None:
+    """Once a deregistration has run its course the image is ``InvalidAMIID.NotFound`` to
+    CreateTags too, and DescribeTags no longer lists its tags (as for a deleted volume)."""
+    image_id = register(ec2, "tagged-ami")
+    ec2.create_tags(Resources=[image_id], Tags=[{"Key": "env", "Value": "prod"}])
+    by_id = [{"Name": "resource-id", "Values": [image_id]}]
+    assert [t["Key"] for t in ec2.describe_tags(Filters=by_id)["Tags"]] == ["env"]
+    ec2.deregister_image(ImageId=image_id)
+    with pytest.raises(ClientError) as exc:
+        ec2.create_tags(Resources=[image_id], Tags=[{"Key": "team", "Value": "a"}])
+    assert error_of(exc) == ("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
+    assert ec2.describe_tags(Filters=by_id)["Tags"] == []
+    assert image_id not in {t["ResourceId"] for t in ec2.describe_tags()["Tags"]}
+
+
 def test_register_image_options_and_errors(ec2: Any) -> None:
     volume_id = make_volume(ec2, 8)["VolumeId"]
     snapshot_id = ec2.create_snapshot(VolumeId=volume_id)["SnapshotId"]

@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from handlers import key_pairs
 from handlers import tags as tags_handlers
 from hive_gateway.conformance.xml_check import assert_error_envelope
-from hive_gateway.core import clock, records
 from hive_gateway.core.errors import AwsError
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
@@ -567,10 +566,10 @@ def test_find_key_pair_by_name(gateway: RunningGateway, ec2: Any) -> None:
 def test_orphaned_name_claim_is_taken_over_only_when_stale(gateway: RunningGateway, ec2: Any) -> None:
     """A claim left by a crash between claim and record blocks the name only for a while."""
     ctx = request_context(gateway)
-    bucket = gateway.run(records.records(ctx, key_pairs.KEY_PAIR))
+    bucket = gateway.run(key_pairs.records.records(ctx, key_pairs.KEY_PAIR))
     claim_key = account_key(ctx.account_id, "name." + hashlib.sha256(b"orphan").hexdigest())
     fresh = {"name_claim": True, "key_name": "orphan", "key_pair_id": "key-0000000000000000a",
-             "created_at": clock.utc_now()}
+             "created_at": key_pairs.clock.utc_now()}
     gateway.run(bucket.put(claim_key, fresh))
     with pytest.raises(ClientError) as exc:
         ec2.create_key_pair(KeyName="orphan", KeyType="ed25519")
@@ -585,16 +584,16 @@ def test_name_claims_never_show_up_as_tagged_resources(gateway: RunningGateway, 
     """DescribeTags lists every key-pair record of the bucket: claims must render as no rows."""
     created = ec2.create_key_pair(KeyName="claimed", KeyType="ed25519",
                                   TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "k", "Value": "v"}]}])
-    stored = gateway.run(records.list_records(request_context(gateway), key_pairs.KEY_PAIR))
-    assert len(stored) == 2 and sum(key_pairs.is_claim(r) for r in stored) == 1
-    rows = [row for r in stored for row in tags_handlers._rows(key_pairs.KEY_PAIR, r)]
+    records = gateway.run(key_pairs.records.list_records(request_context(gateway), key_pairs.KEY_PAIR))
+    assert len(records) == 2 and sum(key_pairs.is_claim(r) for r in records) == 1
+    rows = [row for r in records for row in tags_handlers._rows(key_pairs.KEY_PAIR, r)]
     assert rows == [{"Key": "k", "Value": "v", "ResourceId": created["KeyPairId"], "ResourceType": "key-pair"}]
 
 
 def test_stored_record_layout(gateway: RunningGateway, ec2: Any) -> None:
     created = import_key(ec2, "layout", openssh_public(ed25519.Ed25519PrivateKey.generate()) + " c")
     ctx = request_context(gateway)
-    bucket = gateway.run(records.records(ctx, key_pairs.KEY_PAIR))
+    bucket = gateway.run(key_pairs.records.records(ctx, key_pairs.KEY_PAIR))
     found = gateway.run(bucket.get(account_key(ctx.account_id, created["KeyPairId"])))
     assert found is not None
     record = found[0]

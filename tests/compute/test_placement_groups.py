@@ -9,7 +9,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import placement_groups
-from hive_gateway.core import records
 from hive_gateway.core.errors import AwsError
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
@@ -323,7 +322,7 @@ def test_get_placement_group(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_stored_record_is_hive_shaped(gateway: RunningGateway, ec2: Any) -> None:
     created = ec2.create_placement_group(GroupName="stored", Strategy="partition", PartitionCount=5)
-    bucket = gateway.run(records.records(request_context(gateway), placement_groups.PLACEMENT_GROUP))
+    bucket = gateway.run(placement_groups.records.records(request_context(gateway), placement_groups.PLACEMENT_GROUP))
     found = gateway.run(bucket.get(account_key("000000000001", "stored")))
     assert found is not None
     record = found[0]

@@ -426,7 +426,39 @@ def test_deleted_volumes_are_purged_from_the_store(gateway: RunningGateway, ec2:
     ec2.delete_volume(VolumeId=volume_id)
     assert ec2.describe_volumes()["Volumes"] == []
     ctx = request_context(gateway)
-    assert gateway.run(records.find(ctx, KINDS["volume"], volume_id)) is None
+    assert gateway.run(records.find(ctx, KINDS["volume"], volume_id, live_only=False)) is None
+
+
+def test_deleted_volume_is_gone_for_tags(ec2: Any) -> None:
+    """Wrong answer #5: CreateTags on a deleted volume is ``InvalidVolume.NotFound`` (as
+    DescribeVolumes answers) and DescribeTags no longer lists its tags, even before a describe
+    purged the record."""
+    volume_id = make_volume(ec2)["VolumeId"]
+    ec2.create_tags(Resources=[volume_id], Tags=[{"Key": "env", "Value": "prod"}])
+    assert [t["Key"] for t in ec2.describe_tags()["Tags"]] == ["env"]
+    ec2.delete_volume(VolumeId=volume_id)
+    with pytest.raises(ClientError) as exc:
+        ec2.create_tags(Resources=[volume_id], Tags=[{"Key": "team", "Value": "a"}])
+    assert error_of(exc) == (
+        "InvalidVolume.NotFound",
+        f"The volume '{volume_id}' does not exist.",
+    )
+    with pytest.raises(ClientError) as exc:
+        ec2.delete_tags(Resources=[volume_id])
+    assert error_of(exc)[0] == "InvalidVolume.NotFound"
+    by_id = [{"Name": "resource-id", "Values": [volume_id]}]
+    assert ec2.describe_tags(Filters=by_id)["Tags"] == []
+    assert ec2.describe_tags()["Tags"] == []
+    assert state_of(ec2, volume_id) is None
+
+
+def test_deleting_volume_still_takes_tags(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While ``deleting`` a volume is still listed, and still tagged, as on AWS."""
+    slow(monkeypatch, volume_delete=30.0)
+    volume_id = make_volume(ec2)["VolumeId"]
+    ec2.delete_volume(VolumeId=volume_id)
+    ec2.create_tags(Resources=[volume_id], Tags=[{"Key": "env", "Value": "prod"}])
+    assert [t["ResourceId"] for t in ec2.describe_tags()["Tags"]] == [volume_id]
 
 
 # --- describe ----------------------------------------------------------------------------------
