@@ -88,12 +88,14 @@ def modify_vpc_attribute(h: Harness, vpc_id: str, attribute: str, value: bool) -
 def modify_vpc_attributes(
     h: Harness, vpc_id: str, wanted: Mapping[str, bool], current: Mapping[str, bool]
 ) -> None:
+    """One ``ModifyVpcAttribute`` + wait per attribute whose wanted value differs, in order."""
     for attribute, _, state_name in VPC_ATTRIBUTES:
         if wanted[state_name] != current[state_name]:
             modify_vpc_attribute(h, vpc_id, attribute, wanted[state_name])
 
 
 def vpc_attribute_config(config: VpcConfig | DefaultVpcConfig, metrics: bool) -> dict[str, bool]:
+    """The three attributes as configured (state names → values)."""
     return {
         "enable_dns_hostnames": config.enable_dns_hostnames,
         "enable_dns_support": config.enable_dns_support,
