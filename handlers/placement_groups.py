@@ -38,16 +38,15 @@ node_instances}`` plus ``partition_count``, ``tags``, ``created_at`` and ``delet
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from kv.buckets import account_key, account_prefix, bucket_name
+from kv.buckets import account_key, account_prefix
 from kv.records import RecordBucket
 from kv.store import KeyExistsError, RevisionMismatchError, is_valid_key
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -184,29 +183,6 @@ async def get_placement_group(ctx: RequestContext, name: str) -> dict[str, Any]:
     return found[0]
 
 
-async def _instances_in(ctx: RequestContext, name: str) -> list[str]:
-    """Ids of the caller's instances in group ``name`` that are not terminated.
-
-    Read straight from the instances bucket (JSON records ``<account>.<i-id>``), so this works
-    whatever state the instances module's schema is in.
-    """
-    settings = ctx.runtime.settings
-    bucket = await ctx.runtime.store.bucket(bucket_name(settings.bucket_prefix, "instances"))
-    members: list[str] = []
-    for entry in await bucket.entries(account_prefix(ctx.account_id)):
-        try:
-            record = json.loads(entry.value)
-        except ValueError:
-            continue
-        if (
-            isinstance(record, dict)
-            and record.get("placement_group") == name
-            and record.get("state") != "terminated"
-        ):
-            members.append(str(record.get("instance_id", entry.key)))
-    return members
-
-
 # --- rendering and filters ---------------------------------------------------------------------
 
 
@@ -321,7 +297,10 @@ async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
     name = str(params["GroupName"])
     if not storable_name(ctx, name):
         raise unknown(name)
-    members = await _instances_in(ctx, name)
+    found = await _entry(ctx, name)
+    members = (
+        await dependents.blockers(ctx, "placement-group", found[0]) if found is not None else []
+    )  # live instances in the group (declared in instances)
 
     def mark(current: Record | None) -> Record:
         if current is None or api_state(current) in (None, "deleting"):

@@ -19,9 +19,18 @@ from typing import Any, Final
 from kv.buckets import account_key, bucket_name
 from kv.store import KeyExistsError, cas_update
 
+from handlers import (
+    dhcp_options,
+    internet_gateways,
+    network_acls,
+    regions,
+    route_tables,
+    security_groups,
+    subnets,
+)
 from hive_gateway.hive import events
 from hive_gateway.core import vpc_index
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -36,6 +45,12 @@ from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 VPC = KINDS["vpc"]
+
+# What a VPC holds on to (architecture.md §2): its DHCP option set cannot be deleted while used;
+# AssociateDhcpOptions re-checks the set after pointing the VPC at it. Every family whose records
+# live in a VPC declares its own ``blocks("vpc", …)``; NAT gateways have no family yet.
+dependents.blocks("dhcp-options", by="vpc", field="dhcp_options_id")
+dependents.blocks("vpc", by="nat-gateway", field="vpc_id")
 
 #: ModifyVpcAttribute / DescribeVpcAttribute: API member ↔ record field ↔ Attribute enum value.
 ATTRIBUTES: Final[dict[str, tuple[str, str]]] = {
@@ -234,8 +249,6 @@ async def create_vpc_record(
     amazon_ipv6: bool = False,
 ) -> Record:
     """Create a VPC with everything AWS creates alongside it; returns the stored record."""
-    from handlers import dhcp_options, network_acls, route_tables, security_groups
-
     vpc_id = new_id("vpc")
     ipv6_associations: list[Record] = []
     if amazon_ipv6:
@@ -311,49 +324,13 @@ async def create_vpc(ctx: RequestContext, params: Params) -> Result:
 # --- DeleteVpc -------------------------------------------------------------------------------
 
 
-async def _blocking_dependents(ctx: RequestContext, vpc_id: str) -> list[str]:
-    """Dependents the VPC index does not track: custom route tables and ACLs, interfaces, ..."""
-    blocking: list[str] = []
-    blocking += [
-        r["route_table_id"]
-        for r in await _records_in_vpc(ctx, "route-table", vpc_id)
-        if not r.get("is_main")
-    ]
-    blocking += [
-        a["network_acl_id"]
-        for a in await _records_in_vpc(ctx, "network-acl", vpc_id)
-        if not a.get("is_default")
-    ]
-    for kind in ("network-interface", "egress-only-internet-gateway", "nat-gateway"):
-        blocking += [r[KINDS[kind].id_field] for r in await _records_in_vpc(ctx, kind, vpc_id)]
-    return blocking
-
-
 @action("DeleteVpc")
 async def delete_vpc(ctx: RequestContext, params: Params) -> Result:
     """Delete a VPC and its default security group, main route table and default ACL."""
     vpc_id = params["VpcId"]
-    await records.get(ctx, VPC, vpc_id)
-    await vpc_index.begin_delete(ctx, vpc_id)
-    try:
-        blocking = await _blocking_dependents(ctx, vpc_id)
-    except BaseException:
-        await vpc_index.abort_delete(ctx, vpc_id)
-        raise
-    if blocking:
-        await vpc_index.abort_delete(ctx, vpc_id)
-        raise vpc_index.dependency_violation(vpc_id)
-    for group in await _records_in_vpc(ctx, "security-group", vpc_id):
-        await records.delete(ctx, KINDS["security-group"], group["group_id"])
-        await events.publish(
-            ctx, "vpc.delete-sg", {"group_id": group["group_id"], "vpc_id": vpc_id}
-        )
-    for table in await _records_in_vpc(ctx, "route-table", vpc_id):
-        await records.delete(ctx, KINDS["route-table"], table["route_table_id"])
-    for acl in await _records_in_vpc(ctx, "network-acl", vpc_id):
-        await records.delete(ctx, KINDS["network-acl"], acl["network_acl_id"])
-    await records.delete(ctx, VPC, vpc_id)
-    await vpc_index.drop(ctx, vpc_id)
+    # Blockers are declared by the dependent families; the default security group, main route
+    # table and default ACL go with the VPC (their families' ("vpc", "deleted") reactions).
+    await dependents.delete_guarded(ctx, VPC, vpc_id)
     await events.publish(ctx, "vpc.delete", {"vpc_id": vpc_id})
     return None
 
@@ -427,8 +404,6 @@ async def modify_vpc_tenancy(ctx: RequestContext, params: Params) -> Result:
 @action("AssociateVpcCidrBlock")
 async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Result:
     """Add a secondary IPv4 CIDR or an Amazon-provided IPv6 /56."""
-    from handlers import network_acls, route_tables
-
     vpc_id = params["VpcId"]
     text = params.get("CidrBlock")
     ipv6 = bool(params.get("AmazonProvidedIpv6CidrBlock"))
@@ -523,8 +498,6 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
 @action("DisassociateVpcCidrBlock")
 async def disassociate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Result:
     """Remove a secondary IPv4 CIDR or the IPv6 block (never the primary CIDR)."""
-    from handlers import route_tables
-
     association_id = params["AssociationId"]
     for record in await records.list_records(ctx, VPC):
         for a in cidr_associations(record):
@@ -612,8 +585,6 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     """Create the account's default VPC once (race-safe across gateways sharing a store)."""
     if not ctx.runtime.settings.default_vpc:
         return
-    from handlers import regions, route_tables, subnets
-
     index = await ctx.runtime.records("vpc_index", "vpc_index")
     marker = account_key(ctx.account_id, "default-vpc")
     try:
@@ -632,8 +603,8 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
             default_for_az=True,
             map_public_ip_on_launch=True,
         )
-    igw = await route_tables.create_internet_gateway_record(ctx, {})
-    await route_tables.attach_internet_gateway(ctx, igw["internet_gateway_id"], vpc["vpc_id"])
+    igw = await internet_gateways.create_internet_gateway_record(ctx, {})
+    await internet_gateways.attach_internet_gateway(ctx, igw["internet_gateway_id"], vpc["vpc_id"])
     main = next(
         t for t in await _records_in_vpc(ctx, "route-table", vpc["vpc_id"]) if t.get("is_main")
     )

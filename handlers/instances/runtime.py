@@ -6,6 +6,7 @@ import asyncio
 import weakref
 from typing import Any
 
+from handlers.regions import zones
 from hive_gateway.hive import daemon_contract as contract
 from hive_gateway.hive.bus import Bus
 from hive_gateway.core.context import RequestContext
@@ -52,6 +53,4 @@ def daemon_client(ctx: RequestContext) -> contract.DaemonClient | None:
 
 def served_zones(ctx: RequestContext) -> list[Record]:
     """The availability zones the gateway serves."""
-    from handlers.regions import zones
-
     return zones(ctx)
