@@ -63,7 +63,6 @@ KNOWN: set[str] = {
     "handlers.placement_groups -> kv.store",
     "handlers.route_tables -> kv.buckets",
     "handlers.route_tables -> kv.store",
-    "handlers.snapshots -> handlers.images (function-local sibling import)",
     "handlers.snapshots -> kv.buckets",
     "handlers.volumes -> handlers.snapshots (function-local sibling import)",
     "handlers.volumes -> kv.buckets",
