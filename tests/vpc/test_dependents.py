@@ -49,6 +49,7 @@ SECTION_2: list[tuple[str, str, str, str]] = [
     ("dhcp-options", "delete", "vpc", "handlers.vpcs"),
     ("placement-group", "delete", "instance", "handlers.instances.state_effects"),
     ("internet-gateway", "detach", "network-interface", "handlers.network_interfaces"),
+    ("snapshot", "delete", "image", "handlers.images"),
 ]
 
 # (kind, event, reacting module) for every reaction of §2.
