@@ -315,6 +315,13 @@ async def _subnet_deleted(ctx: RequestContext, subnet: Record) -> None:
     await disassociate_subnet(ctx, subnet["subnet_id"])
 
 
+@dependents.on("vpc", "cidr-associated")
+async def _vpc_cidr_associated(ctx: RequestContext, vpc: Record) -> None:
+    """A VPC gaining an IPv6 block gains the ``::/0`` rules on its ACLs."""
+    if ":" in vpc["cidr"]:
+        await add_ipv6_default_rules(ctx, vpc["vpc_id"])
+
+
 @dependents.on("vpc", "deleted")
 async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
     """The default ACL goes with its VPC (custom ones blocked the delete)."""

@@ -684,6 +684,18 @@ async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
         await records.delete(ctx, RTB, table["route_table_id"])
 
 
+@dependents.on("vpc", "cidr-associated")
+async def _vpc_cidr_associated(ctx: RequestContext, vpc: Record) -> None:
+    """Every table of the VPC gains the new block's local route."""
+    await add_local_route(ctx, vpc["vpc_id"], vpc["cidr"])
+
+
+@dependents.on("vpc", "cidr-disassociated")
+async def _vpc_cidr_disassociated(ctx: RequestContext, vpc: Record) -> None:
+    """Every table of the VPC loses the block's local route."""
+    await remove_local_route(ctx, vpc["vpc_id"], vpc["cidr"])
+
+
 @dependents.on("subnet", "deleted")
 async def _subnet_deleted(ctx: RequestContext, subnet: Record) -> None:
     """A deleted subnet's explicit association goes with it (AWS does this implicitly)."""

@@ -401,6 +401,16 @@ async def modify_vpc_tenancy(ctx: RequestContext, params: Params) -> Result:
 # --- CIDR blocks -------------------------------------------------------------------------------
 
 
+CIDR: Final = "cidr"
+"""Field of a ``("vpc", "cidr-associated" | "cidr-disassociated")`` event record: the block."""
+
+
+async def _cidr_event(ctx: RequestContext, vpc_id: str, event: str, cidr: str) -> None:
+    """Tell the VPC's dependents (local routes, ACL IPv6 rules) that ``cidr`` came or went."""
+    vpc = await records.get(ctx, VPC, vpc_id)
+    await dependents.fire(ctx, "vpc", event, {**vpc, CIDR: cidr})
+
+
 @action("AssociateVpcCidrBlock")
 async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Result:
     """Add a secondary IPv4 CIDR or an Amazon-provided IPv6 /56."""
@@ -447,7 +457,7 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
             return {**record, "cidr_block_associations": [*cidr_associations(record), association]}
 
         await records.mutate(ctx, VPC, vpc_id, add_ipv4)
-        await route_tables.add_local_route(ctx, vpc_id, str(network))
+        await _cidr_event(ctx, vpc_id, "cidr-associated", str(network))
         return {
             "VpcId": vpc_id,
             "CidrBlockAssociation": {
@@ -481,8 +491,7 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
         }
 
     await records.mutate(ctx, VPC, vpc_id, add_ipv6)
-    await route_tables.add_local_route(ctx, vpc_id, block)
-    await network_acls.add_ipv6_default_rules(ctx, vpc_id)
+    await _cidr_event(ctx, vpc_id, "cidr-associated", block)
     return {
         "VpcId": vpc_id,
         "Ipv6CidrBlockAssociation": {
@@ -502,14 +511,10 @@ async def disassociate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Re
     for record in await records.list_records(ctx, VPC):
         for a in cidr_associations(record):
             if a["association_id"] == association_id and a["state"] == "associated":
-                return await _disassociate(
-                    ctx, record, a, "cidr_block", route_tables.remove_local_route
-                )
+                return await _disassociate(ctx, record, a, "cidr_block")
         for a in record.get("ipv6_cidr_block_associations", []):
             if a["association_id"] == association_id and a["state"] == "associated":
-                return await _disassociate(
-                    ctx, record, a, "ipv6_cidr_block", route_tables.remove_local_route
-                )
+                return await _disassociate(ctx, record, a, "ipv6_cidr_block")
     raise AwsError(
         "InvalidVpcCidrBlockAssociationID.NotFound",
         f"The vpc CIDR block association ID '{association_id}' does not exist",
@@ -517,7 +522,7 @@ async def disassociate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Re
 
 
 async def _disassociate(
-    ctx: RequestContext, vpc: Record, association: Record, field: str, unroute: Any
+    ctx: RequestContext, vpc: Record, association: Record, field: str
 ) -> Result:
     vpc_id = vpc["vpc_id"]
     cidr = association[field]
@@ -553,7 +558,7 @@ async def _disassociate(
         return {**record, list_field: kept}
 
     await records.mutate(ctx, VPC, vpc_id, drop)
-    await unroute(ctx, vpc_id, cidr)
+    await _cidr_event(ctx, vpc_id, "cidr-disassociated", cidr)
     if field == "cidr_block":
         return {
             "VpcId": vpc_id,

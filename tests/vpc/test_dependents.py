@@ -72,6 +72,9 @@ SECTION_2_REACTIONS: list[tuple[str, str, str]] = [
     ("vpc", "deleted", "handlers.security_groups"),
     ("vpc", "deleted", "handlers.route_tables"),
     ("vpc", "deleted", "handlers.network_acls"),
+    ("vpc", "cidr-associated", "handlers.route_tables"),
+    ("vpc", "cidr-disassociated", "handlers.route_tables"),
+    ("vpc", "cidr-associated", "handlers.network_acls"),
 ]
 
 
