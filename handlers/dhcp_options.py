@@ -253,8 +253,9 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
         previous["id"] = vpc.get("dhcp_options_id")
         return {**vpc, "dhcp_options_id": dopt_id}
 
-    pointed = await records.mutate(ctx, VPC, vpc_id, point)
-    assert pointed is not None
+    await records.mutate(ctx, VPC, vpc_id, point)
+    if dopt_id == NO_OPTIONS:
+        return None
 
     async def undo() -> None:
         """A DeleteDhcpOptions won the race: undo, unless someone re-pointed the VPC since."""
@@ -269,5 +270,8 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
 
         await records.mutate(ctx, VPC, vpc_id, restore)
 
-    await dependents.check_parents(ctx, VPC, pointed, undo)
+    current = await records.find(ctx, DOPT, dopt_id)
+    if current is None or await dependents.is_deleting(ctx, DOPT, current):
+        await undo()
+        raise DOPT.not_found(dopt_id)
     return None

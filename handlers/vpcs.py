@@ -46,10 +46,11 @@ from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifica
 
 VPC = KINDS["vpc"]
 
-# What a VPC holds on to (architecture.md §2): its DHCP option set cannot be deleted while used;
-# AssociateDhcpOptions re-checks the set after pointing the VPC at it. Every family whose records
+# What a VPC holds on to (architecture.md §2): its DHCP option set cannot be deleted while used
+# (AssociateDhcpOptions re-reads the set after pointing the VPC at it; CreateVpc uses the
+# account's default set, created on demand, so it is not re-checked). Every family whose records
 # live in a VPC declares its own ``blocks("vpc", …)``; NAT gateways have no family yet.
-dependents.blocks("dhcp-options", by="vpc", field="dhcp_options_id")
+dependents.blocks("dhcp-options", by="vpc", field="dhcp_options_id", recheck=False)
 dependents.blocks("vpc", by="nat-gateway", field="vpc_id")
 
 #: ModifyVpcAttribute / DescribeVpcAttribute: API member ↔ record field ↔ Attribute enum value.

@@ -26,8 +26,9 @@ def _terminated(instance: Record) -> bool:
 
 
 # What an instance holds on to (architecture.md §2): a subnet or placement group cannot be deleted
-# while a live instance is in it.
-dependents.blocks("subnet", by="instance", field="subnet_id", unless=_terminated)
+# while a live instance is in it. The record is stored after the launch, so a failed re-check
+# could not be undone: its interface (created first, re-checked) already holds the subnet.
+dependents.blocks("subnet", by="instance", field="subnet_id", unless=_terminated, recheck=False)
 dependents.blocks(
     "placement-group",
     by="instance",

@@ -57,6 +57,7 @@ class Relation:
     unless: Callable[[Record], bool] | None
     event: str
     declared_in: str
+    recheck: bool = True
 
     def refers(self, dependent: Record, parent: Record) -> bool:
         """Whether ``dependent`` blocks ``parent`` (and is not exempt)."""
@@ -104,19 +105,22 @@ def blocks(
     where: Refers | None = None,
     unless: Callable[[Record], bool] | None = None,
     event: str = "delete",
+    recheck: bool = True,
 ) -> None:
     """Declare that live ``by`` records block ``event`` (``delete``, ``detach``, …) of ``parent``.
 
     ``field``: the dependent's field holding the parent's id (also makes ``parent`` a parent
     that :func:`records.create` of ``by`` re-checks); ``where(dependent, parent)`` for
     relations no single field states; ``unless(dependent)`` exempts a record (a main route
-    table, a terminated instance).
+    table, a terminated instance). ``recheck=False`` leaves the parent out of the re-check after
+    a create (a record written after work that cannot be undone, e.g. a launched instance, whose
+    parent is already held by another dependent).
     """
     if parent not in KINDS or by not in KINDS:
         raise KeyError(f"unknown kind in blocks({parent!r}, by={by!r})")
     if (field is None) == (where is None):
         raise ValueError("blocks() takes exactly one of field= or where=")
-    _RELATIONS.append(Relation(parent, by, field, where, unless, event, _caller()))
+    _RELATIONS.append(Relation(parent, by, field, where, unless, event, _caller(), recheck))
 
 
 def on(kind: str, event: str) -> Callable[[Reaction], Reaction]:
@@ -256,7 +260,12 @@ def parents(kind: str) -> list[tuple[str, str]]:
     """``(parent kind, field)`` for every parent ``kind`` declared with ``blocks(..., field=)``."""
     seen: list[tuple[str, str]] = []
     for relation in _RELATIONS:
-        if relation.by == kind and relation.field is not None and relation.event == "delete":
+        if (
+            relation.by == kind
+            and relation.field is not None
+            and relation.event == "delete"
+            and relation.recheck
+        ):
             pair = (relation.parent, relation.field)
             if pair not in seen:
                 seen.append(pair)
