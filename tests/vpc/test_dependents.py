@@ -29,6 +29,7 @@ from tests.helpers import (
     nats_token_gateway,  # noqa: F401  (fixture: a gateway over the token-guarded nats-server)
     outcome,
     put_raw,
+    race,
     request_context,
 )
 
@@ -275,3 +276,32 @@ def test_a_route_by_instance_id_blackholes_when_the_instance_terminates(
         time.sleep(0.1)
     assert state == "terminated"
     assert states() == {"10.8.0.0/16": "blackhole", "10.9.0.0/16": "blackhole"}
+
+
+# --- guarded deletes ---------------------------------------------------------------------------
+
+
+def test_concurrent_deletes_of_one_subnet_have_one_winner(
+    gateway: RunningGateway, ec2: Any
+) -> None:
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    clients = [gateway.client("ec2") for _ in range(6)]
+    outcomes = race(lambda c: c.delete_subnet(SubnetId=subnet_id), clients)
+    assert sorted(outcomes) == ["InvalidSubnetID.NotFound"] * 5 + ["ok"]
+
+
+def test_a_blocked_delete_leaves_the_record_as_it_was(gateway: RunningGateway, ec2: Any) -> None:
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_network_interface(SubnetId=subnet_id)
+    ctx = request_context(gateway)
+    before = gateway.run(records.get(ctx, KINDS["subnet"], subnet_id))
+    with pytest.raises(ClientError) as exc:
+        ec2.delete_subnet(SubnetId=subnet_id)
+    assert exc.value.response["Error"] == {
+        "Code": "DependencyViolation",
+        "Message": f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
+    }
+    assert gateway.run(records.get(ctx, KINDS["subnet"], subnet_id)) == before
+    ec2.create_network_interface(SubnetId=subnet_id)  # not marked deleting any more
