@@ -1,49 +1,12 @@
-"""Action handlers, one module per resource family; importing this package registers them all."""
+"""Action handlers, one module per resource family.
 
-from handlers import (
-    account_attributes,
-    account_settings,
-    addresses,
-    dhcp_options,
-    egress_only_internet_gateways,
-    images,
-    instances,
-    internet_gateways,
-    key_pairs,
-    network_acls,
-    network_interfaces,
-    placement_groups,
-    regions,
-    route_tables,
-    security_groups,
-    snapshots,
-    sts,
-    subnets,
-    tags,
-    volumes,
-    vpcs,
-)
+Importing this package imports every module below it (a :mod:`pkgutil` walk, so a new family
+is found without editing a list), which registers its ``@action`` handlers and its
+:mod:`hive_gateway.core.dependents` declarations.
+"""
 
-__all__ = [
-    "account_attributes",
-    "account_settings",
-    "addresses",
-    "dhcp_options",
-    "egress_only_internet_gateways",
-    "images",
-    "instances",
-    "internet_gateways",
-    "key_pairs",
-    "network_acls",
-    "network_interfaces",
-    "placement_groups",
-    "regions",
-    "route_tables",
-    "security_groups",
-    "snapshots",
-    "sts",
-    "subnets",
-    "tags",
-    "volumes",
-    "vpcs",
-]
+import importlib
+import pkgutil
+
+for _module in pkgutil.walk_packages(__path__, __name__ + "."):
+    importlib.import_module(_module.name)

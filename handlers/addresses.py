@@ -34,9 +34,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from handlers import network_interfaces
 from hive_gateway.hive import events
 from hive_gateway.core import ipam
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -221,8 +222,6 @@ async def associate(
     allow_reassociation: bool,
 ) -> str:
     """Associate the EIP with ``private_ip`` of the interface; returns the association id."""
-    from handlers import network_interfaces
-
     allocation_id = str(eip["allocation_id"])
     eni_id = str(eni["network_interface_id"])
     association_id = new_id("elastic-ip-association")
@@ -293,8 +292,6 @@ async def disassociate(
     ctx: RequestContext, eip: Mapping[str, Any], *, restore_public: bool = True
 ) -> None:
     """Undo the EIP's current association (interface side included)."""
-    from handlers import network_interfaces
-
     association_id = eip.get("association_id")
     if not association_id:
         return
@@ -375,6 +372,34 @@ async def release_instance_associations(ctx: RequestContext, instance_id: str) -
             await interface_instance_changed(
                 ctx, str(eni["network_interface_id"]), eni.get("instance_id")
             )
+
+
+# --- Elastic IPs follow their interface and instance (core.dependents) ---------------------------
+
+
+@dependents.on("network-interface", "deleted")
+async def _interface_deleted(ctx: RequestContext, eni: Record) -> None:
+    await interface_gone(ctx, str(eni["network_interface_id"]))
+
+
+@dependents.on("network-interface", "attached")
+@dependents.on("network-interface", "detached")
+async def _interface_instance_changed(ctx: RequestContext, eni: Record) -> None:
+    await interface_instance_changed(
+        ctx, str(eni["network_interface_id"]), eni.get("instance_id") or None
+    )
+
+
+@dependents.on("network-interface", "ips-unassigned")
+async def _interface_ips_unassigned(ctx: RequestContext, eni: Record) -> None:
+    await interface_ips_gone(
+        ctx, str(eni["network_interface_id"]), eni[network_interfaces.UNASSIGNED]
+    )
+
+
+@dependents.on("instance", "terminated")
+async def _instance_terminated(ctx: RequestContext, instance: Record) -> None:
+    await release_instance_associations(ctx, str(instance["instance_id"]))
 
 
 # --- actions -------------------------------------------------------------------------------------
@@ -472,8 +497,6 @@ async def release_address(ctx: RequestContext, params: Params) -> Result:
 @action("AssociateAddress")
 async def associate_address(ctx: RequestContext, params: Params) -> Result:
     """Associate an Elastic IP with an interface (or an instance's only interface)."""
-    from handlers import network_interfaces
-
     allocation_id = params.get("AllocationId")
     if allocation_id:
         eip = await records.get(ctx, EIP, allocation_id)
@@ -509,8 +532,6 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
 
 
 async def _only_interface(ctx: RequestContext, instance_id: str) -> Record:
-    from handlers import network_interfaces
-
     instance = await records.get(ctx, INSTANCE, instance_id)
     state = _state_name(instance)
     if state == "pending":

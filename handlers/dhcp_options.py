@@ -29,9 +29,9 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
-from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
+from hive_gateway.core.errors import invalid_parameter_value, missing_parameter
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
@@ -209,30 +209,11 @@ async def create_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     return {"DhcpOptions": dhcp_options_to_api(ctx, record)}
 
 
-def _in_use(dopt_id: str) -> AwsError:
-    return AwsError(
-        "DependencyViolation",
-        f"The dhcpOptions '{dopt_id}' has dependencies and cannot be deleted.",
-    )
-
-
 @action("DeleteDhcpOptions")
 async def delete_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     """Delete a set no VPC uses (``DependencyViolation`` otherwise)."""
-    dopt_id = params["DhcpOptionsId"]
-
-    def mark(record: Record) -> Record:
-        return {**record, "deleting": True}
-
-    def unmark(record: Record) -> Record:
-        return {key: value for key, value in record.items() if key != "deleting"}
-
-    await records.mutate(ctx, DOPT, dopt_id, mark)
-    users = [v for v in await records.list_records(ctx, VPC) if v.get("dhcp_options_id") == dopt_id]
-    if users:
-        await records.mutate(ctx, DOPT, dopt_id, unmark)
-        raise _in_use(dopt_id)
-    await records.delete(ctx, DOPT, dopt_id)
+    # VPCs using the set are declared in vpcs (blocks("dhcp-options", by="vpc", ...)).
+    await dependents.delete_guarded(ctx, DOPT, params["DhcpOptionsId"])
     return None
 
 
@@ -257,7 +238,7 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     vpc_id = params["VpcId"]
     if dopt_id != NO_OPTIONS:
         found = await records.get(ctx, DOPT, dopt_id)
-        if found.get("deleting"):
+        if await dependents.is_deleting(ctx, DOPT, found):
             raise DOPT.not_found(dopt_id)
     previous: dict[str, Any] = {}
 
@@ -268,10 +249,11 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
     await records.mutate(ctx, VPC, vpc_id, point)
     if dopt_id == NO_OPTIONS:
         return None
-    current = await records.find(ctx, DOPT, dopt_id)
-    if current is None or current.get("deleting"):
-        # A DeleteDhcpOptions won the race: undo, unless someone re-pointed the VPC since.
-        def undo(vpc: Record) -> Record:
+
+    async def undo() -> None:
+        """A DeleteDhcpOptions won the race: undo, unless someone re-pointed the VPC since."""
+
+        def restore(vpc: Record) -> Record:
             if vpc.get("dhcp_options_id") != dopt_id:
                 return vpc
             restored = {k: v for k, v in vpc.items() if k != "dhcp_options_id"}
@@ -279,6 +261,10 @@ async def associate_dhcp_options(ctx: RequestContext, params: Params) -> Result:
                 restored["dhcp_options_id"] = previous["id"]
             return restored
 
-        await records.mutate(ctx, VPC, vpc_id, undo)
+        await records.mutate(ctx, VPC, vpc_id, restore)
+
+    current = await records.find(ctx, DOPT, dopt_id)
+    if current is None or await dependents.is_deleting(ctx, DOPT, current):
+        await undo()
         raise DOPT.not_found(dopt_id)
     return None

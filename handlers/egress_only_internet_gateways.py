@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import route_tables
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
@@ -34,6 +34,10 @@ from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifica
 
 EIGW: Final = KINDS["egress-only-internet-gateway"]
 VPC: Final = KINDS["vpc"]
+
+# A gateway blocks DeleteVpc (its create re-checks the VPC after writing); routes to a deleted
+# gateway turn blackhole (declared in route_tables from its TARGETS).
+dependents.blocks("vpc", by="egress-only-internet-gateway", field="vpc_id")
 
 
 def egress_only_internet_gateway_to_api(ctx: RequestContext, record: Record) -> Record:
@@ -68,7 +72,6 @@ async def create_egress_only_internet_gateway(ctx: RequestContext, params: Param
     record = await route_tables.create_idempotent(
         ctx, EIGW, record, token, {"VpcId": vpc["vpc_id"], "Tags": tags}
     )
-    await route_tables.ensure_vpc_remains(ctx, EIGW, record)
     result: Record = {"EgressOnlyInternetGateway": egress_only_internet_gateway_to_api(ctx, record)}
     if token:
         result["ClientToken"] = token
@@ -79,8 +82,7 @@ async def create_egress_only_internet_gateway(ctx: RequestContext, params: Param
 async def delete_egress_only_internet_gateway(ctx: RequestContext, params: Params) -> Result:
     """Delete a gateway; routes to it turn ``blackhole``."""
     eigw_id = params["EgressOnlyInternetGatewayId"]
-    await records.mutate(ctx, EIGW, eigw_id, lambda current: None)
-    await route_tables.blackhole_routes(ctx, "egress_only_internet_gateway_id", eigw_id)
+    await dependents.delete_guarded(ctx, EIGW, eigw_id)
     return {"ReturnCode": True}
 
 

@@ -42,7 +42,7 @@ from handlers.volumes import (
     stamp,
 )
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import clock, records
+from hive_gateway.core import clock, dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -375,6 +375,24 @@ async def get_own_image(ctx: RequestContext, image_id: str) -> ImageView:
     if view.catalogue or view.record.get("owner_id") != ctx.account_id:
         raise not_authorized(image_id)
     return view
+
+
+def _uses_snapshot(image: Record, snapshot: Record) -> bool:
+    """Whether one of ``image``'s block device mappings restores ``snapshot``."""
+    return any(
+        (mapping.get("ebs") or {}).get("snapshot_id") == snapshot.get("snapshot_id")
+        for mapping in image.get("block_device_mappings") or ()
+    )
+
+
+# A registered image holds on to the snapshots it restores (DeleteSnapshot answers
+# InvalidSnapshot.InUse naming the first such image).
+dependents.blocks(
+    "snapshot",
+    by="image",
+    where=_uses_snapshot,
+    unless=lambda image: image_state(image, now()) in (None, "deregistered"),
+)
 
 
 async def images_using_snapshot(ctx: RequestContext, snapshot_id: str) -> list[str]:

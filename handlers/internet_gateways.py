@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from handlers import route_tables
 from hive_gateway.hive import events
 from hive_gateway.core import vpc_index
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
-from hive_gateway.core.errors import AwsError
+from hive_gateway.core.errors import AwsError, dependency_violation
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
@@ -38,6 +37,10 @@ from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifica
 IGW: Final = KINDS["internet-gateway"]
 VPC: Final = KINDS["vpc"]
 AVAILABLE: Final = "available"
+
+# An attached gateway blocks DeleteVpc; AttachInternetGateway re-checks the VPC after writing.
+# Its routes follow attach, detach and delete (declared in route_tables).
+dependents.blocks("vpc", by="internet-gateway", field="vpc_id")
 
 
 def internet_gateway_to_api(ctx: RequestContext, record: Record) -> Record:
@@ -105,29 +108,31 @@ async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
     await vpc_index.claim_internet_gateway(ctx, vpc_id, igw_id)
 
     def attach(current: Record) -> Record:
+        if current.get(dependents.DELETING):
+            raise IGW.not_found(igw_id)
         if current.get("vpc_id"):
             raise already_attached(igw_id, current["vpc_id"])
         return {**current, "vpc_id": vpc_id, "state": AVAILABLE}
 
     try:
-        await records.mutate(ctx, IGW, igw_id, attach)
+        attached = await records.mutate(ctx, IGW, igw_id, attach)
     except AwsError:
         now = await records.find(ctx, IGW, igw_id)
         if now is None or now.get("vpc_id") != vpc_id:
             await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
         raise
-    await route_tables.set_route_state(
-        ctx, "gateway_id", igw_id, route_tables.ACTIVE, vpc_id=vpc_id
-    )
+    assert attached is not None
+
+    async def undo() -> None:
+        def detach(current: Record) -> Record:
+            return {**current, "vpc_id": ""} if current.get("vpc_id") == vpc_id else current
+
+        await records.mutate(ctx, IGW, igw_id, detach, missing_ok=True)
+        await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
+
+    await dependents.check_parents(ctx, IGW, attached, undo)  # DeleteVpc raced us
+    await dependents.fire(ctx, "internet-gateway", "attached", attached)
     await events.publish(ctx, "vpc.igw-attach", {"internet_gateway_id": igw_id, "vpc_id": vpc_id})
-
-
-async def _has_mapped_public_addresses(ctx: RequestContext, vpc_id: str) -> bool:
-    """Whether an interface in the VPC holds a public IPv4 (auto-assigned or an Elastic IP)."""
-    return any(
-        eni.get("vpc_id") == vpc_id and (eni.get("public_ip_address") or eni.get("association"))
-        for eni in await records.list_records(ctx, KINDS["network-interface"])
-    )
 
 
 async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str) -> None:
@@ -137,17 +142,23 @@ async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
     contain any running instances with Elastic IP addresses or public IPv4 addresses"
     (``DependencyViolation``; the Terraform provider retries it while instances terminate).
     """
-    attached = (await records.get(ctx, IGW, igw_id)).get("vpc_id")
+    igw = await records.get(ctx, IGW, igw_id)
+    attached = igw.get("vpc_id")
     VPC.check_id(vpc_id)  # InvalidVpcID.Malformed, as AttachInternetGateway answers
     # A detached gateway's ``vpc_id`` is "": only a real attachment to ``vpc_id`` matches.
     if not attached or attached != vpc_id:
         raise not_attached(igw_id, vpc_id)
-    if await _has_mapped_public_addresses(ctx, vpc_id):
-        raise AwsError(
+    await dependents.check(
+        ctx,
+        "internet-gateway",
+        {**igw, "vpc_id": vpc_id},
+        event="detach",
+        violation=lambda _igw_id: AwsError(
             "DependencyViolation",
             f"Network {vpc_id} has some mapped public address(es). "
             "Please unmap those public address(es) before detaching the gateway.",
-        )
+        ),
+    )
 
     def detach(current: Record) -> Record:
         if not current.get("vpc_id") or current.get("vpc_id") != vpc_id:
@@ -156,9 +167,7 @@ async def detach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str)
 
     await records.mutate(ctx, IGW, igw_id, detach)
     await vpc_index.release_internet_gateway(ctx, vpc_id, igw_id)
-    await route_tables.set_route_state(
-        ctx, "gateway_id", igw_id, route_tables.BLACKHOLE, vpc_id=vpc_id
-    )
+    await dependents.fire(ctx, "internet-gateway", "detached", {**igw, "vpc_id": vpc_id})
     await events.publish(ctx, "vpc.igw-detach", {"internet_gateway_id": igw_id, "vpc_id": vpc_id})
 
 
@@ -179,16 +188,12 @@ async def delete_internet_gateway(ctx: RequestContext, params: Params) -> Result
     """Delete a detached gateway (``DependencyViolation`` while attached)."""
     igw_id = params["InternetGatewayId"]
 
-    def drop(current: Record) -> None:
-        """Delete (``None``) unless attached."""
+    def detached(current: Record) -> None:
+        """Own state: an attached gateway cannot go."""
         if current.get("vpc_id"):
-            raise AwsError(
-                "DependencyViolation",
-                f"The internetGateway '{igw_id}' has dependencies and cannot be deleted.",
-            )
+            raise dependency_violation("internet-gateway", igw_id)
 
-    await records.mutate(ctx, IGW, igw_id, drop)
-    await route_tables.blackhole_routes(ctx, "gateway_id", igw_id)
+    await dependents.delete_guarded(ctx, IGW, igw_id, detached)  # routes to it: blackhole
     return None
 
 

@@ -30,7 +30,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any, Final
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -46,6 +46,12 @@ from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifica
 
 ACL: Final = KINDS["network-acl"]
 VPC: Final = KINDS["vpc"]
+
+# What an ACL holds on to (architecture.md §2): a VPC with custom ACLs cannot be deleted (its
+# default ACL goes with it); CreateNetworkAcl re-checks the VPC after its write.
+dependents.blocks(
+    "vpc", by="network-acl", field="vpc_id", unless=lambda a: bool(a.get("is_default"))
+)
 
 MIN_RULE: Final = 1
 MAX_RULE: Final = 32766
@@ -282,6 +288,32 @@ async def delete_default_network_acl(ctx: RequestContext, vpc_id: str) -> None:
     for record in await records.list_records(ctx, ACL):
         if record.get("vpc_id") == vpc_id and record.get("is_default"):
             await records.delete(ctx, ACL, record["network_acl_id"])
+
+
+@dependents.on("subnet", "created")
+async def _subnet_created(ctx: RequestContext, subnet: Record) -> None:
+    """A new subnet is associated with its VPC's default ACL."""
+    await associate_with_default_acl(ctx, subnet)
+
+
+@dependents.on("subnet", "deleted")
+async def _subnet_deleted(ctx: RequestContext, subnet: Record) -> None:
+    """A deleted subnet's association goes with it."""
+    await disassociate_subnet(ctx, subnet["subnet_id"])
+
+
+@dependents.on("vpc", "cidr-associated")
+async def _vpc_cidr_associated(ctx: RequestContext, vpc: Record) -> None:
+    """A VPC gaining an IPv6 block gains the ``::/0`` rules on its ACLs."""
+    if ":" in vpc["cidr"]:
+        await add_ipv6_default_rules(ctx, vpc["vpc_id"])
+
+
+@dependents.on("vpc", "deleted")
+async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
+    """The default ACL goes with its VPC (custom ones blocked the delete)."""
+    for record in await records.where(ctx, ACL, live_only=False, vpc_id=vpc["vpc_id"]):
+        await records.delete(ctx, ACL, record["network_acl_id"])
 
 
 async def add_ipv6_default_rules(ctx: RequestContext, vpc_id: str) -> None:

@@ -44,7 +44,7 @@ from typing import Any, Final
 
 from hive_gateway.hive import events
 from hive_gateway.core import ipam
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -66,6 +66,30 @@ ENI: Final = KINDS["network-interface"]
 SUBNET: Final = KINDS["subnet"]
 SECURITY_GROUP: Final = KINDS["security-group"]
 INSTANCE: Final = KINDS["instance"]
+
+UNASSIGNED: Final = "unassigned_private_ips"
+"""Field of the ``("network-interface", "ips-unassigned")`` event record: the addresses removed."""
+
+# What an interface holds on to (architecture.md §2): its VPC, subnet and security groups cannot
+# be deleted while it exists, and its VPC's internet gateway cannot be detached while it maps a
+# public address. CreateNetworkInterface re-checks its subnet and VPC after writing.
+dependents.blocks("vpc", by="network-interface", field="vpc_id")
+dependents.blocks("subnet", by="network-interface", field="subnet_id")
+dependents.blocks(
+    "security-group",
+    by="network-interface",
+    where=lambda eni, group: group["group_id"] in (eni.get("security_group_ids") or ()),
+)
+dependents.blocks(
+    "internet-gateway",
+    by="network-interface",
+    event="detach",
+    where=lambda eni, igw: (
+        bool(igw.get("vpc_id"))
+        and eni.get("vpc_id") == igw["vpc_id"]
+        and bool(eni.get("public_ip_address") or eni.get("association"))
+    ),
+)
 
 MAX_SECURITY_GROUPS: Final = 5
 """``vpc-max-security-groups-per-interface`` (DescribeAccountAttributes)."""
@@ -713,28 +737,14 @@ async def create_network_interface(ctx: RequestContext, params: Params) -> Resul
     return result
 
 
-async def _blackhole_routes(ctx: RequestContext, eni_id: str) -> None:
-    """Routes targeting a deleted interface become blackholes (route tables' own rule)."""
-    from handlers import route_tables
-
-    blackhole = getattr(route_tables, "blackhole_routes", None)
-    if blackhole is None:
-        return
-    try:
-        await blackhole(ctx, "network_interface_id", eni_id)
-    except AwsError:
-        LOG.warning("could not blackhole routes to %s", eni_id, exc_info=True)
-
-
 async def delete_interface(ctx: RequestContext, eni_id: str, *, force: bool = False) -> Record:
     """Delete an interface and everything it holds; returns the deleted record.
 
     Refused while attached (``InvalidNetworkInterface.InUse``) unless ``force`` (instance
     termination). Releases its private and auto-assigned public addresses and its device slot,
-    disassociates its Elastic IPs, blackholes routes to it, publishes ``vpc.delete-port``.
+    publishes ``vpc.delete-port`` and fires ``("network-interface", "deleted")`` (its Elastic IPs
+    are disassociated, routes to it blackholed: declared in addresses and route_tables).
     """
-    from handlers import addresses
-
     deleted: Record = {}
 
     def remove(record: Record) -> None:
@@ -747,13 +757,12 @@ async def delete_interface(ctx: RequestContext, eni_id: str, *, force: bool = Fa
     association = primary_association(deleted)
     if association and not association.get("allocation_id"):
         await ipam.release_public_ip(ctx, str(association["public_ip"]))
-    await addresses.interface_gone(ctx, eni_id)
     if deleted.get("attachment_id") and deleted.get("instance_id"):
         await _release_slot(
             ctx, str(deleted["instance_id"]), int(deleted.get("device_index") or 0), eni_id
         )
     await _drop_token(ctx, deleted.get("client_token"), eni_id)
-    await _blackhole_routes(ctx, eni_id)
+    await dependents.fire(ctx, "network-interface", "deleted", deleted)
     await _publish_port(ctx, "vpc.delete-port", deleted)
     return deleted
 
@@ -1059,8 +1068,6 @@ async def attach_to_instance(
     instance). ``InvalidNetworkInterface.InUse`` when already attached,
     ``InvalidParameterValue`` when the slot is taken.
     """
-    from handlers import addresses
-
     current = await records.get(ctx, ENI, eni_id)
     if current.get("attachment_id"):
         raise AwsError("InvalidNetworkInterface.InUse", f"Interface: [{eni_id}] in use.")
@@ -1090,7 +1097,7 @@ async def attach_to_instance(
             await _release_slot(ctx, instance_id, device_index, eni_id)
         raise
     assert updated is not None
-    await addresses.interface_instance_changed(ctx, eni_id, instance_id)
+    await dependents.fire(ctx, "network-interface", "attached", updated)
     return updated
 
 
@@ -1102,8 +1109,6 @@ async def detach_interface(
     The last attachment is kept as ``last_attachment`` for the detach waiter. Returns the
     updated record, ``None`` when it was not attached.
     """
-    from handlers import addresses
-
     previous: Record = {}
 
     def detach(record: Record) -> Record:
@@ -1142,7 +1147,8 @@ async def detach_interface(
     await _release_slot(
         ctx, str(previous.get("instance_id")), int(previous.get("device_index") or 0), eni_id
     )
-    await addresses.interface_instance_changed(ctx, eni_id, None)
+    assert updated is not None
+    await dependents.fire(ctx, "network-interface", "detached", updated)
     return updated
 
 
@@ -1218,9 +1224,7 @@ async def interfaces_of_instance(ctx: RequestContext, instance_id: str) -> list[
 async def release_instance_interfaces(ctx: RequestContext, instance_id: str) -> None:
     """On termination: delete the interfaces marked delete-on-termination (their EIPs are
     disassociated), detach the others (their EIPs stay with them), and give back every
-    auto-assigned public IP."""
-    from handlers import addresses
-
+    auto-assigned public IP (Elastic IP associations follow ``("instance", "terminated")``)."""
     for record in await interfaces_of_instance(ctx, instance_id):
         eni_id = str(record["network_interface_id"])
         if record.get("delete_on_termination"):
@@ -1228,7 +1232,6 @@ async def release_instance_interfaces(ctx: RequestContext, instance_id: str) -> 
         else:
             await drop_auto_public_ip(ctx, eni_id, keep_flag=False)
             await detach_interface(ctx, eni_id)
-    await addresses.release_instance_associations(ctx, instance_id)
 
 
 # --- secondary private addresses -------------------------------------------------------------------
@@ -1319,8 +1322,6 @@ async def assign_private_ip_addresses(ctx: RequestContext, params: Params) -> Re
 @action("UnassignPrivateIpAddresses")
 async def unassign_private_ip_addresses(ctx: RequestContext, params: Params) -> Result:
     """Remove secondary private addresses (never the primary); their EIPs are disassociated."""
-    from handlers import addresses
-
     if params.get("Ipv4Prefixes"):
         raise unsupported("IPv4 prefix delegation")
     eni_id = params["NetworkInterfaceId"]
@@ -1351,5 +1352,7 @@ async def unassign_private_ip_addresses(ctx: RequestContext, params: Params) -> 
     updated = await records.mutate(ctx, ENI, eni_id, drop)
     assert updated is not None
     await ipam.release_private_ips(ctx, str(updated["subnet_id"]), wanted)
-    await addresses.interface_ips_gone(ctx, eni_id, list(removed))
+    await dependents.fire(
+        ctx, "network-interface", "ips-unassigned", {**updated, UNASSIGNED: list(removed)}
+    )
     return None

@@ -42,7 +42,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -182,15 +182,6 @@ async def get_placement_group(ctx: RequestContext, name: str) -> dict[str, Any]:
     return found[0]
 
 
-async def _instances_in(ctx: RequestContext, name: str) -> list[str]:
-    """Ids of the caller's instances in group ``name`` that are not terminated."""
-    return [
-        str(record.get("instance_id"))
-        for record in await records.where(ctx, INSTANCE, live_only=False, placement_group=name)
-        if record.get("state") != "terminated"
-    ]
-
-
 # --- rendering and filters ---------------------------------------------------------------------
 
 
@@ -302,7 +293,10 @@ async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
     name = str(params["GroupName"])
     if not storable_name(ctx, name):
         raise unknown(name)
-    members = await _instances_in(ctx, name)
+    found = await _entry(ctx, name)
+    members = (
+        await dependents.blockers(ctx, "placement-group", found[0]) if found is not None else []
+    )  # live instances in the group (declared in instances)
 
     def mark(current: Record | None) -> Record:
         if current is None or api_state(current) in (None, "deleting"):

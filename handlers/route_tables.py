@@ -31,10 +31,13 @@ Every read-modify-write is a compare-and-swap through :func:`records.mutate`. Un
 explicit associations is kept by write-then-verify: an association that finds a rival after
 writing removes itself, so two racing requests never both succeed.
 
-The module also exports what other families call: :func:`create_main_route_table` (CreateVpc),
-:func:`add_local_route`/:func:`remove_local_route` (VPC CIDR blocks), :func:`add_route`,
-:func:`create_internet_gateway_record`/:func:`attach_internet_gateway` (the default VPC),
-:func:`remove_subnet_associations` (DeleteSubnet) and :func:`blackhole_routes` (target deleted).
+The module exports what ``vpcs`` composes: :func:`create_main_route_table` (CreateVpc),
+:func:`add_local_route`/:func:`remove_local_route` (VPC CIDR blocks) and :func:`add_route` (the
+default VPC). What other families' events mean for route tables is declared here through
+:mod:`hive_gateway.core.dependents`: non-main tables block ``DeleteVpc`` and go with the VPC; a
+deleted subnet loses its association; every route target with a stored kind (:data:`TARGETS`)
+blackholes its routes when deleted, an instance's when it terminates, and an internet gateway's
+routes follow its attachment (``active`` on attach, ``blackhole`` on detach).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -117,23 +120,6 @@ async def create_idempotent(
     if stored.get("client_token_digest") != digest:
         raise idempotent_parameter_mismatch(token)
     return stored
-
-
-async def ensure_vpc_remains(ctx: RequestContext, kind: ResourceKind, record: Record) -> None:
-    """Undo a just-created ``record`` whose VPC ``DeleteVpc`` has started removing.
-
-    ``DeleteVpc`` marks the VPC's index *deleting* and then looks for dependents. Checking the
-    mark after writing means either that scan sees the new record (``DependencyViolation``)
-    or this check sees the mark: the record is removed and the VPC reported gone.
-    """
-    vpc_id = record["vpc_id"]
-    found = await records.doc_get(ctx, records.INDEX, vpc_id)
-    if found is not None and not found[0].get("deleting"):
-        return
-    if found is None and await records.find(ctx, VPC, vpc_id) is not None:
-        return  # a VPC without an index document (written by Hive itself): nothing to race
-    await records.delete(ctx, kind, record[kind.id_field])
-    raise VPC.not_found(vpc_id)
 
 
 # --- destinations ----------------------------------------------------------------------------
@@ -632,22 +618,6 @@ async def add_route(
     await records.mutate(ctx, RTB, route_table_id, put)
 
 
-async def create_internet_gateway_record(
-    ctx: RequestContext, tags: dict[str, str]
-) -> dict[str, Any]:
-    """A new detached internet gateway (see :mod:`handlers.internet_gateways`)."""
-    from handlers import internet_gateways
-
-    return await internet_gateways.create_internet_gateway_record(ctx, tags)
-
-
-async def attach_internet_gateway(ctx: RequestContext, igw_id: str, vpc_id: str) -> None:
-    """Attach an internet gateway to a VPC (see :mod:`handlers.internet_gateways`)."""
-    from handlers import internet_gateways
-
-    await internet_gateways.attach_internet_gateway(ctx, igw_id, vpc_id)
-
-
 async def remove_subnet_associations(ctx: RequestContext, subnet_id: str) -> None:
     """Drop the explicit association of a subnet being deleted (AWS does this implicitly)."""
 
@@ -686,6 +656,70 @@ async def blackhole_routes(ctx: RequestContext, field: str, target_id: str) -> N
     await set_route_state(ctx, field, target_id, BLACKHOLE)
 
 
+# --- what other families' events mean for route tables (core.dependents) ----------------------
+
+dependents.blocks("vpc", by="route-table", field="vpc_id", unless=lambda t: bool(t.get("is_main")))
+
+
+@dependents.on("vpc", "deleted")
+async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
+    """The main table goes with its VPC (other tables blocked the delete)."""
+    for table in await records.where(ctx, RTB, live_only=False, vpc_id=vpc["vpc_id"]):
+        await records.delete(ctx, RTB, table["route_table_id"])
+
+
+@dependents.on("vpc", "cidr-associated")
+async def _vpc_cidr_associated(ctx: RequestContext, vpc: Record) -> None:
+    """Every table of the VPC gains the new block's local route."""
+    await add_local_route(ctx, vpc["vpc_id"], vpc["cidr"])
+
+
+@dependents.on("vpc", "cidr-disassociated")
+async def _vpc_cidr_disassociated(ctx: RequestContext, vpc: Record) -> None:
+    """Every table of the VPC loses the block's local route."""
+    await remove_local_route(ctx, vpc["vpc_id"], vpc["cidr"])
+
+
+@dependents.on("subnet", "deleted")
+async def _subnet_deleted(ctx: RequestContext, subnet: Record) -> None:
+    """A deleted subnet's explicit association goes with it (AWS does this implicitly)."""
+    await remove_subnet_associations(ctx, subnet["subnet_id"])
+
+
+def _blackholes(target: Target) -> dependents.Reaction:
+    """The reaction that turns the routes to a gone ``target`` into ``blackhole``."""
+    kind = KINDS[str(target.kind)]
+
+    async def blackhole(ctx: RequestContext, record: Record) -> None:
+        await blackhole_routes(ctx, target.field, str(record[kind.id_field]))
+
+    blackhole.__qualname__ = f"blackhole_routes[{target.field}]"
+    return blackhole
+
+
+for _target in TARGETS:
+    if _target.kind is not None:
+        dependents.on(_target.kind, "deleted")(_blackholes(_target))
+dependents.on("instance", "terminated")(_blackholes(TARGET_BY_PARAM["InstanceId"]))
+
+
+@dependents.on("internet-gateway", "attached")
+async def _igw_attached(ctx: RequestContext, igw: Record) -> None:
+    """Routes to a gateway attached to their VPC are ``active`` (again)."""
+    await set_route_state(
+        ctx, "gateway_id", igw["internet_gateway_id"], ACTIVE, vpc_id=igw["vpc_id"]
+    )
+
+
+@dependents.on("internet-gateway", "detached")
+async def _igw_detached(ctx: RequestContext, igw: Record) -> None:
+    """Routes to a gateway detached from their VPC become ``blackhole`` (``igw["vpc_id"]`` is the
+    VPC it left)."""
+    await set_route_state(
+        ctx, "gateway_id", igw["internet_gateway_id"], BLACKHOLE, vpc_id=igw["vpc_id"]
+    )
+
+
 async def _recheck_internet_gateway(
     ctx: RequestContext, table: Record, route: Mapping[str, Any]
 ) -> None:
@@ -719,7 +753,6 @@ async def create_route_table(ctx: RequestContext, params: Params) -> Result:
         token,
         {"VpcId": vpc["vpc_id"], "Tags": tags},
     )
-    await ensure_vpc_remains(ctx, RTB, record)
     result: Record = {"RouteTable": route_table_to_api(ctx, record)}
     if token:
         result["ClientToken"] = token
@@ -1063,10 +1096,8 @@ async def _undo_add(ctx: RequestContext, table_id: str, association_id: str, mai
 __all__ = [
     "add_local_route",
     "add_route",
-    "attach_internet_gateway",
     "blackhole_routes",
     "create_idempotent",
-    "create_internet_gateway_record",
     "create_main_route_table",
     "remove_local_route",
     "remove_subnet_associations",

@@ -40,7 +40,7 @@ from typing import Any, Final, TypeAlias
 
 from hive_gateway.hive import events
 from hive_gateway.core import vpc_index
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -728,22 +728,35 @@ async def create_security_group(ctx: RequestContext, params: Params) -> Result:
 # --- DeleteSecurityGroup -----------------------------------------------------------------------
 
 
-def dependency_violation(group_id: str) -> AwsError:
-    """AWS's answer to deleting a group something still uses."""
-    return AwsError("DependencyViolation", f"resource {group_id} has a dependent object")
+def _references(group: Record, referenced: Record) -> bool:
+    """Whether one of ``group``'s rules names ``referenced`` as its source (not itself)."""
+    target = referenced["group_id"]
+    return group["group_id"] != target and any(
+        rule.get("source_sg") == target
+        for rule in [*group.get("ingress_rules", []), *group.get("egress_rules", [])]
+    )
 
 
-async def _check_unused(ctx: RequestContext, group_id: str) -> None:
-    """``DependencyViolation`` when another group's rule or a network interface uses the group."""
-    for other in await records.list_records(ctx, SG):
-        if other["group_id"] == group_id:
-            continue
-        for rule in [*other.get("ingress_rules", []), *other.get("egress_rules", [])]:
-            if rule.get("source_sg") == group_id:
-                raise dependency_violation(group_id)
-    for interface in await records.list_records(ctx, ENI):
-        if group_id in (interface.get("security_group_ids") or []):
-            raise dependency_violation(group_id)
+# What a group holds on to (architecture.md §2): another group its rules reference, and its VPC
+# (the default group goes with the VPC). Interfaces using a group are declared in
+# network_interfaces.
+dependents.blocks("security-group", by="security-group", where=_references)
+dependents.blocks(
+    "vpc",
+    by="security-group",
+    field="vpc_id",
+    unless=lambda g: g.get("group_name") == DEFAULT_GROUP_NAME,
+)
+
+
+@dependents.on("vpc", "deleted")
+async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
+    """The default group goes with its VPC (``vpc.delete-sg`` tells vpcd)."""
+    for group in await records.where(ctx, SG, live_only=False, vpc_id=vpc["vpc_id"]):
+        await records.delete(ctx, SG, group["group_id"])
+        await events.publish(
+            ctx, "vpc.delete-sg", {"group_id": group["group_id"], "vpc_id": vpc["vpc_id"]}
+        )
 
 
 @action("DeleteSecurityGroup")
@@ -760,12 +773,7 @@ async def delete_security_group(ctx: RequestContext, params: Params) -> Result:
             )
 
     check_default(group)
-    await _check_unused(ctx, group_id)
-
-    def remove(current: Record) -> None:
-        check_default(current)
-
-    await records.mutate(ctx, SG, group_id, remove)
+    await dependents.delete_guarded(ctx, SG, group_id, check_default)
     await vpc_index.release_security_group_name(ctx, str(group["vpc_id"]), str(group["group_name"]))
     await _publish(ctx, "vpc.delete-sg", group)
     return {"Return": True, "GroupId": group_id}

@@ -30,7 +30,7 @@ from typing import Any, Final
 from handlers import account_settings, volumes
 from handlers.volumes import after, api_time, filter_time, now, reached, stamp
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
 from hive_gateway.core.filters import FilterSpec
@@ -243,18 +243,12 @@ async def create_snapshot(ctx: RequestContext, params: Params) -> Result:
     return snapshot_to_api(record, clock.parse_time(record["start_time"]))
 
 
-async def _images_using(ctx: RequestContext, snapshot_id: str) -> list[str]:
-    from handlers import images  # images imports this module
-
-    return await images.images_using_snapshot(ctx, snapshot_id)
-
-
 @action("DeleteSnapshot")
 async def delete_snapshot(ctx: RequestContext, params: Params) -> Result:
-    """Remove a snapshot the caller owns, unless a registered image uses it."""
+    """Remove a snapshot the caller owns, unless a registered image uses it (declared in images)."""
     snapshot_id = str(params["SnapshotId"])
-    await get_own_snapshot(ctx, snapshot_id)
-    users = await _images_using(ctx, snapshot_id)
+    snapshot = await get_own_snapshot(ctx, snapshot_id)
+    users = sorted(str(i["image_id"]) for i in await dependents.blockers(ctx, "snapshot", snapshot))
     if users:
         raise AwsError(
             "InvalidSnapshot.InUse", f"The snapshot {snapshot_id} is currently in use by {users[0]}"

@@ -27,16 +27,14 @@ with AWS's defaults for the fields they lack.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from handlers import network_acls, route_tables
 from hive_gateway.hive import events
 from hive_gateway.core import ipam
 from hive_gateway.core import vpc_index
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -50,11 +48,12 @@ from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from hive_gateway.core.zones import zones
-from kv.buckets import account_key
-from kv.store import KeyExistsError
 
 SUBNET: Final = KINDS["subnet"]
 VPC: Final = KINDS["vpc"]
+
+# What a subnet holds on to (architecture.md §2): a VPC with subnets cannot be deleted.
+dependents.blocks("vpc", by="subnet", field="vpc_id")
 
 MIN_PREFIX: Final = 16
 MAX_PREFIX: Final = 28
@@ -66,11 +65,6 @@ LIVE_CIDR_STATES: Final = ("associating", "associated")
 
 
 # --- CIDR rules ---------------------------------------------------------------------------------------
-
-
-def _ipv6_claim(subnet_id: str) -> str:
-    """The index key of a subnet's IPv6 claim (its IPv4 claim uses the subnet id itself)."""
-    return f"{subnet_id}:ipv6"
 
 
 def _parse(
@@ -341,82 +335,12 @@ async def addresses_in_use(ctx: RequestContext) -> dict[str, int]:
     return used
 
 
-def _instance_live(instance: Mapping[str, Any]) -> bool:
-    state = instance.get("state")
-    name = state.get("name") if isinstance(state, Mapping) else state
-    return name not in ("terminated",)
-
-
-async def _dependents(ctx: RequestContext, subnet_id: str) -> bool:
-    """Whether network interfaces or live instances remain in the subnet."""
-    for eni in await records.list_records(ctx, KINDS["network-interface"]):
-        if eni.get("subnet_id") == subnet_id:
-            return True
-    for instance in await records.list_records(ctx, KINDS["instance"]):
-        if instance.get("subnet_id") == subnet_id and _instance_live(instance):
-            return True
-    return False
-
-
 # --- claims --------------------------------------------------------------------------------------------
-
-
-async def _seed_index(ctx: RequestContext, vpc_id: str) -> bool:
-    """Create the claim index of a VPC that predates it (made by Hive), from existing records.
-
-    Returns whether an index now exists. CreateVpc writes the index before the VPC record and
-    DeleteVpc drops it after, so a VPC record without an index is such a VPC.
-    """
-    bucket = await ctx.runtime.records("vpc_index", "vpc_index")
-    key = account_key(ctx.account_id, vpc_id)
-    if await bucket.get(key) is not None:
-        return False  # present (maybe being deleted): the original error stands
-    claims: dict[str, str] = {}
-    for subnet in await records.list_records(ctx, SUBNET):
-        if subnet.get("vpc_id") == vpc_id:
-            if subnet.get("cidr_block"):
-                claims[subnet["subnet_id"]] = subnet["cidr_block"]
-            for assoc in subnet.get("ipv6_cidr_block_associations") or ():
-                claims[_ipv6_claim(subnet["subnet_id"])] = assoc["ipv6_cidr_block"]
-    groups = {
-        g["group_name"]: g["group_id"]
-        for g in await records.list_records(ctx, KINDS["security-group"])
-        if g.get("vpc_id") == vpc_id and g.get("group_name")
-    }
-    igw = next(
-        (
-            g["internet_gateway_id"]
-            for g in await records.list_records(ctx, KINDS["internet-gateway"])
-            if g.get("vpc_id") == vpc_id
-        ),
-        None,
-    )
-    index = {
-        "subnets": claims,
-        "security_groups": groups,
-        "internet_gateway": igw,
-        "deleting": False,
-    }
-    with contextlib.suppress(KeyExistsError):  # created concurrently: fine either way
-        await bucket.create(key, index)
-    return True
-
-
-async def _claim(ctx: RequestContext, vpc_id: str, claim_id: str, cidr: str) -> None:
-    """``vpc_index.claim_subnet``, seeding the index of a Hive-made VPC on first use."""
-    try:
-        await vpc_index.claim_subnet(ctx, vpc_id, claim_id, cidr)
-    except AwsError as error:
-        if error.code != VPC.not_found_code or await records.find(ctx, VPC, vpc_id) is None:
-            raise
-        if not await _seed_index(ctx, vpc_id):
-            raise
-        await vpc_index.claim_subnet(ctx, vpc_id, claim_id, cidr)
 
 
 async def _release_all(ctx: RequestContext, vpc_id: str, subnet_id: str) -> None:
     await vpc_index.release_subnet(ctx, vpc_id, subnet_id)
-    await vpc_index.release_subnet(ctx, vpc_id, _ipv6_claim(subnet_id))
+    await vpc_index.release_subnet(ctx, vpc_id, vpc_index.ipv6_claim(subnet_id))
 
 
 # --- create ---------------------------------------------------------------------------------------------
@@ -480,14 +404,14 @@ async def create_subnet_record(
     claimed = False
     try:
         if ipv4:
-            await _claim(ctx, vpc_id, subnet_id, ipv4)
+            await vpc_index.claim_subnet(ctx, vpc_id, subnet_id, ipv4)
             claimed = True
         if ipv6:
-            await _claim(ctx, vpc_id, _ipv6_claim(subnet_id), ipv6)
+            await vpc_index.claim_subnet(ctx, vpc_id, vpc_index.ipv6_claim(subnet_id), ipv6)
             claimed = True
         await records.create(ctx, SUBNET, record)
         try:
-            await network_acls.associate_with_default_acl(ctx, record)
+            await dependents.fire(ctx, "subnet", "created", record)
         except BaseException:
             await records.delete(ctx, SUBNET, subnet_id)
             raise
@@ -558,15 +482,7 @@ async def create_subnet(ctx: RequestContext, params: Params) -> Result:
 async def delete_subnet(ctx: RequestContext, params: Params) -> Result:
     """Delete a subnet with no network interfaces or instances; frees its CIDRs and associations."""
     subnet_id = params["SubnetId"]
-    subnet = await records.get(ctx, SUBNET, subnet_id)
-    if await _dependents(ctx, subnet_id):
-        raise AwsError(
-            "DependencyViolation",
-            f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
-        )
-    await records.mutate(ctx, SUBNET, subnet_id, lambda _current: None)
-    await network_acls.disassociate_subnet(ctx, subnet_id)
-    await route_tables.remove_subnet_associations(ctx, subnet_id)
+    subnet = await dependents.delete_guarded(ctx, SUBNET, subnet_id)
     await _release_all(ctx, subnet["vpc_id"], subnet_id)
     await ipam.forget_subnet(ctx, subnet_id)
     await events.publish(
@@ -750,7 +666,7 @@ async def associate_subnet_cidr_block(ctx: RequestContext, params: Params) -> Re
     cidr = check_ipv6_cidr(vpc, str(text))
     if _has_ipv6(subnet):
         raise _already_associated(subnet_id)
-    await _claim(ctx, subnet["vpc_id"], _ipv6_claim(subnet_id), cidr)
+    await vpc_index.claim_subnet(ctx, subnet["vpc_id"], vpc_index.ipv6_claim(subnet_id), cidr)
     assoc = {
         "association_id": new_id("subnet-cidr-assoc"),
         "ipv6_cidr_block": cidr,
@@ -771,7 +687,7 @@ async def associate_subnet_cidr_block(ctx: RequestContext, params: Params) -> Re
     try:
         await records.mutate(ctx, SUBNET, subnet_id, add)
     except BaseException:
-        await vpc_index.release_subnet(ctx, subnet["vpc_id"], _ipv6_claim(subnet_id))
+        await vpc_index.release_subnet(ctx, subnet["vpc_id"], vpc_index.ipv6_claim(subnet_id))
         raise
     return _association_api(subnet_id, assoc, "associated")
 
@@ -811,5 +727,5 @@ async def disassociate_subnet_cidr_block(ctx: RequestContext, params: Params) ->
         }
 
     await records.mutate(ctx, SUBNET, subnet_id, drop)
-    await vpc_index.release_subnet(ctx, subnet["vpc_id"], _ipv6_claim(subnet_id))
+    await vpc_index.release_subnet(ctx, subnet["vpc_id"], vpc_index.ipv6_claim(subnet_id))
     return _association_api(subnet_id, assoc, "disassociating")

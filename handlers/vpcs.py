@@ -16,9 +16,17 @@ import ipaddress
 from typing import Any, Final
 
 
+from handlers import (
+    dhcp_options,
+    internet_gateways,
+    network_acls,
+    route_tables,
+    security_groups,
+    subnets,
+)
 from hive_gateway.hive import events
 from hive_gateway.core import vpc_index
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -34,6 +42,13 @@ from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifica
 from hive_gateway.core.zones import zones
 
 VPC = KINDS["vpc"]
+
+# What a VPC holds on to (architecture.md §2): its DHCP option set cannot be deleted while used
+# (AssociateDhcpOptions re-reads the set after pointing the VPC at it; CreateVpc uses the
+# account's default set, created on demand, so it is not re-checked). Every family whose records
+# live in a VPC declares its own ``blocks("vpc", …)``; NAT gateways have no family yet.
+dependents.blocks("dhcp-options", by="vpc", field="dhcp_options_id", recheck=False)
+dependents.blocks("vpc", by="nat-gateway", field="vpc_id")
 
 #: ModifyVpcAttribute / DescribeVpcAttribute: API member ↔ record field ↔ Attribute enum value.
 ATTRIBUTES: Final[dict[str, tuple[str, str]]] = {
@@ -223,8 +238,6 @@ async def create_vpc_record(
     amazon_ipv6: bool = False,
 ) -> Record:
     """Create a VPC with everything AWS creates alongside it; returns the stored record."""
-    from handlers import dhcp_options, network_acls, route_tables, security_groups
-
     vpc_id = new_id("vpc")
     ipv6_associations: list[Record] = []
     if amazon_ipv6:
@@ -300,49 +313,13 @@ async def create_vpc(ctx: RequestContext, params: Params) -> Result:
 # --- DeleteVpc -------------------------------------------------------------------------------
 
 
-async def _blocking_dependents(ctx: RequestContext, vpc_id: str) -> list[str]:
-    """Dependents the VPC index does not track: custom route tables and ACLs, interfaces, ..."""
-    blocking: list[str] = []
-    blocking += [
-        r["route_table_id"]
-        for r in await _records_in_vpc(ctx, "route-table", vpc_id)
-        if not r.get("is_main")
-    ]
-    blocking += [
-        a["network_acl_id"]
-        for a in await _records_in_vpc(ctx, "network-acl", vpc_id)
-        if not a.get("is_default")
-    ]
-    for kind in ("network-interface", "egress-only-internet-gateway", "nat-gateway"):
-        blocking += [r[KINDS[kind].id_field] for r in await _records_in_vpc(ctx, kind, vpc_id)]
-    return blocking
-
-
 @action("DeleteVpc")
 async def delete_vpc(ctx: RequestContext, params: Params) -> Result:
     """Delete a VPC and its default security group, main route table and default ACL."""
     vpc_id = params["VpcId"]
-    await records.get(ctx, VPC, vpc_id)
-    await vpc_index.begin_delete(ctx, vpc_id)
-    try:
-        blocking = await _blocking_dependents(ctx, vpc_id)
-    except BaseException:
-        await vpc_index.abort_delete(ctx, vpc_id)
-        raise
-    if blocking:
-        await vpc_index.abort_delete(ctx, vpc_id)
-        raise vpc_index.dependency_violation(vpc_id)
-    for group in await _records_in_vpc(ctx, "security-group", vpc_id):
-        await records.delete(ctx, KINDS["security-group"], group["group_id"])
-        await events.publish(
-            ctx, "vpc.delete-sg", {"group_id": group["group_id"], "vpc_id": vpc_id}
-        )
-    for table in await _records_in_vpc(ctx, "route-table", vpc_id):
-        await records.delete(ctx, KINDS["route-table"], table["route_table_id"])
-    for acl in await _records_in_vpc(ctx, "network-acl", vpc_id):
-        await records.delete(ctx, KINDS["network-acl"], acl["network_acl_id"])
-    await records.delete(ctx, VPC, vpc_id)
-    await vpc_index.drop(ctx, vpc_id)
+    # Blockers are declared by the dependent families; the default security group, main route
+    # table and default ACL go with the VPC (their families' ("vpc", "deleted") reactions).
+    await dependents.delete_guarded(ctx, VPC, vpc_id)
     await events.publish(ctx, "vpc.delete", {"vpc_id": vpc_id})
     return None
 
@@ -413,11 +390,19 @@ async def modify_vpc_tenancy(ctx: RequestContext, params: Params) -> Result:
 # --- CIDR blocks -------------------------------------------------------------------------------
 
 
+CIDR: Final = "cidr"
+"""Field of a ``("vpc", "cidr-associated" | "cidr-disassociated")`` event record: the block."""
+
+
+async def _cidr_event(ctx: RequestContext, vpc_id: str, event: str, cidr: str) -> None:
+    """Tell the VPC's dependents (local routes, ACL IPv6 rules) that ``cidr`` came or went."""
+    vpc = await records.get(ctx, VPC, vpc_id)
+    await dependents.fire(ctx, "vpc", event, {**vpc, CIDR: cidr})
+
+
 @action("AssociateVpcCidrBlock")
 async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Result:
     """Add a secondary IPv4 CIDR or an Amazon-provided IPv6 /56."""
-    from handlers import network_acls, route_tables
-
     vpc_id = params["VpcId"]
     text = params.get("CidrBlock")
     ipv6 = bool(params.get("AmazonProvidedIpv6CidrBlock"))
@@ -461,7 +446,7 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
             return {**record, "cidr_block_associations": [*cidr_associations(record), association]}
 
         await records.mutate(ctx, VPC, vpc_id, add_ipv4)
-        await route_tables.add_local_route(ctx, vpc_id, str(network))
+        await _cidr_event(ctx, vpc_id, "cidr-associated", str(network))
         return {
             "VpcId": vpc_id,
             "CidrBlockAssociation": {
@@ -495,8 +480,7 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
         }
 
     await records.mutate(ctx, VPC, vpc_id, add_ipv6)
-    await route_tables.add_local_route(ctx, vpc_id, block)
-    await network_acls.add_ipv6_default_rules(ctx, vpc_id)
+    await _cidr_event(ctx, vpc_id, "cidr-associated", block)
     return {
         "VpcId": vpc_id,
         "Ipv6CidrBlockAssociation": {
@@ -512,20 +496,14 @@ async def associate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Resul
 @action("DisassociateVpcCidrBlock")
 async def disassociate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Result:
     """Remove a secondary IPv4 CIDR or the IPv6 block (never the primary CIDR)."""
-    from handlers import route_tables
-
     association_id = params["AssociationId"]
     for record in await records.list_records(ctx, VPC):
         for a in cidr_associations(record):
             if a["association_id"] == association_id and a["state"] == "associated":
-                return await _disassociate(
-                    ctx, record, a, "cidr_block", route_tables.remove_local_route
-                )
+                return await _disassociate(ctx, record, a, "cidr_block")
         for a in record.get("ipv6_cidr_block_associations", []):
             if a["association_id"] == association_id and a["state"] == "associated":
-                return await _disassociate(
-                    ctx, record, a, "ipv6_cidr_block", route_tables.remove_local_route
-                )
+                return await _disassociate(ctx, record, a, "ipv6_cidr_block")
     raise AwsError(
         "InvalidVpcCidrBlockAssociationID.NotFound",
         f"The vpc CIDR block association ID '{association_id}' does not exist",
@@ -533,7 +511,7 @@ async def disassociate_vpc_cidr_block(ctx: RequestContext, params: Params) -> Re
 
 
 async def _disassociate(
-    ctx: RequestContext, vpc: Record, association: Record, field: str, unroute: Any
+    ctx: RequestContext, vpc: Record, association: Record, field: str
 ) -> Result:
     vpc_id = vpc["vpc_id"]
     cidr = association[field]
@@ -569,7 +547,7 @@ async def _disassociate(
         return {**record, list_field: kept}
 
     await records.mutate(ctx, VPC, vpc_id, drop)
-    await unroute(ctx, vpc_id, cidr)
+    await _cidr_event(ctx, vpc_id, "cidr-disassociated", cidr)
     if field == "cidr_block":
         return {
             "VpcId": vpc_id,
@@ -601,8 +579,6 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     """Create the account's default VPC once (race-safe across gateways sharing a store)."""
     if not ctx.runtime.settings.default_vpc:
         return
-    from handlers import route_tables, subnets
-
     if not await records.doc_create(ctx, records.INDEX, DEFAULT_VPC_MARKER, {"state": "creating"}):
         return
     network = ipaddress.IPv4Network(DEFAULT_VPC_CIDR)
@@ -617,8 +593,8 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
             default_for_az=True,
             map_public_ip_on_launch=True,
         )
-    igw = await route_tables.create_internet_gateway_record(ctx, {})
-    await route_tables.attach_internet_gateway(ctx, igw["internet_gateway_id"], vpc["vpc_id"])
+    igw = await internet_gateways.create_internet_gateway_record(ctx, {})
+    await internet_gateways.attach_internet_gateway(ctx, igw["internet_gateway_id"], vpc["vpc_id"])
     main = next(
         t for t in await _records_in_vpc(ctx, "route-table", vpc["vpc_id"]) if t.get("is_main")
     )

@@ -6,6 +6,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from handlers import network_interfaces
 from handlers.instances.constants import ENI, INSTANCE, MAX_USER_DATA
 from handlers.instances.errors import daemon_error, not_stopped
 from handlers.instances.record_fields import state_name
@@ -132,8 +133,6 @@ def _legacy(params: Params) -> Params:
 @action("ModifyInstanceAttribute")
 async def modify_instance_attribute(ctx: RequestContext, params: Params) -> Result:
     """Change exactly one attribute; the instance type and user data only while stopped."""
-    from handlers import network_interfaces
-
     params = _legacy(params)
     given = [m for m in _MODIFY_MEMBERS if params.get(m) is not None]
     if not given:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers import network_interfaces, volumes
 from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
 from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
@@ -44,8 +45,6 @@ class Launched:
 async def _create_resources(
     ctx: RequestContext, plan: RunPlan
 ) -> tuple[list[tuple[InterfacePlan, Record]], list[tuple[VolumePlan, Record]]]:
-    from handlers import network_interfaces, volumes
-
     interfaces: list[tuple[InterfacePlan, Record]] = []
     created_volumes: list[tuple[VolumePlan, Record]] = []
     try:
@@ -100,7 +99,6 @@ async def _create_resources(
 
 def _snapshot_size(volume: VolumePlan) -> int:
     from hive_gateway.catalogue import image_catalogue
-    from hive_gateway.core import records
 
     snapshot = (
         image_catalogue.find_snapshot(volume.snapshot_id or "") if volume.snapshot_id else None
@@ -114,8 +112,6 @@ async def _delete_resources(
     created_volumes: Sequence[tuple[VolumePlan, Record]],
 ) -> None:
     """Undo :func:`_create_resources` (nothing is attached yet)."""
-    from handlers import network_interfaces
-
     for spec, record in interfaces:
         if spec.existing_id:
             continue
@@ -236,8 +232,6 @@ async def _finish(
     ctx: RequestContext, plan: RunPlan, item: Launched, position: int, reservation_id: str
 ) -> Record:
     """Attach interfaces and volumes to an accepted instance and store its record."""
-    from handlers import network_interfaces, volumes
-
     instance_id = item.instance_id
     for spec, record in item.interfaces:
         await network_interfaces.attach_to_instance(

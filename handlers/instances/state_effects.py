@@ -1,19 +1,40 @@
 """What a new instance state implies outside the record: resources released at
-termination, the auto-assigned public IP given back on stop and reassigned on start."""
+termination, the auto-assigned public IP given back on stop and reassigned on start.
+
+Composition (volumes, interfaces) is called directly; what other families do when an instance
+terminates (Elastic IPs, routes) follows ``("instance", "terminated")`` (core.dependents)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 
+from handlers import network_interfaces, volumes
 from handlers.instances.constants import INSTANCE
 from handlers.instances.record_fields import state_name
 from handlers.instances.runtime import forget_lock, process_lock
-from hive_gateway.core import records
+from hive_gateway.core import dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
+from hive_gateway.core.kinds import Record
 
 LOG = logging.getLogger(__name__)
+
+
+def _terminated(instance: Record) -> bool:
+    return state_name(instance) == "terminated"
+
+
+# What an instance holds on to (architecture.md §2): a subnet or placement group cannot be deleted
+# while a live instance is in it. The record is stored after the launch, so a failed re-check
+# could not be undone: its interface (created first, re-checked) already holds the subnet.
+dependents.blocks("subnet", by="instance", field="subnet_id", unless=_terminated, recheck=False)
+dependents.blocks(
+    "placement-group",
+    by="instance",
+    where=lambda instance, group: instance.get("placement_group") == group.get("group_name"),
+    unless=_terminated,
+)
 
 
 async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
@@ -21,8 +42,6 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
 
     Idempotent (``released`` marks completion); errors are logged and retried on the next read.
     """
-    from handlers import addresses, network_interfaces, volumes
-
     async with process_lock(ctx, "finalize", instance_id):  # the watcher and a Describe may race
         record = await records.find(ctx, INSTANCE, instance_id)
         if record is None or state_name(record) != "terminated" or record.get("released"):
@@ -30,7 +49,9 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
         try:
             await volumes.delete_on_termination(ctx, instance_id)
             await network_interfaces.release_instance_interfaces(ctx, instance_id)
-            await addresses.release_instance_associations(ctx, instance_id)
+            # Elastic IP associations, routes to the instance (blackhole): declared by their
+            # families as ("instance", "terminated") reactions.
+            await dependents.fire(ctx, "instance", "terminated", record)
         except Exception:
             LOG.warning(
                 "releasing the resources of %s failed (retried on the next read)",
@@ -46,8 +67,6 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
 async def public_ip_follows(ctx: RequestContext, instance_id: str, state: str) -> None:
     """AWS gives back an instance's auto-assigned public IP when it stops and assigns a new one
     when it starts again (an Elastic IP stays)."""
-    from handlers import network_interfaces
-
     primary = next(
         (
             e

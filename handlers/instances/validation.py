@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from handlers import images, key_pairs, placement_groups, volumes
 from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, MAX_USER_DATA, TAGGABLE
 from handlers.instances.launch_network import plan_interfaces
 from handlers.instances.launch_volumes import plan_volumes
@@ -46,8 +47,6 @@ def _check_user_data(user_data: str | None) -> None:
 
 async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     """Every RunInstances rule that does not depend on capacity."""
-    from handlers import images, key_pairs, placement_groups, volumes
-
     if params.get("LaunchTemplate"):
         raise AwsError(
             "UnsupportedOperation", "Launch templates are not supported by this gateway."

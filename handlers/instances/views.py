@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handlers import network_interfaces, volumes
 from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, ENI, SECURITY_GROUP, TIMINGS
 from handlers.instances.record_fields import parse_moment, state_name, utc_now
 from hive_gateway.hive import daemon_contract as contract
@@ -35,8 +36,6 @@ class Context:
 
 async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context:
     """Interfaces, volumes, group names of the instances in ``rows``."""
-    from handlers import volumes
-
     view = Context()
     wanted = {str(r["instance_id"]) for r in rows}
     for eni in await records.list_records(ctx, ENI):
@@ -94,9 +93,7 @@ def metadata_options_api(record: Mapping[str, Any], at: datetime | None = None) 
 
 def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Context) -> Record:
     """An instance record in the ``Instance`` shape (every member the provider reads)."""
-    from handlers import network_interfaces
     from hive_gateway.core import ipam
-    from hive_gateway.core import records
 
     instance_id = str(record["instance_id"])
     state = state_name(record)

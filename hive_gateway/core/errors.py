@@ -114,3 +114,28 @@ def dry_run_operation() -> AwsError:
 def internal_error() -> AwsError:
     """A genuine server fault; the details go to the log, never to the client."""
     return AwsError("InternalError", "An internal error has occurred", status=500)
+
+
+#: How AWS names a kind in ``DependencyViolation`` (``The routeTable 'rtb-1' has dependencies …``).
+_DEPENDENCY_NOUNS: Final[dict[str, str]] = {
+    "vpc": "vpc",
+    "subnet": "subnet",
+    "route-table": "routeTable",
+    "network-acl": "networkAcl",
+    "dhcp-options": "dhcpOptions",
+    "internet-gateway": "internetGateway",
+}
+
+
+def dependency_violation(kind_name: str, resource_id: str) -> AwsError:
+    """``DependencyViolation``: deleting a resource something still depends on, worded per kind::
+
+    DeleteVpc VpcId=vpc-1 → The vpc 'vpc-1' has dependencies and cannot be deleted.
+    DeleteSecurityGroup GroupId=sg-1 → resource sg-1 has a dependent object
+    """
+    noun = _DEPENDENCY_NOUNS.get(kind_name)
+    if noun is None:
+        return AwsError("DependencyViolation", f"resource {resource_id} has a dependent object")
+    return AwsError(
+        "DependencyViolation", f"The {noun} '{resource_id}' has dependencies and cannot be deleted."
+    )

@@ -97,6 +97,16 @@ async def where(
     ]
 
 
+CreateHook: TypeAlias = Callable[[RequestContext, ResourceKind, Record], Awaitable[None]]
+_AFTER_CREATE: list[CreateHook] = []
+
+
+def after_create(hook: CreateHook) -> None:
+    """Run ``hook`` after every :func:`create` (:mod:`hive_gateway.core.dependents` re-checks the
+    new record's parents there; it may remove the record and raise)."""
+    _AFTER_CREATE.append(hook)
+
+
 async def create(
     ctx: RequestContext, kind: ResourceKind, record: Record, *, exist_ok: bool = False
 ) -> Record:
@@ -104,8 +114,18 @@ async def create(
 
     With ``exist_ok`` an existing record wins and is returned (idempotent creation of implicit
     resources such as a default DHCP option set). Otherwise, for a name-keyed kind an existing
-    name raises :class:`kv.store.KeyExistsError`.
+    name raises :class:`kv.store.KeyExistsError`. After the write every :func:`after_create`
+    hook runs (the parent re-check of :mod:`hive_gateway.core.dependents`).
     """
+    stored = await _create(ctx, kind, record, exist_ok=exist_ok)
+    for hook in _AFTER_CREATE:
+        await hook(ctx, kind, stored)
+    return stored
+
+
+async def _create(
+    ctx: RequestContext, kind: ResourceKind, record: Record, *, exist_ok: bool = False
+) -> Record:
     bucket = await records(ctx, kind)
     key_field = kind.key_field or kind.id_field
     key = account_key(ctx.account_id, str(record[key_field]))
@@ -116,7 +136,7 @@ async def create(
             found = await bucket.get(key)
             if found is not None:
                 return found[0]
-            return await create(ctx, kind, record, exist_ok=True)  # deleted meanwhile: retry
+            return await _create(ctx, kind, record, exist_ok=True)  # deleted meanwhile: retry
         if kind.key_field is not None:
             raise  # a name-keyed kind: the caller answers its own ``…Duplicate`` error
         # a 17-hex-digit id collision: astronomically unlikely

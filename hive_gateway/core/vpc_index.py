@@ -10,20 +10,26 @@ that). Instead every VPC has one index document, ``<account>.<vpc-id>`` in the g
 * nothing new lands in a VPC that ``DeleteVpc`` is removing: it marks the document
   ``deleting`` with the same compare-and-swap, so a racing ``CreateSubnet`` sees the VPC gone.
 
-The document exists exactly while the VPC does. Records stay in Hive's buckets, untouched, so
-Hive daemons read them as before; the index is ours alone.
+The document exists exactly while the VPC does. A VPC Hive made has no document: the first claim
+on it (or ``DeleteVpc``) seeds one from the VPC's records (:func:`seed`). Records stay in Hive's
+buckets, untouched, so Hive daemons read them as before; the index is ours alone.
+
+What blocks ``DeleteVpc`` is declared by the dependent families (:mod:`hive_gateway.core.
+dependents`); this module only keeps the VPC's ``deleting`` mark for it (:data:`MARKER`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Callable
 from typing import Any
 
 from kv.buckets import account_key
 from kv.records import RecordBucket
-from kv.store import is_valid_key
+from kv.store import KeyExistsError, is_valid_key
 
+from hive_gateway.core import dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import KINDS
@@ -46,11 +52,63 @@ async def create(ctx: RequestContext, vpc_id: str) -> None:
     await (await _bucket(ctx)).create(account_key(ctx.account_id, vpc_id), _empty())
 
 
+def ipv6_claim(subnet_id: str) -> str:
+    """The claim key of a subnet's IPv6 CIDR (its IPv4 claim uses the subnet id itself)."""
+    return f"{subnet_id}:ipv6"
+
+
+async def seed(ctx: RequestContext, vpc_id: str) -> bool:
+    """Create the index of a VPC that predates it (made by Hive) from the VPC's records.
+
+    Returns whether a new index was written (or raced in): ``False`` when a document already
+    exists (maybe being deleted) or no such VPC exists. CreateVpc writes the index before the
+    VPC record and DeleteVpc drops it after, so a VPC record without an index is such a VPC.
+    """
+    key = _key(ctx, vpc_id)
+    if key is None:
+        return False
+    bucket = await _bucket(ctx)
+    if await bucket.get(key) is not None:
+        return False
+    if await records.find(ctx, _VPC, vpc_id) is None:
+        return False
+    claims: dict[str, str] = {}
+    for subnet in await records.where(ctx, KINDS["subnet"], vpc_id=vpc_id):
+        if subnet.get("cidr_block"):
+            claims[subnet["subnet_id"]] = subnet["cidr_block"]
+        for assoc in subnet.get("ipv6_cidr_block_associations") or ():
+            claims[ipv6_claim(subnet["subnet_id"])] = assoc["ipv6_cidr_block"]
+    groups = {
+        g["group_name"]: g["group_id"]
+        for g in await records.where(ctx, KINDS["security-group"], vpc_id=vpc_id)
+        if g.get("group_name")
+    }
+    igws = await records.where(ctx, KINDS["internet-gateway"], vpc_id=vpc_id)
+    index = {
+        **_empty(),
+        "subnets": claims,
+        "security_groups": groups,
+        "internet_gateway": igws[0]["internet_gateway_id"] if igws else None,
+    }
+    with contextlib.suppress(KeyExistsError):  # created concurrently: fine either way
+        await bucket.create(key, index)
+    return True
+
+
+class _NoIndex(Exception):
+    """The VPC has no index document."""
+
+
 async def _change(ctx: RequestContext, vpc_id: str, change: Callable[[Index], None]) -> Index:
-    """CAS ``change`` into the VPC's index; a missing or deleting VPC is ``InvalidVpcID.NotFound``."""
+    """CAS ``change`` into the VPC's index; a missing or deleting VPC is ``InvalidVpcID.NotFound``.
+
+    A Hive-made VPC (a record, no document) is seeded first (:func:`seed`).
+    """
 
     def apply(current: Index | None) -> Index:
-        if current is None or current.get("deleting"):
+        if current is None:
+            raise _NoIndex()
+        if current.get("deleting"):
             raise _VPC.not_found(vpc_id)
         change(current)
         return current
@@ -58,9 +116,16 @@ async def _change(ctx: RequestContext, vpc_id: str, change: Callable[[Index], No
     key = _key(ctx, vpc_id)
     if key is None:
         raise _VPC.not_found(vpc_id)
-    result = await (await _bucket(ctx)).mutate(key, apply)
-    assert result is not None
-    return result
+    for _ in range(2):
+        try:
+            result = await (await _bucket(ctx)).mutate(key, apply)
+        except _NoIndex:
+            if await seed(ctx, vpc_id):
+                continue
+            break
+        assert result is not None
+        return result
+    raise _VPC.not_found(vpc_id)
 
 
 def _key(ctx: RequestContext, vpc_id: str) -> str | None:
@@ -151,37 +216,37 @@ async def _release(ctx: RequestContext, vpc_id: str, change: Callable[[Index], o
         await (await _bucket(ctx)).mutate(key, apply)
 
 
-async def begin_delete(
-    ctx: RequestContext, vpc_id: str, *, default_group_name: str = "default"
-) -> Index:
-    """Mark the VPC as being deleted unless something still claims a place in it.
-
-    Raises ``DependencyViolation`` while subnets, an internet gateway or non-default security
-    groups remain; after this, every claim on the VPC fails as if it did not exist.
-    """
-
-    def mark(index: Index) -> None:
-        groups = [n for n in index["security_groups"] if n != default_group_name]
-        if index["subnets"] or index.get("internet_gateway") or groups:
-            raise dependency_violation(vpc_id)
-        index["deleting"] = True
-
-    return await _change(ctx, vpc_id, mark)
+async def begin_delete(ctx: RequestContext, vpc_id: str) -> None:
+    """Mark the VPC as being deleted (seeding a Hive-made VPC's index first); after this every
+    claim on the VPC fails as if it did not exist. What blocks the delete is declared in
+    :mod:`hive_gateway.core.dependents`; this is only its mark."""
+    await _change(ctx, vpc_id, lambda index: index.update(deleting=True))
 
 
 async def abort_delete(ctx: RequestContext, vpc_id: str) -> None:
-    """Undo :func:`begin_delete` (another dependency turned up)."""
+    """Undo :func:`begin_delete` (a dependency turned up)."""
     await _release(ctx, vpc_id, lambda index: index.update(deleting=False))
+
+
+async def is_deleting(ctx: RequestContext, vpc_id: str) -> bool:
+    """Whether ``DeleteVpc`` has marked (or finished deleting) the VPC."""
+    key = _key(ctx, vpc_id)
+    if key is None:
+        return True
+    found = await (await _bucket(ctx)).get(key)
+    if found is None:  # Hive-made, or dropped just now: gone iff the record is
+        return await records.find(ctx, _VPC, vpc_id) is None
+    return bool(found[0].get("deleting"))
 
 
 async def drop(ctx: RequestContext, vpc_id: str) -> None:
     """Remove the index once the VPC record is gone."""
-    await (await _bucket(ctx)).delete(account_key(ctx.account_id, vpc_id))
+    key = _key(ctx, vpc_id)
+    if key is not None:
+        await (await _bucket(ctx)).delete(key)
 
 
-def dependency_violation(vpc_id: str) -> AwsError:
-    """AWS's answer to deleting a VPC that still has dependents."""
-    return AwsError(
-        "DependencyViolation",
-        f"The vpc '{vpc_id}' has dependencies and cannot be deleted.",
-    )
+MARKER = dependents.Marker(
+    mark=begin_delete, unmark=abort_delete, is_deleting=is_deleting, finish=drop
+)
+dependents.marker("vpc", MARKER)

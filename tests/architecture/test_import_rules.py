@@ -46,31 +46,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 
 # Known violations being removed (each entry: "module -> imported"); must only shrink.
 KNOWN: set[str] = {
-    "handlers.addresses -> handlers.network_interfaces (function-local sibling import)",
-    "handlers.instances.attributes -> handlers.network_interfaces (function-local sibling import)",
-    "handlers.instances.run -> handlers.network_interfaces (function-local sibling import)",
-    "handlers.instances.run -> handlers.volumes (function-local sibling import)",
-    "handlers.instances.state_effects -> handlers.addresses (function-local sibling import)",
-    "handlers.instances.state_effects -> handlers.network_interfaces (function-local sibling import)",
-    "handlers.instances.state_effects -> handlers.volumes (function-local sibling import)",
-    "handlers.instances.validation -> handlers.images (function-local sibling import)",
-    "handlers.instances.validation -> handlers.key_pairs (function-local sibling import)",
-    "handlers.instances.validation -> handlers.placement_groups (function-local sibling import)",
-    "handlers.instances.validation -> handlers.volumes (function-local sibling import)",
-    "handlers.instances.views -> handlers.network_interfaces (function-local sibling import)",
-    "handlers.instances.views -> handlers.volumes (function-local sibling import)",
-    "handlers.network_interfaces -> handlers.addresses (function-local sibling import)",
-    "handlers.network_interfaces -> handlers.route_tables (function-local sibling import)",
-    "handlers.route_tables -> handlers.internet_gateways (function-local sibling import)",
-    "handlers.snapshots -> handlers.images (function-local sibling import)",
-    "handlers.subnets -> kv.buckets",
-    "handlers.subnets -> kv.store",
     "handlers.volumes -> handlers.snapshots (function-local sibling import)",
-    "handlers.vpcs -> handlers.dhcp_options (function-local sibling import)",
-    "handlers.vpcs -> handlers.network_acls (function-local sibling import)",
-    "handlers.vpcs -> handlers.route_tables (function-local sibling import)",
-    "handlers.vpcs -> handlers.security_groups (function-local sibling import)",
-    "handlers.vpcs -> handlers.subnets (function-local sibling import)",
 }
 
 

@@ -245,6 +245,11 @@ def test_create_default_security_group_export(gateway: RunningGateway, ec2: Any)
         await vpc_index.create(ctx, vpc_id)
         vpc = {"vpc_id": vpc_id, "ipv6_cidr_block_associations": [
             {"association_id": "a", "ipv6_cidr_block": "2001:db8::/56", "state": "associated"}]}
+        # the group's VPC must exist: a create re-checks its declared parents (core.dependents)
+        await records.create(ctx, kinds.KINDS["vpc"], {
+            "vpc_id": vpc_id, "cidr_block": "10.9.0.0/16", "state": "available", "is_default": False,
+            "enable_dns_hostnames": False, "enable_dns_support": True, "tags": {},
+            "created_at": "2026-01-01T00:00:00Z"})
         return await security_groups.create_default_security_group(ctx, vpc)
 
     record = gateway.run(seed())

@@ -37,7 +37,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Final
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
