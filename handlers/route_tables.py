@@ -1019,12 +1019,8 @@ async def disassociate_route_table(ctx: RequestContext, params: Params) -> Resul
             )
         return _drop_association(association_id)(current)
 
-    try:
-        await records.mutate(ctx, RTB, table["route_table_id"], drop)
-    except AwsError as error:
-        if error.code == RTB.not_found_code:
-            raise association_not_found(association_id) from None
-        raise
+    if await records.mutate(ctx, RTB, table["route_table_id"], drop, missing_ok=True) is None:
+        raise association_not_found(association_id)  # the table went meanwhile
     return None
 
 

@@ -43,9 +43,7 @@ async def resolve_groups_by_name(
     ctx: RequestContext, vpc_id: str, names: Sequence[str]
 ) -> list[str]:
     """Security group ids of ``names`` in ``vpc_id`` (``InvalidGroup.NotFound``)."""
-    groups = [
-        g for g in await records.list_records(ctx, SECURITY_GROUP) if g.get("vpc_id") == vpc_id
-    ]
+    groups = await records.where(ctx, SECURITY_GROUP, vpc_id=vpc_id)
     ids = []
     for name in names:
         match = next((g for g in groups if g.get("group_name") == name), None)

@@ -38,9 +38,8 @@ async def placement_targets(
     if group is not None and strategy in ("spread", "cluster"):
         members = [
             r
-            for r in await records.list_records(ctx, INSTANCE)
-            if r.get("placement_group") == group["group_name"]
-            and state_name(r) not in TERMINAL_STATES
+            for r in await records.where(ctx, INSTANCE, placement_group=group["group_name"])
+            if state_name(r) not in TERMINAL_STATES
         ]
         used = {r.get("node") for r in members if r.get("node")}
         if strategy == "spread":

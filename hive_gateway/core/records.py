@@ -1,7 +1,17 @@
 """Account-scoped record access: the one door through which handlers read and write records.
 
 Records live under Hive's key ``<account>.<resource-id>`` (see :mod:`hive_gateway.core.kinds`),
-so another account's resource is indistinguishable from a missing one.
+so another account's resource is indistinguishable from a missing one, and a record its kind's
+liveness rule calls gone (``@live``) is missing too.
+
+* by id: :func:`get`/:func:`find`, :func:`list_records`, :func:`where`, :func:`create`
+  (``exist_ok``: create-if-absent), :func:`mutate` (``missing_ok``: mutate-if-present),
+  :func:`delete`;
+* across accounts, for what AWS shares (public images and snapshots): :func:`every_account`;
+* by name (:class:`Documents`: name-keyed placement groups, the ``vpc-index`` claim documents,
+  per-account settings): ``doc_get``/``doc_create``/``doc_update``/``doc_mutate``/``doc_delete``/
+  ``doc_entries``, ``account_doc_get``/``account_doc_mutate``; Hive's counters:
+  :func:`next_in_sequence`.
 """
 
 from __future__ import annotations
