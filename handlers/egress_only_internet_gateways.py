@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import route_tables
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
@@ -65,7 +65,7 @@ async def create_egress_only_internet_gateway(ctx: RequestContext, params: Param
         "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
-    record = await route_tables.create_idempotent(
+    record = await idempotency.create_record(
         ctx, EIGW, record, token, {"VpcId": vpc["vpc_id"], "Tags": tags}
     )
     await route_tables.ensure_vpc_remains(ctx, EIGW, record)

@@ -39,14 +39,12 @@ The module also exports what other families call: :func:`create_main_route_table
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import clock, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -59,7 +57,6 @@ from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record, ResourceKind
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 from kv.buckets import account_key
-from kv.store import KeyExistsError
 
 RTB: Final = KINDS["route-table"]
 VPC: Final = KINDS["vpc"]
@@ -77,57 +74,6 @@ ASSOCIATED: Final = "associated"
 LOCAL_ROUTE_TARGETS: Final = frozenset(
     {"network_interface_id", "nat_gateway_id", "vpc_endpoint_id"}
 )
-
-
-# --- client-token idempotency (shared with egress-only internet gateways) --------------------
-
-
-def idempotent_parameter_mismatch(token: str) -> AwsError:
-    """A client token reused with different parameters."""
-    return AwsError(
-        "IdempotentParameterMismatch",
-        f"The client token '{token}' has already been used with different parameters.",
-    )
-
-
-async def create_idempotent(
-    ctx: RequestContext,
-    kind: ResourceKind,
-    record: Record,
-    token: str | None,
-    fingerprint: Mapping[str, Any],
-) -> Record:
-    """Store ``record``, or return the resource an earlier request with ``token`` created.
-
-    With a ``ClientToken`` the resource id is derived from (account, kind, token), so two
-    requests with one token race on one key: the loser reads the winner's record. Same
-    ``fingerprint`` (the request's parameters) → the same resource; another →
-    ``IdempotentParameterMismatch``.
-    """
-    if not token:
-        return await records.create(ctx, kind, record)
-    seed = f"{ctx.account_id}\x00{kind.name}\x00{token}".encode()
-    resource_id = f"{kind.id_prefix}-{hashlib.sha256(seed).hexdigest()[:17]}"
-    digest = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
-    record = {
-        **record,
-        kind.id_field: resource_id,
-        "client_token": token,
-        "client_token_digest": digest,
-    }
-    bucket = await records.records(ctx, kind)
-    for _ in range(5):
-        try:
-            await bucket.create(account_key(ctx.account_id, resource_id), record)
-            return record
-        except KeyExistsError:
-            existing = await records.find(ctx, kind, resource_id)
-            if existing is None:  # deleted in between: try to create it again
-                continue
-            if existing.get("client_token_digest") != digest:
-                raise idempotent_parameter_mismatch(token) from None
-            return existing
-    raise AwsError("InternalError", "An internal error has occurred", status=500)
 
 
 async def ensure_vpc_remains(ctx: RequestContext, kind: ResourceKind, record: Record) -> None:
@@ -728,7 +674,7 @@ async def create_route_table(ctx: RequestContext, params: Params) -> Result:
     vpc = await records.get(ctx, VPC, params["VpcId"])
     tags = tags_from_specifications(params, "route-table")
     token = params.get("ClientToken")
-    record = await create_idempotent(
+    record = await idempotency.create_record(
         ctx,
         RTB,
         _new_table(ctx, vpc, main=False, tags=tags),
@@ -1081,7 +1027,6 @@ __all__ = [
     "add_route",
     "attach_internet_gateway",
     "blackhole_routes",
-    "create_idempotent",
     "create_internet_gateway_record",
     "create_main_route_table",
     "remove_local_route",

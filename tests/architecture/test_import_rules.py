@@ -80,7 +80,6 @@ KNOWN: set[str] = {
     "handlers.placement_groups -> kv.store",
     "handlers.route_tables -> handlers.internet_gateways (function-local sibling import)",
     "handlers.route_tables -> kv.buckets",
-    "handlers.route_tables -> kv.store",
     "handlers.snapshots -> handlers.images (function-local sibling import)",
     "handlers.snapshots -> kv.buckets",
     "handlers.subnets -> kv.buckets",
