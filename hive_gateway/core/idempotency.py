@@ -86,16 +86,19 @@ async def create_once(
     holder = uuid.uuid4().hex
     found: list[T] = []
 
+    data: Record = {"resource_id": resource_id, "fingerprint": digest, "done": False}
+
     async def held(current: Record) -> bool | None:
+        if current.get("done"):
+            earlier = await existing(str(current.get("resource_id") or resource_id))
+            if earlier is None:  # deleted since: the token creates a new resource
+                data["resource_id"] = new_id(kind.name)
+                return False
+            found[:] = [earlier]
         if current.get("fingerprint") != digest:
             raise mismatch(token, message)
-        if not current.get("done"):
-            return None  # the first request is still creating: wait, unless it is stale
-        earlier = await existing(str(current.get("resource_id") or resource_id))
-        found[:] = [earlier] if earlier is not None else []
-        return earlier is not None
+        return True if found else None  # None: still creating; waited for unless stale
 
-    data = {"resource_id": resource_id, "fingerprint": digest, "done": False}
     # A claim left by a crash goes stale, so the wait ends: bound it anyway.
     attempts = int(2 * claims.CLIENT_TOKENS.stale_seconds / _POLL_SECONDS[-1]) + len(_POLL_SECONDS)
     for attempt in range(attempts):
@@ -103,7 +106,7 @@ async def create_once(
         claim = await claims.take(ctx, claims.CLIENT_TOKENS, name, holder, data=data, held=held)
         if claim.ours:
             try:
-                result = await create(resource_id)
+                result = await create(str(claim.value["resource_id"]))
             except BaseException:
                 await claims.release(ctx, claims.CLIENT_TOKENS, name, holder)
                 raise

@@ -72,8 +72,6 @@ KNOWN: set[str] = {
     "handlers.network_interfaces -> handlers.addresses (function-local sibling import)",
     "handlers.network_interfaces -> handlers.regions (function-local sibling import)",
     "handlers.network_interfaces -> handlers.route_tables (function-local sibling import)",
-    "handlers.network_interfaces -> kv.buckets",
-    "handlers.network_interfaces -> kv.records",
     "handlers.network_interfaces -> kv.store",
     "handlers.placement_groups -> kv.buckets",
     "handlers.placement_groups -> kv.records",
