@@ -26,26 +26,26 @@ writes nothing (Hive's guard against ``aws_ami`` refresh churn).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from kv.buckets import account_key, split_account_key
+from kv.buckets import split_account_key
 
 from handlers import snapshots, volumes
 from handlers.volumes import (
     TRANSITION_SECONDS,
     after,
-    index_bucket,
     now,
     reached,
     resolve_performance,
     stamp,
 )
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import clock, records
+from hive_gateway.core import claims, clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -395,37 +395,32 @@ async def images_using_snapshot(ctx: RequestContext, snapshot_id: str) -> list[s
 # --- name claims -------------------------------------------------------------------------------
 
 
-def _names_key(ctx: RequestContext) -> str:
-    return account_key(ctx.account_id, "image-names")
+def _name_claim(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:40]
 
 
 async def _claim_name(ctx: RequestContext, name: str, image_id: str) -> None:
-    """Claim ``name`` for ``image_id`` in the caller's account (compare-and-swap)."""
+    """Claim ``name`` for ``image_id`` in the caller's account (compare-and-swap).
 
-    def claim(current: Record | None) -> Record:
-        doc = current or {"names": {}}
-        names: dict[str, str] = doc.setdefault("names", {})
-        holder = names.get(name)
-        if holder is not None and holder != image_id:
-            raise AwsError(
-                "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {holder}"
-            )
-        names[name] = image_id
-        return doc
+    Another image's claim stands while that image exists, or while the claim is young (a
+    create in progress); a stale one (:data:`~hive_gateway.core.claims.IMAGE_NAMES`) is taken over.
+    """
 
-    await (await index_bucket(ctx)).mutate(_names_key(ctx), claim)
+    async def held(current: Record) -> bool | None:
+        return True if await records.find(ctx, IMAGE, str(current["holder"])) else None
+
+    claim = await claims.take(
+        ctx, claims.IMAGE_NAMES, _name_claim(name), image_id, data={"name": name}, held=held
+    )
+    if not claim.ours:
+        raise AwsError(
+            "InvalidAMIName.Duplicate",
+            f"AMI name {name} is already in use by AMI {claim.value['holder']}",
+        )
 
 
 async def _release_name(ctx: RequestContext, name: str, image_id: str) -> None:
-    def release(current: Record | None) -> Record | None:
-        if current is None:
-            return None
-        names: dict[str, str] = current.get("names", {})
-        if names.get(name) == image_id:
-            del names[name]
-        return current
-
-    await (await index_bucket(ctx)).mutate(_names_key(ctx), release)
+    await claims.release(ctx, claims.IMAGE_NAMES, _name_claim(name), image_id)
 
 
 async def _store_new_image(ctx: RequestContext, record: Record) -> None:

@@ -29,15 +29,13 @@ treats that message as "already detached").
 
 Concurrency: the attach rules are compare-and-swap writes, never scan-then-write. The volume
 record decides "is this volume free" (ten racing AttachVolume calls → one attachment, nine
-``VolumeInUse``), and a per-instance device claim (``<account>.instance-devices.<i-id>`` in the
-``vpc-index`` bucket) decides "is this device free on that instance".
+``VolumeInUse``), and a device claim (``<account>.<i-id>.<device>`` in the
+:data:`~hive_gateway.core.claims.DEVICE_SLOTS` space) decides "is this device free on that
+instance".
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,12 +43,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
 from kv.buckets import account_key
-from kv.records import RecordBucket
-from kv.store import KeyExistsError
 
 from handlers import account_settings
 from handlers.regions import zones
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import claims, clock, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -83,10 +79,6 @@ TRANSITION_SECONDS: Final[dict[str, float]] = {
     "image-deregistered": 2.0,
 }
 """How long each transition takes, in seconds (a mutable table: tests shorten it)."""
-
-STALE_CLAIM_SECONDS: Final = 30.0
-"""A device claim whose volume never recorded the attachment (a crashed request) expires."""
-
 
 def now() -> datetime:
     """The current UTC time, truncated to milliseconds as AWS reports times."""
@@ -149,11 +141,6 @@ def describe_page(
         ids_wire_name=ids_wire_name,
     )
     return {result_key: page.items, **page.token_member()}
-
-
-async def index_bucket(ctx: RequestContext) -> RecordBucket:
-    """The gateway's claim documents (``vpc-index`` bucket; per-account keys)."""
-    return await ctx.runtime.records("vpc_index", "vpc_index")
 
 
 # --- volume types -----------------------------------------------------------------------------
@@ -671,56 +658,6 @@ def new_volume_record(
     return record
 
 
-# --- ClientToken idempotency ---------------------------------------------------------------------
-
-
-def _token_key(ctx: RequestContext, token: str) -> str:
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:40]
-    return account_key(ctx.account_id, f"client-token.CreateVolume.{digest}")
-
-
-def _fingerprint(params: Mapping[str, Any]) -> str:
-    relevant = {k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
-
-
-async def _claim_token(
-    ctx: RequestContext, token: str, params: Mapping[str, Any], volume_id: str
-) -> str | None:
-    """Claim ``token`` for ``volume_id``; the volume id of an earlier identical request, if any."""
-    bucket = await index_bucket(ctx)
-    key = _token_key(ctx, token)
-    fingerprint = _fingerprint(params)
-    try:
-        await bucket.create(key, {"volume_id": volume_id, "fingerprint": fingerprint})
-        return None
-    except KeyExistsError:
-        pass
-    found = await bucket.get(key)
-    if found is None:  # released in between: try once more
-        await bucket.create(key, {"volume_id": volume_id, "fingerprint": fingerprint})
-        return None
-    claim = found[0]
-    if claim.get("fingerprint") != fingerprint:
-        raise AwsError(
-            "IdempotentParameterMismatch",
-            f"Client token '{token}' was already used with different parameters.",
-        )
-    return str(claim["volume_id"])
-
-
-async def _existing_volume(ctx: RequestContext, volume_id: str) -> Record:
-    """The volume an earlier request with the same token created (it may still be writing)."""
-    for _ in range(40):
-        record = await records.find(ctx, VOLUME, volume_id)
-        if record is not None:
-            return record
-        await asyncio.sleep(0.05)
-    raise AwsError(
-        "IdempotentParameterMismatch", "The earlier request with this client token failed."
-    )
-
-
 # --- device claims ---------------------------------------------------------------------------
 
 _DEVICE: Final = re.compile(
@@ -741,8 +678,8 @@ def _device_slot(device: str) -> str:
     return device.removeprefix("/dev/")
 
 
-def _devices_key(ctx: RequestContext, instance_id: str) -> str:
-    return account_key(ctx.account_id, f"instance-devices.{instance_id}")
+def _device_claim(instance_id: str, device: str) -> str:
+    return f"{instance_id}.{_device_slot(device)}"
 
 
 def device_in_use(device: str) -> AwsError:
@@ -753,56 +690,43 @@ def device_in_use(device: str) -> AwsError:
 
 
 async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volume_id: str) -> None:
-    """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap)."""
-    bucket = await index_bucket(ctx)
-    slot = _device_slot(device)
+    """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap).
 
-    async def claim(current: Record | None) -> Record:
-        doc = current or {"devices": {}}
-        devices: dict[str, Any] = doc.setdefault("devices", {})
-        holder = devices.get(slot)
-        if holder is not None and holder.get("volume_id") != volume_id:
-            at = now()
-            young = clock.parse_time(holder["claimed_at"]) > at - timedelta(
-                seconds=STALE_CLAIM_SECONDS
-            )
-            other = await records.find(ctx, VOLUME, str(holder["volume_id"]))
-            holds = (
-                other is not None
-                and volume_state(other, at) is not None
-                and any(
-                    a["instance_id"] == instance_id and _device_slot(a["device"]) == slot
-                    for a in live_attachments(other, at)
-                )
-            )
-            if young or holds:
-                raise device_in_use(device)
-        devices[slot] = {"volume_id": volume_id, "claimed_at": stamp(now())}
-        return doc
+    Another volume's claim stands while that volume is attached there, or while the claim is
+    young (an attach in progress); a stale one (:data:`~hive_gateway.core.claims.DEVICE_SLOTS`)
+    is taken over.
+    """
 
-    await bucket.mutate(_devices_key(ctx, instance_id), claim)
+    async def held(current: Record) -> bool | None:
+        at = now()
+        other = await records.find(ctx, VOLUME, str(current.get("holder")))
+        slot = _device_slot(device)
+        holds = (
+            other is not None
+            and volume_state(other, at) is not None
+            and any(
+                a["instance_id"] == instance_id and _device_slot(a["device"]) == slot
+                for a in live_attachments(other, at)
+            )
+        )
+        return True if holds else None
+
+    claim = await claims.take(
+        ctx, claims.DEVICE_SLOTS, _device_claim(instance_id, device), volume_id, held=held
+    )
+    if not claim.ours:
+        raise device_in_use(device)
 
 
 async def _release_device(
     ctx: RequestContext, instance_id: str, device: str, volume_id: str
 ) -> None:
     """Drop ``volume_id``'s claim on ``device`` of ``instance_id`` (if it still holds it)."""
-    bucket = await index_bucket(ctx)
-    slot = _device_slot(device)
-
-    def release(current: Record | None) -> Record | None:
-        if current is None:
-            return None
-        devices: dict[str, Any] = current.get("devices", {})
-        if devices.get(slot, {}).get("volume_id") == volume_id:
-            del devices[slot]
-        return current if devices else None
-
-    await bucket.mutate(_devices_key(ctx, instance_id), release)
+    await claims.release(ctx, claims.DEVICE_SLOTS, _device_claim(instance_id, device), volume_id)
 
 
 async def _drop_devices(ctx: RequestContext, instance_id: str) -> None:
-    await (await index_bucket(ctx)).delete(_devices_key(ctx, instance_id))
+    await claims.release_all(ctx, claims.DEVICE_SLOTS, f"{instance_id}.")
 
 
 # --- attach / detach core (shared with RunInstances/TerminateInstances) -----------------------
@@ -1066,17 +990,22 @@ async def create_volume(ctx: RequestContext, params: Params) -> Result:
         available_at=after("volume-create", at),
         client_token=token,
     )
-    if token:
-        earlier = await _claim_token(ctx, str(token), params, str(record["volume_id"]))
-        if earlier is not None:
-            record = await _existing_volume(ctx, earlier)
-            api = volume_to_api(ctx, record, now())
-            if api is None:
-                raise VOLUME.not_found(earlier)
-            return api
-    await records.create(ctx, VOLUME, record)
-    api = volume_to_api(ctx, record, at)
-    assert api is not None
+
+    created: list[Record] = []
+
+    async def create(volume_id: str) -> Record:
+        created.append(await records.create(ctx, VOLUME, {**record, "volume_id": volume_id}))
+        return created[0]
+
+    async def existing(volume_id: str) -> Record | None:
+        """The volume an earlier request with the token created, unless deleted since."""
+        found = await records.find(ctx, VOLUME, volume_id)
+        return found if found is not None and volume_state(found, now()) is not None else None
+
+    stored = await idempotency.create_once(ctx, VOLUME, token, params, create, existing)
+    api = volume_to_api(ctx, stored, at if created else now())
+    if api is None:
+        raise VOLUME.not_found(str(stored["volume_id"]))
     return api
 
 

@@ -62,6 +62,7 @@ BUCKETS: Final = MappingProxyType(
         "key_pair_names": "claim-key-pair-names",
         "eni_slots": "claim-eni-slots",
         "device_slots": "claim-device-slots",
+        "image_names": "claim-image-names",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""

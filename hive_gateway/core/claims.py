@@ -46,6 +46,8 @@ KEY_PAIR_NAMES: Final = ClaimSpace("key_pair_names", stale_seconds=30.0)
 """Key pair names, unique per account."""
 ENI_SLOTS: Final = ClaimSpace("eni_slots", stale_seconds=60.0)
 """``<instance>.<device-index>`` → the network interface attached (or attaching) there."""
+IMAGE_NAMES: Final = ClaimSpace("image_names", stale_seconds=60.0)
+"""AMI names, unique per account."""
 DEVICE_SLOTS: Final = ClaimSpace("device_slots", stale_seconds=30.0)
 """``<instance>.<device>`` → the volume attached (or attaching) there."""
 

@@ -84,8 +84,6 @@ KNOWN: set[str] = {
     "handlers.subnets -> kv.store",
     "handlers.volumes -> handlers.snapshots (function-local sibling import)",
     "handlers.volumes -> kv.buckets",
-    "handlers.volumes -> kv.records",
-    "handlers.volumes -> kv.store",
     "handlers.vpcs -> handlers.dhcp_options (function-local sibling import)",
     "handlers.vpcs -> handlers.network_acls (function-local sibling import)",
     "handlers.vpcs -> handlers.regions (function-local sibling import)",
