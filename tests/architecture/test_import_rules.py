@@ -65,7 +65,6 @@ KNOWN: set[str] = {
     "handlers.instances.views -> handlers.network_interfaces (function-local sibling import)",
     "handlers.instances.views -> handlers.volumes (function-local sibling import)",
     "handlers.key_pairs -> kv.buckets",
-    "handlers.key_pairs -> kv.records",
     "handlers.key_pairs -> kv.store",
     "handlers.network_acls -> kv.buckets",
     "handlers.network_acls -> kv.store",
