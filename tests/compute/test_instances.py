@@ -24,8 +24,9 @@ from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.node import NodeConfig
 from hive_gateway.api.protocol.models import operation_model
 from kv.memory import MemoryStore
+from kv.nats_store import NatsStore
 from kv.store import Store
-from tests.fixtures.gateway import TEST_NODE_TIMINGS, RunningGateway, start_gateway
+from tests.fixtures.gateway import TEST_NODE_TIMINGS, RunningGateway, free_port, start_gateway
 from tests.fixtures.raw import send
 
 DEBIAN_AMD64 = "ami-0deb12a6420240211"
@@ -424,6 +425,39 @@ def test_client_token_race_launches_once(gateway: RunningGateway) -> None:
         reservations = set(pool.map(launch, range(10)))
     assert len(reservations) == 1
     assert len(describe(gateway.client("ec2"))) == 1
+
+
+def test_client_token_launches_once_across_gateways_on_one_store(
+    tmp_path: Path, nats_server: Any
+) -> None:
+    """Two gateway processes (two Runtimes and apps) sharing one NATS store launch once per token."""
+
+    async def nats() -> Store:
+        return await NatsStore.connect(nats_server.url, token=nats_server.token)
+
+    prefix = f"t{free_port()}"
+    first = start_gateway(nats, tmp_path, bucket_prefix=prefix)
+    try:
+        second = start_gateway(nats, tmp_path, bucket_prefix=prefix, builtin_node=False)
+        try:
+            clients = [g.client("ec2") for g in (first, second) for _ in range(4)]
+            for gateway in (first, second):  # the account's default VPC, made once, first
+                gateway.client("ec2").describe_vpcs()
+
+            def launch(client: Any) -> str:
+                return str(run(client, ClientToken="shared", MaxCount=2)["ReservationId"])
+
+            with concurrent.futures.ThreadPoolExecutor(len(clients)) as pool:
+                reservations = set(pool.map(launch, clients))
+            assert len(reservations) == 1
+            assert len(describe(first.client("ec2"))) == 2 == len(describe(second.client("ec2")))
+            with pytest.raises(ClientError) as exc:
+                run(second.client("ec2"), ClientToken="shared", MaxCount=3)
+            assert code_of(exc) == "IdempotentParameterMismatch"
+        finally:
+            second._stop()
+    finally:
+        first._stop()
 
 
 def test_min_and_max_count(ec2: Any) -> None:
