@@ -30,22 +30,16 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from kv.buckets import split_account_key
 
 from handlers import snapshots, volumes
-from handlers.volumes import (
-    TRANSITION_SECONDS,
-    after,
-    now,
-    reached,
-    resolve_performance,
-    stamp,
-)
+from handlers.volumes import resolve_performance
 from hive_gateway.catalogue import image_catalogue
 from hive_gateway.core import claims, clock, records
+from hive_gateway.core.clock import now, reached, stamp
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -553,7 +547,7 @@ async def register_image(ctx: RequestContext, params: Params) -> Result:
         )
     at = now()
     image_id = new_id("image")
-    record = _common_image_fields(ctx, image_id, name, at, after("image-available", at))
+    record = _common_image_fields(ctx, image_id, name, at, clock.after(ctx, "image-available", at))
     record.update(
         description=str(params.get("Description") or ""),
         architecture=params.get("Architecture") or "i386",
@@ -665,7 +659,7 @@ async def create_image(ctx: RequestContext, params: Params) -> Result:
     await _claim_name(ctx, name, image_id)
     try:
         at = now()
-        ready = at + timedelta(seconds=TRANSITION_SECONDS["image-available"])
+        ready = at + clock.seconds(ctx, "image-available")
         mappings: list[Record] = []
         for volume in attached:
             attachment = volume["Attachments"][0]
@@ -746,7 +740,7 @@ async def deregister_image(ctx: RequestContext, params: Params) -> Result:
         at = now()
         if record.get("deregistered_at") is None:
             record["deregistered_at"] = stamp(at)
-            record["gone_at"] = after("image-deregistered", at)
+            record["gone_at"] = clock.after(ctx, "image-deregistered", at)
         record["state"] = "deregistered"
         return record
 

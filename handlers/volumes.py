@@ -9,7 +9,7 @@ State transitions are computed lazily: a write stores *when* each transition hap
 modification's ``optimizing_at``/``completed_at``) and every read derives the visible state from
 the clock, so there are no background tasks and restarts or several gateways agree::
 
-    CreateVolume        → creating, then available after TRANSITION_SECONDS["volume-create"]
+    CreateVolume        → creating, then available after settings.timings.volume_create
     AttachVolume        → attachment attaching, then attached; volume in-use
     DetachVolume        → attachment detaching, then gone; volume available
     DeleteVolume        → deleting, then InvalidVolume.NotFound
@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Final
 
 from kv.buckets import account_key
@@ -57,59 +57,13 @@ from hive_gateway.core.errors import (
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.pagination import paginate
-from hive_gateway.core.clock import format_timestamp
+from hive_gateway.core.clock import filter_time, now, reached, stamp
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record, ResourceKind
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 VOLUME: Final = KINDS["volume"]
 INSTANCE: Final = KINDS["instance"]
-
-# --- the clock and lazily computed transitions ------------------------------------------------
-
-TRANSITION_SECONDS: Final[dict[str, float]] = {
-    "volume-create": 1.0,
-    "volume-delete": 1.0,
-    "volume-attach": 1.0,
-    "volume-detach": 1.0,
-    "volume-optimizing": 1.0,
-    "volume-modified": 2.0,
-    "snapshot-complete": 1.0,
-    "image-available": 2.0,
-    "image-deregistered": 2.0,
-}
-"""How long each transition takes, in seconds (a mutable table: tests shorten it)."""
-
-def now() -> datetime:
-    """The current UTC time, truncated to milliseconds as AWS reports times."""
-    current = datetime.now(timezone.utc)
-    return current.replace(microsecond=current.microsecond // 1000 * 1000)
-
-
-def stamp(moment: datetime) -> str:
-    """A stored timestamp: RFC 3339 UTC with milliseconds (``2024-02-11T16:54:00.000Z``)."""
-    return format_timestamp(moment)
-
-
-def after(transition: str, start: datetime) -> str:
-    """The stored time at which ``transition`` started at ``start`` completes."""
-    return stamp(start + timedelta(seconds=TRANSITION_SECONDS[transition]))
-
-
-def reached(moment: str | None, at: datetime) -> bool:
-    """Whether a stored transition time has passed (no time recorded: nothing pending)."""
-    return moment is None or clock.parse_time(moment) <= at
-
-
-def api_time(text: str) -> datetime:
-    """A stored timestamp as the datetime the serializer writes."""
-    return clock.parse_time(text)
-
-
-def filter_time(value: datetime | None) -> str | None:
-    """A datetime member as AWS's filters compare it (``2024-02-11T16:54:00.000Z``)."""
-    return format_timestamp(value) if value is not None else None
-
 
 # --- shared Describe plumbing -----------------------------------------------------------------
 
@@ -322,7 +276,7 @@ def _zone_id(ctx: RequestContext, zone_name: str) -> str | None:
 def attachment_to_api(volume_id: str, attachment: Mapping[str, Any]) -> Record:
     """One ``VolumeAttachment``."""
     return {
-        "AttachTime": api_time(attachment["attach_time"]),
+        "AttachTime": clock.parse_time(attachment["attach_time"]),
         "Device": attachment["device"],
         "InstanceId": attachment["instance_id"],
         "State": attachment["state"],
@@ -347,7 +301,7 @@ def volume_to_api(ctx: RequestContext, record: Mapping[str, Any], at: datetime) 
         "SnapshotId": record.get("snapshot_id") or "",
         "AvailabilityZone": record["availability_zone"],
         "State": state,
-        "CreateTime": api_time(record["created_at"]),
+        "CreateTime": clock.parse_time(record["created_at"]),
         "Attachments": [
             attachment_to_api(record["volume_id"], a) for a in live_attachments(record, at)
         ],
@@ -386,7 +340,7 @@ def modification_to_api(record: Mapping[str, Any], at: datetime) -> Record:
         "OriginalVolumeType": mod["original_volume_type"],
         "OriginalMultiAttachEnabled": mod.get("original_multi_attach_enabled", False),
         "Progress": {"modifying": 0, "optimizing": 50, "completed": 100}[state],
-        "StartTime": api_time(mod["start_time"]),
+        "StartTime": clock.parse_time(mod["start_time"]),
     }
     for member, field in (
         ("TargetIops", "target_iops"),
@@ -397,7 +351,7 @@ def modification_to_api(record: Mapping[str, Any], at: datetime) -> Record:
         if mod.get(field) is not None:
             api[member] = int(mod[field])
     if state == "completed":
-        api["EndTime"] = api_time(mod["completed_at"])
+        api["EndTime"] = clock.parse_time(mod["completed_at"])
     return api
 
 
@@ -763,7 +717,7 @@ async def _attach(
             instance_id=instance_id,
             device=device,
             attach_time=stamp(at),
-            attached_at=after(delay, at) if delay else stamp(at),
+            attached_at=clock.after(ctx, delay, at) if delay else stamp(at),
             delete_on_termination=delete_on_termination,
         )
         attachment["state"] = attachment_state(attachment, at)
@@ -815,7 +769,7 @@ async def _detach(
             )
         if target.get("detached_at") is None:
             target["detaching_at"] = stamp(at)
-            target["detached_at"] = after(delay, at) if delay else stamp(at)
+            target["detached_at"] = clock.after(ctx, delay, at) if delay else stamp(at)
         target["state"] = attachment_state(target, at) or "detached"
         detached.update(target)
         record["attachments"] = [a for a in live if attachment_state(a, at) is not None]
@@ -948,7 +902,7 @@ async def delete_on_termination(ctx: RequestContext, instance_id: str) -> None:
             ]
             if not current["attachments"] and current.get("delete_at") is None:
                 current["delete_at"] = stamp(when)
-                current["gone_at"] = after("volume-delete", when)
+                current["gone_at"] = clock.after(ctx, "volume-delete", when)
             current["state"] = volume_state(current, when) or "deleted"
             return current
 
@@ -987,7 +941,7 @@ async def create_volume(ctx: RequestContext, params: Params) -> Result:
         spec,
         tags,
         at=at,
-        available_at=after("volume-create", at),
+        available_at=clock.after(ctx, "volume-create", at),
         client_token=token,
     )
 
@@ -1023,7 +977,7 @@ async def delete_volume(ctx: RequestContext, params: Params) -> Result:
             )
         if record.get("delete_at") is None:
             record["delete_at"] = stamp(at)
-            record["gone_at"] = after("volume-delete", at)
+            record["gone_at"] = clock.after(ctx, "volume-delete", at)
         record["state"] = "deleting"
         return record
 
@@ -1127,10 +1081,11 @@ async def modify_volume(ctx: RequestContext, params: Params) -> Result:
         record["modification"] = {
             **targets,
             "start_time": stamp(at),
-            "optimizing_at": after("volume-optimizing", at),
-            "completed_at": after(
+            "optimizing_at": clock.after(ctx, "volume-optimizing", at),
+            "completed_at": clock.after(
+                ctx,
                 "volume-modified",
-                at + timedelta(seconds=TRANSITION_SECONDS["volume-optimizing"]),
+                at + clock.seconds(ctx, "volume-optimizing"),
             ),
         }
         record.update(

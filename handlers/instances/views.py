@@ -11,7 +11,7 @@ from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, ENI, SECURITY_GR
 from handlers.instances.record_fields import parse_moment, state_name, utc_now
 from hive_gateway.hive import daemon_contract as contract
 from hive_gateway.catalogue import instance_types
-from hive_gateway.core import records
+from hive_gateway.core import clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
 from hive_gateway.core.tagging import api_tags, record_tags
@@ -45,7 +45,7 @@ async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context
             view.interfaces.setdefault(str(owner), []).append(eni)
     for enis in view.interfaces.values():
         enis.sort(key=lambda r: int(r.get("device_index") or 0))
-    at = volumes.now()
+    at = clock.now()
     for record in await volumes.visible_volumes(ctx, at):
         api = volumes.volume_to_api(ctx, record, at)
         if api is None:

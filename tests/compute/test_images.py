@@ -327,8 +327,10 @@ def test_deprecated_and_disabled_images_need_asking(catalogue_file: Path, ec2: A
 # --- RegisterImage / DeregisterImage --------------------------------------------------------------
 
 
-def test_register_image_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow(monkeypatch, image_available=1.5, image_deregistered=1.5)
+def test_register_image_lifecycle(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow(monkeypatch, gateway, image_available=1.5, image_deregistered=1.5)
     image_id = register(ec2, "my-ami", 10, Description="custom")
     registered = image(ec2, image_id)
     assert registered["State"] == "pending"
@@ -549,7 +551,7 @@ def launch(gateway: RunningGateway, ec2: Any, **instance: Any) -> tuple[str, str
 def test_create_image_snapshots_every_volume(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow(monkeypatch, snapshot_complete=1.5)
+    slow(monkeypatch, gateway, snapshot_complete=1.5)
     instance_id, root_id, data_id = launch(gateway, ec2)
     image_id = ec2.create_image(
         InstanceId=instance_id,
@@ -798,7 +800,7 @@ def test_get_image_export(
     with pytest.raises(AwsError) as error:
         gateway.run(images.get_image(ctx, "nope"))
     assert error.value.code == "InvalidAMIID.Malformed"
-    slow(monkeypatch, image_available=10.0)
+    slow(monkeypatch, gateway, image_available=10.0)
     pending = register(ec2, "pending-one")
     assert gateway.run(images.get_image(ctx, pending))["State"] == "pending"
     with pytest.raises(AwsError) as error:

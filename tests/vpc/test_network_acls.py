@@ -180,9 +180,9 @@ def test_concurrent_creates_with_one_client_token_create_one_acl(
     vpc_id = new_vpc(running.client("ec2"), "10.83.0.0/16")
     clients = [running.client("ec2") for _ in range(8)]
     outcomes = race(
-        lambda client: client.create_network_acl(VpcId=vpc_id, ClientToken="racing")[
-            "NetworkAcl"
-        ]["NetworkAclId"],
+        lambda client: client.create_network_acl(VpcId=vpc_id, ClientToken="racing")["NetworkAcl"][
+            "NetworkAclId"
+        ],
         clients,
     )
     assert len(set(outcomes)) == 1 and outcomes[0].startswith("acl-")
