@@ -11,6 +11,7 @@ import base64
 import concurrent.futures
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,13 @@ class Network:
         self.group_id = ec2.create_security_group(
             GroupName="ssh", Description="ssh", VpcId=self.vpc_id
         )["GroupId"]
+
+
+def timings(monkeypatch: pytest.MonkeyPatch, gateway: RunningGateway, **seconds: float) -> None:
+    """Change the named state-machine timings (``terminated_retention=0.5``) of ``gateway``."""
+    settings = gateway.runtime.settings
+    changed = replace(settings, timings=replace(settings.timings, **seconds))
+    monkeypatch.setattr(gateway.runtime, "settings", changed)
 
 
 def custom_gateway(tmp: Path, **node: Any) -> RunningGateway:
@@ -783,11 +791,13 @@ def test_terminate_releases_interfaces_volumes_and_addresses(ec2: Any) -> None:
     ec2.delete_vpc(VpcId=net.vpc_id)
 
 
-def test_terminated_instances_vanish_after_the_retention(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terminated_instances_vanish_after_the_retention(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     instance_id = run_one(ec2)
     ec2.terminate_instances(InstanceIds=[instance_id])
     wait_state(ec2, [instance_id], "terminated")
-    monkeypatch.setitem(instances.TIMINGS, "terminated-retention", 0.5)
+    timings(monkeypatch, gateway, terminated_retention=0.5)
     time.sleep(0.7)
     with pytest.raises(ClientError) as exc:
         ec2.describe_instances(InstanceIds=[instance_id])
@@ -851,8 +861,10 @@ def test_monitor_and_unmonitor(ec2: Any) -> None:
 # --- status ------------------------------------------------------------------------------------------------
 
 
-def test_describe_instance_status(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(instances.TIMINGS, "status-initializing", 0.0)
+def test_describe_instance_status(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timings(monkeypatch, gateway, status_initializing=0.0)
     running_id = run_one(ec2)
     stopped_id = run_one(ec2)
     wait_state(ec2, [running_id, stopped_id], "running")
@@ -878,8 +890,10 @@ def test_describe_instance_status(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> 
     assert code_of(exc) == "InvalidInstanceID.NotFound"
 
 
-def test_status_initializing_right_after_start(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(instances.TIMINGS, "status-initializing", 60.0)
+def test_status_initializing_right_after_start(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timings(monkeypatch, gateway, status_initializing=60.0)
     instance_id = run_one(ec2)
     wait_state(ec2, [instance_id], "running")
     (status,) = ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"]
@@ -1024,8 +1038,10 @@ def test_credit_specifications(ec2: Any) -> None:
     assert [s["InstanceId"] for s in filtered["InstanceCreditSpecifications"]] == [t2]
 
 
-def test_metadata_options_pending_then_applied(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(instances.TIMINGS, "metadata-apply", 0.5)
+def test_metadata_options_pending_then_applied(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timings(monkeypatch, gateway, metadata_apply=0.5)
     instance_id = run_one(ec2)
     answer = ec2.modify_instance_metadata_options(
         InstanceId=instance_id, HttpTokens="optional", HttpPutResponseHopLimit=3, InstanceMetadataTags="enabled")

@@ -52,3 +52,13 @@ def test_timings_are_named_as_records_store_them() -> None:
         raise AssertionError("an unknown timing must be a KeyError")
     hash(Settings())  # settings stay a frozen, hashable value
     assert Settings().timings == Timings()
+
+
+def test_serve_flags_set_the_timings_without_touching_module_state() -> None:
+    from hive_gateway import cli
+
+    args = cli._parser().parse_args(["serve", "--terminated-retention", "12", "--no-tls"])
+    settings = cli._settings(args)
+    assert settings.timings.terminated_retention == 12.0
+    assert settings.timings.volume_create == Timings().volume_create
+    assert Settings().timings.terminated_retention == 3600.0  # another runtime keeps its own
