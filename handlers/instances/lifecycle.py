@@ -275,4 +275,4 @@ def _watch_termination(ctx: RequestContext, instance_ids: Sequence[str]) -> None
             except Exception:
                 LOG.debug("termination watch", exc_info=True)
 
-    spawn_background(watch())
+    spawn_background(ctx, watch())
