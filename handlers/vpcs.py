@@ -12,6 +12,7 @@ as Hive does, so ``aws_default_vpc`` and ``data "aws_vpc" { default = true }`` w
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 from typing import Any, Final
@@ -607,6 +608,30 @@ async def _disassociate(
 # --- the default VPC -------------------------------------------------------------------------
 
 
+DEFAULT_VPC_WAIT_SECONDS: Final = 30.0
+"""How long a gateway waits for another one creating the account's default VPC (a marker
+older than this, or without ``claimed_at``, was left by a crash: not waited for)."""
+
+
+async def _default_vpc_made(ctx: RequestContext, marker: str) -> None:
+    """Wait while another gateway sharing the store is still creating the default VPC, so the
+    first request here (a RunInstances without a subnet, say) finds its default subnets."""
+    index = await ctx.runtime.records("vpc_index", "vpc_index")
+    delay = 0.02
+    while True:
+        found = await index.get(marker)
+        if found is None or found[0].get("state") != "creating":
+            return
+        try:
+            since = clock.parse_time(str(found[0]["claimed_at"]))
+        except (KeyError, ValueError):
+            return
+        if (clock.now() - since).total_seconds() >= DEFAULT_VPC_WAIT_SECONDS:
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 @on_first_request
 async def ensure_default_vpc(ctx: RequestContext) -> None:
     """Create the account's default VPC once (race-safe across gateways sharing a store)."""
@@ -617,8 +642,9 @@ async def ensure_default_vpc(ctx: RequestContext) -> None:
     index = await ctx.runtime.records("vpc_index", "vpc_index")
     marker = account_key(ctx.account_id, "default-vpc")
     try:
-        await index.create(marker, {"state": "creating"})
+        await index.create(marker, {"state": "creating", "claimed_at": clock.utc_now()})
     except KeyExistsError:
+        await _default_vpc_made(ctx, marker)
         return
     network = ipaddress.IPv4Network(DEFAULT_VPC_CIDR)
     vpc = await create_vpc_record(ctx, network, tags={}, is_default=True)
