@@ -5,11 +5,15 @@ anything more and answers what the first request created; the same token with ot
 parameters is ``IdempotentParameterMismatch``. Without a token every call creates.
 
 The token is claimed in the :data:`~hive_gateway.core.claims.CLIENT_TOKENS` space (one CAS write,
-so it holds across gateway processes sharing a store) with the id the resource gets, derived
-from (account, kind, token), and a fingerprint of the request parameters. A second request with
+so it holds across gateway processes sharing a store) with the id the resource gets (derived
+from (account, kind, token)) and a fingerprint of the request parameters. A second request with
 the token waits while the first is still creating, then answers the same resource. A claim whose
-resource was deleted, or whose request failed or crashed (see :mod:`~hive_gateway.core.claims`),
-is taken over: the token creates afresh.
+request failed or crashed (see :mod:`~hive_gateway.core.claims`) is taken over; one whose
+resource was deleted since is taken over by any request, which creates a new resource (new id).
+
+Use :func:`create_record` when one record write creates the resource (CreateRouteTable,
+CreateNetworkAcl …) and :func:`create_once` when creating does more (CreateNetworkInterface
+allocates addresses, RunInstances asks the daemons).
 """
 
 from __future__ import annotations
