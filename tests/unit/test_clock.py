@@ -23,6 +23,7 @@ def test_stored_times_are_rfc3339_utc_and_both_formats_read_back() -> None:
     # records written by earlier versions hold the wire format; both parse to the same moment
     assert clock.parse_time("2026-11-21T23:42:32.123Z") == moment
     assert clock.parse_time(clock.stamp(moment)) == moment
+    assert clock.parse_time("2026-11-21T23:42:32.123000999Z") == moment  # Hive's nanoseconds
     assert clock.format_timestamp(moment) == "2026-11-21T23:42:32.123Z"  # the wire, not storage
     assert clock.utc_now().endswith("Z") and clock.now().microsecond % 1000 == 0
 
