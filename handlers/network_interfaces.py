@@ -409,10 +409,16 @@ async def _claim_slot(
         data={"instance_id": instance_id, "device_index": device_index},
         held=held,
     )
+    taken = invalid_parameter_value(
+        f"Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
+    )
     if not claim.ours:
-        raise invalid_parameter_value(
-            f"Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
-        )
+        raise taken
+    if claim.fresh:  # an interface attached before slot claims had their own space holds none
+        here = await records.where(ctx, ENI, instance_id=instance_id, device_index=device_index)
+        if any(r.get("attachment_id") and r["network_interface_id"] != eni_id for r in here):
+            await _release_slot(ctx, instance_id, device_index, eni_id)
+            raise taken
     return claim.fresh
 
 

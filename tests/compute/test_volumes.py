@@ -16,10 +16,11 @@ from botocore.exceptions import ClientError
 
 from handlers import volumes
 from hive_gateway.config import Timings
-from hive_gateway.core import records
+from hive_gateway.core import claims, records
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.kinds import KINDS
+from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
     ADMIN,
@@ -685,6 +686,28 @@ def test_attach_volume_errors(
     with pytest.raises(ClientError) as exc:
         ec2.detach_volume(VolumeId=volume_id, Device="/dev/sdz")
     assert error_of(exc)[0] == "InvalidAttachment.NotFound"
+
+
+def test_attachments_stored_before_device_claims_keep_their_device(
+    gateway: RunningGateway, ec2: Any
+) -> None:
+    """A volume attached by an earlier version holds no claim in the device-slots space: its
+    device stays taken all the same."""
+    first, second = make_volume(ec2)["VolumeId"], make_volume(ec2)["VolumeId"]
+    instance_id = seed_instance(gateway)
+    ec2.attach_volume(VolumeId=first, InstanceId=instance_id, Device="/dev/sdf")
+    ctx = request_context(gateway)
+    bucket = gateway.run(gateway.runtime.records(claims.DEVICE_SLOTS.bucket, claims.SCHEMA))
+    gateway.run(bucket.delete(account_key(ADMIN, f"{instance_id}.sdf")))
+    assert gateway.run(claims.get(ctx, claims.DEVICE_SLOTS, f"{instance_id}.sdf")) is None
+    with pytest.raises(ClientError) as exc:
+        ec2.attach_volume(VolumeId=second, InstanceId=instance_id, Device="/dev/sdf")
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Invalid value '/dev/sdf' for unixDevice. Attachment point /dev/sdf is already in use",
+    )
+    assert gateway.run(claims.get(ctx, claims.DEVICE_SLOTS, f"{instance_id}.sdf")) is None
+    ec2.attach_volume(VolumeId=second, InstanceId=instance_id, Device="/dev/sdg")
 
 
 def test_detaching_volume_still_holds_its_device(
