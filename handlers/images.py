@@ -396,21 +396,32 @@ def _name_claim(name: str) -> str:
 async def _claim_name(ctx: RequestContext, name: str, image_id: str) -> None:
     """Claim ``name`` for ``image_id`` in the caller's account (compare-and-swap).
 
-    Another image's claim stands while that image exists, or while the claim is young (a
+    Another image's claim stands while that image is registered, or while the claim is young (a
     create in progress); a stale one (:data:`~hive_gateway.core.claims.IMAGE_NAMES`) is taken over.
+    An image registered before names were claimed in their own space also keeps its name.
     """
 
+    def registered(image: Record | None) -> bool:
+        return image is not None and image_state(image, now()) not in (None, "deregistered")
+
     async def held(current: Record) -> bool | None:
-        return True if await records.find(ctx, IMAGE, str(current["holder"])) else None
+        return True if registered(await records.find(ctx, IMAGE, str(current["holder"]))) else None
+
+    def duplicate(holder: str) -> AwsError:
+        return AwsError(
+            "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {holder}"
+        )
 
     claim = await claims.take(
         ctx, claims.IMAGE_NAMES, _name_claim(name), image_id, data={"name": name}, held=held
     )
     if not claim.ours:
-        raise AwsError(
-            "InvalidAMIName.Duplicate",
-            f"AMI name {name} is already in use by AMI {claim.value['holder']}",
-        )
+        raise duplicate(str(claim.value["holder"]))
+    if claim.fresh:
+        for other in await records.where(ctx, IMAGE, live_only=False, name=name):
+            if other["image_id"] != image_id and registered(other):
+                await _release_name(ctx, name, image_id)
+                raise duplicate(str(other["image_id"]))
 
 
 async def _release_name(ctx: RequestContext, name: str, image_id: str) -> None:

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from handlers import images, volumes
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import records
+from hive_gateway.core import claims, records
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import KINDS
 from tests.compute.test_volumes import (
@@ -488,6 +488,24 @@ def test_register_same_name_race_has_one_winner(gateway: RunningGateway, ec2: An
     assert outcomes.count("ok") == 1
     assert sorted(o for o in outcomes if o != "ok") == ["InvalidAMIName.Duplicate"] * 9
     assert len(ec2.describe_images(Owners=["self"])["Images"]) == 1
+
+
+def test_images_registered_before_name_claims_keep_their_name(
+    gateway: RunningGateway, ec2: Any
+) -> None:
+    """An image registered by an earlier version holds no claim in the image-names space: its
+    name stays taken all the same, and is free again once it is deregistered."""
+    image_id = register(ec2, "legacy-name")
+    ctx = request_context(gateway)
+    gateway.run(claims.release(ctx, claims.IMAGE_NAMES, images._name_claim("legacy-name"), image_id))
+    with pytest.raises(ClientError) as exc:
+        register(ec2, "legacy-name")
+    assert error_of(exc) == (
+        "InvalidAMIName.Duplicate",
+        f"AMI name legacy-name is already in use by AMI {image_id}",
+    )
+    ec2.deregister_image(ImageId=image_id)
+    assert register(ec2, "legacy-name") != image_id
 
 
 def test_deregister_errors_and_associated_snapshots(ec2: Any) -> None:
