@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers import route_tables
-from hive_gateway.core import clock, dependents, describe, records
+from hive_gateway.core import clock, dependents, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
@@ -69,7 +68,7 @@ async def create_egress_only_internet_gateway(ctx: RequestContext, params: Param
         "created_at": clock.utc_now(),
         "account_id": ctx.account_id,
     }
-    record = await route_tables.create_idempotent(
+    record = await idempotency.create_record(
         ctx, EIGW, record, token, {"VpcId": vpc["vpc_id"], "Tags": tags}
     )
     result: Record = {"EgressOnlyInternetGateway": egress_only_internet_gateway_to_api(ctx, record)}

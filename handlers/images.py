@@ -26,23 +26,18 @@ writes nothing (Hive's guard against ``aws_ami`` refresh churn).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from handlers import snapshots, volumes
-from handlers.volumes import (
-    TRANSITION_SECONDS,
-    after,
-    now,
-    reached,
-    resolve_performance,
-    stamp,
-)
+from handlers.volumes import resolve_performance
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import clock, dependents, records
+from hive_gateway.core import claims, clock, dependents, records
+from hive_gateway.core.clock import now, reached, stamp
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -117,7 +112,7 @@ def image_state(record: Mapping[str, Any], at: datetime) -> str | None:
 
 
 @live("image")
-def image_live(record: Record, at: datetime) -> bool:
+def image_live(ctx: RequestContext, record: Record, at: datetime) -> bool:
     """A deregistered image shows as ``deregistered`` until ``gone_at``, then its id is unknown
     (``InvalidAMIID.NotFound``) to every action."""
     return image_state(record, at) is not None
@@ -412,37 +407,43 @@ async def images_using_snapshot(ctx: RequestContext, snapshot_id: str) -> list[s
 # --- name claims -------------------------------------------------------------------------------
 
 
-_NAMES: Final = "image-names"
-"""The caller's AMI-name claims (one document in the ``vpc-index`` bucket)."""
+def _name_claim(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:40]
 
 
 async def _claim_name(ctx: RequestContext, name: str, image_id: str) -> None:
-    """Claim ``name`` for ``image_id`` in the caller's account (compare-and-swap)."""
+    """Claim ``name`` for ``image_id`` in the caller's account (compare-and-swap).
 
-    def claim(current: Record | None) -> Record:
-        doc = current or {"names": {}}
-        names: dict[str, str] = doc.setdefault("names", {})
-        holder = names.get(name)
-        if holder is not None and holder != image_id:
-            raise AwsError(
-                "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {holder}"
-            )
-        names[name] = image_id
-        return doc
+    Another image's claim stands while that image is registered, or while the claim is young (a
+    create in progress); a stale one (:data:`~hive_gateway.core.claims.IMAGE_NAMES`) is taken over.
+    An image registered before names were claimed in their own space also keeps its name.
+    """
 
-    await records.doc_mutate(ctx, records.INDEX, _NAMES, claim)
+    def registered(image: Record | None) -> bool:
+        return image is not None and image_state(image, now()) not in (None, "deregistered")
+
+    async def held(current: Record) -> bool | None:
+        return True if registered(await records.find(ctx, IMAGE, str(current["holder"]))) else None
+
+    def duplicate(holder: str) -> AwsError:
+        return AwsError(
+            "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {holder}"
+        )
+
+    claim = await claims.take(
+        ctx, claims.IMAGE_NAMES, _name_claim(name), image_id, data={"name": name}, held=held
+    )
+    if not claim.ours:
+        raise duplicate(str(claim.value["holder"]))
+    if claim.fresh:
+        for other in await records.where(ctx, IMAGE, live_only=False, name=name):
+            if other["image_id"] != image_id and registered(other):
+                await _release_name(ctx, name, image_id)
+                raise duplicate(str(other["image_id"]))
 
 
 async def _release_name(ctx: RequestContext, name: str, image_id: str) -> None:
-    def release(current: Record | None) -> Record | None:
-        if current is None:
-            return None
-        names: dict[str, str] = current.get("names", {})
-        if names.get(name) == image_id:
-            del names[name]
-        return current
-
-    await records.doc_mutate(ctx, records.INDEX, _NAMES, release)
+    await claims.release(ctx, claims.IMAGE_NAMES, _name_claim(name), image_id)
 
 
 async def _store_new_image(ctx: RequestContext, record: Record) -> None:
@@ -575,7 +576,7 @@ async def register_image(ctx: RequestContext, params: Params) -> Result:
         )
     at = now()
     image_id = new_id("image")
-    record = _common_image_fields(ctx, image_id, name, at, after("image-available", at))
+    record = _common_image_fields(ctx, image_id, name, at, clock.after(ctx, "image-available", at))
     record.update(
         description=str(params.get("Description") or ""),
         architecture=params.get("Architecture") or "i386",
@@ -687,7 +688,7 @@ async def create_image(ctx: RequestContext, params: Params) -> Result:
     await _claim_name(ctx, name, image_id)
     try:
         at = now()
-        ready = at + timedelta(seconds=TRANSITION_SECONDS["image-available"])
+        ready = at + clock.seconds(ctx, "image-available")
         mappings: list[Record] = []
         for volume in attached:
             attachment = volume["Attachments"][0]
@@ -768,7 +769,7 @@ async def deregister_image(ctx: RequestContext, params: Params) -> Result:
         at = now()
         if record.get("deregistered_at") is None:
             record["deregistered_at"] = stamp(at)
-            record["gone_at"] = after("image-deregistered", at)
+            record["gone_at"] = clock.after(ctx, "image-deregistered", at)
         record["state"] = "deregistered"
         return record
 

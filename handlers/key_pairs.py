@@ -27,11 +27,10 @@ AWS behaviour reproduced:
   guests can use them) and report them without ``KeyType``, since the API's enum has only
   ``rsa``/``ed25519``; their fingerprint is the SHA-256 form.
 * **Names** are unique per account (``InvalidKeyPair.Duplicate``: "The keypair 'k' already
-  exists."), up to 255 ASCII characters. Uniqueness is a create-if-absent *claim* stored beside
-  the records, ``<account>.name.<sha256-hex(name)>`` in the same bucket, taken before the record
-  is written — so ten concurrent imports of one name make exactly one key pair. A claim whose
-  key pair is gone (a crash between the two writes) is taken over after
-  :data:`STALE_CLAIM_SECONDS`.
+  exists."), up to 255 ASCII characters. Uniqueness is a *claim* on ``<sha256-hex(name)>`` in
+  the :data:`~hive_gateway.core.claims.KEY_PAIR_NAMES` space, taken before the record is
+  written — so ten concurrent imports of one name make exactly one key pair. A claim whose key
+  pair never appeared (a crash between the two writes) is taken over once stale.
 * ``DescribeKeyPairs``: unknown names/ids are ``InvalidKeyPair.NotFound`` ("The key pair 'k' does
   not exist"); ``IncludePublicKey`` adds ``PublicKey``; filters ``key-pair-id``, ``key-name``,
   ``fingerprint``, ``key-type``, ``tag:<k>``, ``tag-key``, ``tag-value``.
@@ -51,14 +50,13 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import claims, clock, describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value, missing_parameter
 from hive_gateway.core.filters import FilterSpec, apply_filters
@@ -71,8 +69,6 @@ KEY_PAIR: Final = KINDS["key-pair"]
 MAX_NAME_LENGTH: Final = 255
 RSA_CREATE_BITS: Final = 2048
 RSA_IMPORT_BITS: Final = (1024, 4096)
-STALE_CLAIM_SECONDS: Final = 30.0
-"""A name claim with no key pair behind it is free again after this long (crash recovery)."""
 
 PublicKey: TypeAlias = rsa.RSAPublicKey | ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 PrivateKey: TypeAlias = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
@@ -359,13 +355,13 @@ def _generate(key_type: str) -> tuple[PrivateKey, str]:
 # --- records, name claims ----------------------------------------------------------------------
 
 
-def _claim_doc(name: str) -> str:
-    """The name claim's document name: ``name.<sha256-hex(name)>`` (key ``<account>.name.…``)."""
-    return "name." + hashlib.sha256(name.encode("utf-8")).hexdigest()
+def _name_claim(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 def is_claim(record: Mapping[str, Any]) -> bool:
-    """Whether a value of the key-pair bucket is a name claim rather than a key pair."""
+    """Whether a value of the key-pair bucket is a name claim of an earlier version (these now
+    live in the :data:`~hive_gateway.core.claims.KEY_PAIR_NAMES` space) rather than a key pair."""
     return bool(record.get("name_claim"))
 
 
@@ -373,42 +369,36 @@ KEYS: Final = records.documents_of(KEY_PAIR)
 """The key-pair bucket by key: key pairs (``<account>.<key-id>``) and name claims."""
 
 
-def _age_seconds(created_at: str) -> float:
-    return (datetime.now(UTC) - clock.parse_time(created_at)).total_seconds()
+async def _named(ctx: RequestContext, name: str) -> list[Record]:
+    """The caller's key pairs named ``name``."""
+    found = await records.where(ctx, KEY_PAIR, live_only=False, key_name=name)
+    return [record for record in found if not is_claim(record)]
 
 
 async def _claim_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
-    """Reserve ``name`` for ``key_pair_id``; ``InvalidKeyPair.Duplicate`` if it is taken."""
-    key = _claim_doc(name)
-    claim = {
-        "name_claim": True,
-        "key_name": name,
-        "key_pair_id": key_pair_id,
-        "created_at": clock.utc_now(),
-    }
-    for _ in range(3):
-        if await records.doc_create(ctx, KEYS, key, claim):
-            return
-        found = await records.doc_get(ctx, KEYS, key)
-        if found is None:
-            continue  # released in between: try again
-        current, revision = found
-        owner = await records.doc_get(ctx, KEYS, str(current.get("key_pair_id")))
-        if owner is not None or _age_seconds(str(current["created_at"])) < STALE_CLAIM_SECONDS:
-            raise duplicate(name)
-        # an orphaned claim (crash between claim and record): take it over
-        if await records.doc_update(ctx, KEYS, key, claim, revision):
-            return
-    raise duplicate(name)
+    """Reserve ``name`` for ``key_pair_id``; ``InvalidKeyPair.Duplicate`` if it is taken.
+
+    Another key pair's claim stands while that key pair exists, or while the claim is young (an
+    import in progress); a stale one (:data:`~hive_gateway.core.claims.KEY_PAIR_NAMES`) is taken
+    over. A key pair stored before names were claimed in their own space also keeps its name.
+    """
+
+    async def held(current: Record) -> bool | None:
+        return True if await records.find(ctx, KEY_PAIR, str(current["holder"])) else None
+
+    claim = await claims.take(
+        ctx, claims.KEY_PAIR_NAMES, _name_claim(name), key_pair_id, data={"name": name}, held=held
+    )
+    if not claim.ours:
+        raise duplicate(name)
+    if any(record["key_pair_id"] != key_pair_id for record in await _named(ctx, name)):
+        await _release_name(ctx, name, key_pair_id)
+        raise duplicate(name)
 
 
 async def _release_name(ctx: RequestContext, name: str, key_pair_id: str) -> None:
     """Drop the claim on ``name`` if it still belongs to ``key_pair_id``."""
-    key = _claim_doc(name)
-    found = await records.doc_get(ctx, KEYS, key)
-    if found is None or found[0].get("key_pair_id") != key_pair_id:
-        return
-    await records.doc_delete(ctx, KEYS, key, revision=found[1])  # taken over meanwhile: not ours
+    await claims.release(ctx, claims.KEY_PAIR_NAMES, _name_claim(name), key_pair_id)
 
 
 async def _store(
@@ -451,13 +441,8 @@ async def find_key_pair_by_name(ctx: RequestContext, name: str) -> dict[str, Any
     """The caller's key pair named ``name``, or ``None`` (RunInstances validates ``KeyName``)."""
     if not name:
         return None
-    found = await records.doc_get(ctx, KEYS, _claim_doc(name))
-    if found is None:
-        return None
-    record = await records.find(ctx, KEY_PAIR, str(found[0].get("key_pair_id")))
-    if record is None or is_claim(record) or record.get("key_name") != name:
-        return None
-    return record
+    found = await _named(ctx, name)
+    return found[0] if found else None
 
 
 async def find_key_pair_by_id(ctx: RequestContext, key_pair_id: str) -> dict[str, Any] | None:

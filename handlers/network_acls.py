@@ -30,7 +30,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any, Final
 
-from hive_gateway.core import clock, dependents, describe, records
+from hive_gateway.core import clock, dependents, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -342,19 +342,20 @@ async def add_ipv6_default_rules(ctx: RequestContext, vpc_id: str) -> None:
 async def create_network_acl(ctx: RequestContext, params: Params) -> Result:
     """A custom ACL in the VPC: only the deny-all rules, no associations.
 
-    ``ClientToken`` makes the call idempotent: the same token returns the ACL it created.
+    ``ClientToken`` makes the call idempotent: the same token and parameters return the ACL it
+    created; the same token with another ``VpcId`` (or other tags) is
+    ``IdempotentParameterMismatch``.
     """
     tags = tags_from_specifications(params, "network-acl")
     vpc = await records.get(ctx, VPC, params["VpcId"])
     token = params.get("ClientToken")
-    if token:
-        for existing in await records.list_records(ctx, ACL):
-            if existing.get("client_token") == token:
-                return {"NetworkAcl": network_acl_to_api(ctx, existing), "ClientToken": token}
-    record = _new_record(ctx, new_id("network-acl"), vpc, is_default=False, tags=tags)
-    if token:
-        record["client_token"] = token
-    await records.create(ctx, ACL, record)
+    record = await idempotency.create_record(
+        ctx,
+        ACL,
+        _new_record(ctx, new_id("network-acl"), vpc, is_default=False, tags=tags),
+        token,
+        {"VpcId": vpc["vpc_id"], "Tags": tags},
+    )
     result: Record = {"NetworkAcl": network_acl_to_api(ctx, record)}
     if token:
         result["ClientToken"] = token

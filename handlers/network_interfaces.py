@@ -34,17 +34,14 @@ Functions for the instances module: :func:`create_interface`, :func:`attach_to_i
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from hive_gateway.hive import events
 from hive_gateway.core import ipam
-from hive_gateway.core import clock, dependents, describe, records
+from hive_gateway.core import claims, clock, dependents, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -98,8 +95,6 @@ MAX_PRIVATE_IPS: Final = 50
 DETACHABLE_PRIMARY_STATES: Final = frozenset({"shutting-down", "terminated"})
 """Instance states in which the device-0 interface may be detached."""
 ATTACHABLE_STATES: Final = frozenset({"pending", "running", "stopping", "stopped"})
-STALE_CLAIM_SECONDS: Final = 60.0
-"""Age after which a device-slot claim whose interface never attached is taken over."""
 AMAZON_OWNER: Final = "amazon"
 """``IpOwnerId`` of an auto-assigned public IPv4 address."""
 
@@ -398,18 +393,11 @@ ENI_FILTERS: FilterSpec[Record] = FilterSpec(
 )
 
 
-# --- claims: client tokens and device slots ------------------------------------------------------
+# --- claims: device slots ---------------------------------------------------------------------
 
 
-def _token_claim(token: str) -> str:
-    """The claim document (``vpc-index``, ``<account>.<name>``) of a client token."""
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:40]
-    return f"eni-token.{digest}"
-
-
-def _slot_claim(instance_id: str, device_index: int) -> str:
-    """The claim document (``vpc-index``, ``<account>.<name>``) of an instance's device slot."""
-    return f"eni-slot.{instance_id}.{device_index}"
+def _slot_name(instance_id: str, device_index: int) -> str:
+    return f"{instance_id}.{device_index}"
 
 
 async def _claim_slot(
@@ -419,105 +407,47 @@ async def _claim_slot(
 
     Returns whether the claim is new (``False``: ``eni_id`` already held it).
 
-    A claim is stale — and taken over — when its interface is gone, or when it is not attached
-    in that slot and the claim is older than :data:`STALE_CLAIM_SECONDS` (a crash between the
+    A claim is taken over when its interface is gone, or when it is not attached in that slot
+    and the claim is stale (:data:`~hive_gateway.core.claims.ENI_SLOTS`: a crash between the
     claim and the attach); a younger claim is an attach in progress and wins.
     """
-    key = _slot_claim(instance_id, device_index)
+
+    async def held(current: Record) -> bool | None:
+        holder = await records.find(ctx, ENI, str(current.get("holder")))
+        if holder is None:
+            return False
+        attached_here = (
+            bool(holder.get("attachment_id"))
+            and holder.get("instance_id") == instance_id
+            and int(holder.get("device_index") or 0) == device_index
+        )
+        return True if attached_here else None
+
+    claim = await claims.take(
+        ctx,
+        claims.ENI_SLOTS,
+        _slot_name(instance_id, device_index),
+        eni_id,
+        data={"instance_id": instance_id, "device_index": device_index},
+        held=held,
+    )
     taken = invalid_parameter_value(
         f"Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
     )
-
-    fresh: list[bool] = []
-
-    async def take(current: Record | None) -> Record:
-        holder_id = (current or {}).get("network_interface_id")
-        fresh[:] = [holder_id != eni_id]
-        if current is not None and holder_id not in (None, eni_id):
-            holder = await records.find(ctx, ENI, str(holder_id))
-            if holder is not None:
-                attached_here = (
-                    bool(holder.get("attachment_id"))
-                    and holder.get("instance_id") == instance_id
-                    and int(holder.get("device_index") or 0) == device_index
-                )
-                claimed = clock.parse_time(str(current.get("claimed_at") or clock.utc_now()))
-                age = (datetime.now(UTC) - claimed).total_seconds()
-                if attached_here or age < STALE_CLAIM_SECONDS:
-                    raise taken
-        return {
-            "network_interface_id": eni_id,
-            "instance_id": instance_id,
-            "device_index": device_index,
-            "claimed_at": clock.utc_now(),
-        }
-
-    await records.doc_mutate(ctx, records.INDEX, key, take)
-    return bool(fresh and fresh[0])
+    if not claim.ours:
+        raise taken
+    if claim.fresh:  # an interface attached before slot claims had their own space holds none
+        here = await records.where(ctx, ENI, instance_id=instance_id, device_index=device_index)
+        if any(r.get("attachment_id") and r["network_interface_id"] != eni_id for r in here):
+            await _release_slot(ctx, instance_id, device_index, eni_id)
+            raise taken
+    return claim.fresh
 
 
 async def _release_slot(
     ctx: RequestContext, instance_id: str, device_index: int, eni_id: str
 ) -> None:
-    def drop(current: Record | None) -> Record | None:
-        if current is None or current.get("network_interface_id") == eni_id:
-            return None
-        return current
-
-    await records.doc_mutate(ctx, records.INDEX, _slot_claim(instance_id, device_index), drop)
-
-
-def _fingerprint(params: Mapping[str, Any]) -> str:
-    relevant = {k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
-
-
-async def _existing_for_token(
-    ctx: RequestContext, token: str, fingerprint: str, eni_id: str
-) -> Record | None:
-    """Claim ``token`` for ``eni_id``; the interface an earlier identical request created, if any.
-
-    A token used with different parameters is ``IdempotentParameterMismatch``. A claim whose
-    interface never appeared (its request failed) is taken over after a short wait.
-    """
-    key = _token_claim(token)
-    claim = {"network_interface_id": eni_id, "fingerprint": fingerprint}
-    for attempt in range(3):
-        if await records.doc_create(ctx, records.INDEX, key, claim):
-            return None
-        found = await records.doc_get(ctx, records.INDEX, key)
-        if found is None:
-            continue
-        existing, revision = found
-        if existing.get("fingerprint") != fingerprint:
-            raise AwsError(
-                "IdempotentParameterMismatch",
-                f"Arguments on this idempotent request are inconsistent with arguments used in "
-                f"previous request(s) for client token '{token}'.",
-            )
-        for _ in range(20):
-            record = await records.find(ctx, ENI, str(existing["network_interface_id"]))
-            if record is not None:
-                return record
-            await asyncio.sleep(0.05)
-        if await records.doc_update(ctx, records.INDEX, key, claim, revision):
-            return None
-        LOG.debug("client token claim race on %s (attempt %d)", key, attempt)  # look again
-    raise AwsError(
-        "IdempotentParameterMismatch", f"Client token '{token}' is in use by a request in progress."
-    )
-
-
-async def _drop_token(ctx: RequestContext, token: str | None, eni_id: str) -> None:
-    if not token:
-        return
-
-    def drop(current: Record | None) -> Record | None:
-        if current is None or current.get("network_interface_id") == eni_id:
-            return None
-        return current
-
-    await records.doc_mutate(ctx, records.INDEX, _token_claim(token), drop)
+    await claims.release(ctx, claims.ENI_SLOTS, _slot_name(instance_id, device_index), eni_id)
 
 
 # --- security groups -------------------------------------------------------------------------------
@@ -709,13 +639,9 @@ async def create_network_interface(ctx: RequestContext, params: Params) -> Resul
     primary, secondaries, count = _private_ip_request(params)
     tags = tags_from_specifications(params, "network-interface")
     token = params.get("ClientToken")
-    eni_id = new_id("network-interface")
-    if token:
-        existing = await _existing_for_token(ctx, token, _fingerprint(params), eni_id)
-        if existing is not None:
-            return {"NetworkInterface": interface_to_api(ctx, existing), "ClientToken": token}
-    try:
-        record = await create_interface(
+
+    async def create(eni_id: str) -> Record:
+        return await create_interface(
             ctx,
             subnet=subnet,
             security_group_ids=list(params.get("Groups") or []),
@@ -728,9 +654,11 @@ async def create_network_interface(ctx: RequestContext, params: Params) -> Resul
             eni_id=eni_id,
             client_token=token,
         )
-    except BaseException:
-        await _drop_token(ctx, token, eni_id)
-        raise
+
+    async def existing(eni_id: str) -> Record | None:
+        return await records.find(ctx, ENI, eni_id)
+
+    record = await idempotency.create_once(ctx, ENI, token, params, create, existing)
     result: Record = {"NetworkInterface": interface_to_api(ctx, record)}
     if token:
         result["ClientToken"] = token
@@ -761,7 +689,6 @@ async def delete_interface(ctx: RequestContext, eni_id: str, *, force: bool = Fa
         await _release_slot(
             ctx, str(deleted["instance_id"]), int(deleted.get("device_index") or 0), eni_id
         )
-    await _drop_token(ctx, deleted.get("client_token"), eni_id)
     await dependents.fire(ctx, "network-interface", "deleted", deleted)
     await _publish_port(ctx, "vpc.delete-port", deleted)
     return deleted

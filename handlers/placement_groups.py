@@ -16,10 +16,12 @@ AWS behaviour reproduced (what ``aws_placement_group`` and RunInstances depend o
   the KV key, names are limited to KV key characters (letters, digits, ``- _ = . /``, no
   leading/trailing/doubled dot; 255 at most): anything else is refused with
   ``InvalidParameterValue`` rather than stored under an encoded key Hive would not understand;
-* lifecycle without blocking: the API reports ``pending`` for :data:`PENDING_SECONDS` after
+* lifecycle without blocking: the API reports ``pending`` for
+  ``settings.timings.placement_group_pending`` seconds after
   ``created_at`` and ``available`` afterwards (the record itself says ``available``, Hive's
   value, so Hive daemons can place instances at once); ``DeletePlacementGroup`` marks the record
-  ``deleting`` with ``deleted_at``, Describe shows ``deleting`` for :data:`DELETING_SECONDS` and
+  ``deleting`` with ``deleted_at``, Describe shows ``deleting`` for
+  ``settings.timings.placement_group_deleting`` seconds and
   then nothing (``GroupName.1=web`` → ``InvalidPlacementGroup.Unknown``), and the record is
   purged — exactly the ``pending → available`` and ``deleting → gone`` waiters of Terraform;
 * ``DeletePlacementGroup`` of an unknown (or already deleting) group is
@@ -62,19 +64,12 @@ PLACEMENT_GROUP: Final = KINDS["placement-group"]
 INSTANCE: Final = KINDS["instance"]
 GROUPS: Final = records.documents_of(PLACEMENT_GROUP)
 """Hive keys placement groups by name: ``<account>.<group-name>``."""
-PENDING_SECONDS: Final = 1.0
-"""How long a new group reports ``pending`` before ``available``."""
-DELETING_SECONDS: Final = 1.0
-"""How long a deleted group reports ``deleting`` before it is gone."""
 STRATEGIES: Final = ("cluster", "spread", "partition")
 DEFAULT_STRATEGY: Final = "cluster"
 PARTITION_RANGE: Final = (1, 7)
 DEFAULT_PARTITION_COUNT: Final = 2
 DEFAULT_SPREAD_LEVEL: Final = "rack"
 MAX_NAME_LENGTH: Final = 255
-
-_background: set[asyncio.Task[None]] = set()
-"""Scheduled purges of deleted groups (kept referenced until they finish)."""
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -114,25 +109,30 @@ def _age(timestamp: str | None) -> float:
     return (datetime.now(UTC) - clock.parse_time(timestamp)).total_seconds()
 
 
-def api_state(record: Record) -> str | None:
+def api_state(ctx: RequestContext, record: Record) -> str | None:
     """The state the API reports now; ``None`` once a deleted group is gone.
 
     Wire example, describing right after create and a second later::
 
         <state>pending</state>   …   <state>available</state>
     """
+    timings = ctx.runtime.settings.timings
     if record.get("deleted_at") or record.get("state") in ("deleting", "deleted"):
-        return "deleting" if _age(record.get("deleted_at")) < DELETING_SECONDS else None
-    if _age(record.get("created_at")) < PENDING_SECONDS:
+        return (
+            "deleting"
+            if _age(record.get("deleted_at")) < timings.placement_group_deleting
+            else None
+        )
+    if _age(record.get("created_at")) < timings.placement_group_pending:
         return "pending"
     return str(record.get("state") or "available")
 
 
 @live("placement-group")
-def placement_group_live(record: Record, at: datetime) -> bool:
+def placement_group_live(ctx: RequestContext, record: Record, at: datetime) -> bool:
     """A deleted group shows as ``deleting`` for a moment, then is unknown
     (``InvalidPlacementGroup.Unknown``)."""
-    return api_state(record) is not None
+    return api_state(ctx, record) is not None
 
 
 async def _entry(ctx: RequestContext, name: str) -> tuple[Record, int] | None:
@@ -152,19 +152,17 @@ async def _purge(ctx: RequestContext, name: str, revision: int) -> None:
 
 def _schedule_purge(ctx: RequestContext, name: str, revision: int) -> None:
     async def later() -> None:
-        await asyncio.sleep(DELETING_SECONDS + 0.5)
+        await asyncio.sleep(ctx.runtime.settings.timings.placement_group_deleting + 0.5)
         await _purge(ctx, name, revision)
 
-    task = asyncio.get_running_loop().create_task(later())
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+    ctx.runtime.spawn(later())
 
 
 async def list_placement_groups(ctx: RequestContext) -> list[Record]:
     """The caller's live groups (gone ones are purged on the way)."""
     live: list[Record] = []
     for name, record, revision in await records.doc_entries(ctx, GROUPS):
-        if api_state(record) is None:
+        if api_state(ctx, record) is None:
             await _purge(ctx, name, revision)
             continue
         live.append(record)
@@ -177,7 +175,7 @@ async def get_placement_group(ctx: RequestContext, name: str) -> dict[str, Any]:
     RunInstances uses this for ``Placement.GroupName``.
     """
     found = await _entry(ctx, name)
-    if found is None or api_state(found[0]) not in ("pending", "available"):
+    if found is None or api_state(ctx, found[0]) not in ("pending", "available"):
         raise unknown(name)
     return found[0]
 
@@ -194,7 +192,7 @@ def placement_group_to_api(ctx: RequestContext, record: Record) -> Record:
     """A record as a ``PlacementGroup``."""
     item: Record = {
         "GroupName": record["group_name"],
-        "State": api_state(record) or "deleted",
+        "State": api_state(ctx, record) or "deleted",
         "Strategy": record["strategy"],
         "GroupId": record["group_id"],
         "Tags": api_tags(record_tags(record)),
@@ -276,7 +274,7 @@ async def create_placement_group(ctx: RequestContext, params: Params) -> Result:
         if found is None:
             raise duplicate(name)  # purged in between: a retry will succeed
         current, revision = found
-        if api_state(current) is not None:
+        if api_state(ctx, current) is not None:
             raise duplicate(name)
         # the old group is gone but its record is not purged yet: take the key over
         if not await records.doc_update(ctx, GROUPS, name, record, revision):
@@ -289,7 +287,7 @@ async def create_placement_group(ctx: RequestContext, params: Params) -> Result:
 
 @action("DeletePlacementGroup")
 async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
-    """Mark the group ``deleting``; it disappears :data:`DELETING_SECONDS` later."""
+    """Mark the group ``deleting``; it disappears ``placement_group_deleting`` seconds later."""
     name = str(params["GroupName"])
     if not storable_name(ctx, name):
         raise unknown(name)
@@ -299,7 +297,7 @@ async def delete_placement_group(ctx: RequestContext, params: Params) -> Result:
     )  # live instances in the group (declared in instances)
 
     def mark(current: Record | None) -> Record:
-        if current is None or api_state(current) in (None, "deleting"):
+        if current is None or api_state(ctx, current) in (None, "deleting"):
             raise unknown(name)
         if members or any(ids for ids in (current.get("node_instances") or {}).values()):
             raise in_use(name)

@@ -42,14 +42,12 @@ routes follow its attachment (``active`` on attach, ``blackhole`` on detach).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hive_gateway.core import clock, dependents, describe, records
+from hive_gateway.core import clock, dependents, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -59,7 +57,7 @@ from hive_gateway.core.errors import (
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.kinds import KINDS, Record, ResourceKind
+from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 RTB: Final = KINDS["route-table"]
@@ -80,46 +78,6 @@ LOCAL_ROUTE_TARGETS: Final = frozenset(
 )
 
 
-# --- client-token idempotency (shared with egress-only internet gateways) --------------------
-
-
-def idempotent_parameter_mismatch(token: str) -> AwsError:
-    """A client token reused with different parameters."""
-    return AwsError(
-        "IdempotentParameterMismatch",
-        f"The client token '{token}' has already been used with different parameters.",
-    )
-
-
-async def create_idempotent(
-    ctx: RequestContext,
-    kind: ResourceKind,
-    record: Record,
-    token: str | None,
-    fingerprint: Mapping[str, Any],
-) -> Record:
-    """Store ``record``, or return the resource an earlier request with ``token`` created.
-
-    With a ``ClientToken`` the resource id is derived from (account, kind, token), so two
-    requests with one token race on one key: the loser reads the winner's record. Same
-    ``fingerprint`` (the request's parameters) → the same resource; another →
-    ``IdempotentParameterMismatch``.
-    """
-    if not token:
-        return await records.create(ctx, kind, record)
-    seed = f"{ctx.account_id}\x00{kind.name}\x00{token}".encode()
-    resource_id = f"{kind.id_prefix}-{hashlib.sha256(seed).hexdigest()[:17]}"
-    digest = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
-    record = {
-        **record,
-        kind.id_field: resource_id,
-        "client_token": token,
-        "client_token_digest": digest,
-    }
-    stored = await records.create(ctx, kind, record, exist_ok=True)
-    if stored.get("client_token_digest") != digest:
-        raise idempotent_parameter_mismatch(token)
-    return stored
 
 
 # --- destinations ----------------------------------------------------------------------------
@@ -746,7 +704,7 @@ async def create_route_table(ctx: RequestContext, params: Params) -> Result:
     vpc = await records.get(ctx, VPC, params["VpcId"])
     tags = tags_from_specifications(params, "route-table")
     token = params.get("ClientToken")
-    record = await create_idempotent(
+    record = await idempotency.create_record(
         ctx,
         RTB,
         _new_table(ctx, vpc, main=False, tags=tags),
@@ -1093,7 +1051,6 @@ __all__ = [
     "add_local_route",
     "add_route",
     "blackhole_routes",
-    "create_idempotent",
     "create_main_route_table",
     "remove_local_route",
     "remove_subnet_associations",

@@ -3,7 +3,7 @@
 Records live in the ``snapshots`` bucket under ``<account>.<snap-id>`` with the fields Hive keeps
 in ``<snap-id>/metadata.json`` (``snapshot_id, volume_id, volume_size, state, progress,
 start_time, description, encrypted, owner_id, availability_zone, tags``). A new snapshot is
-``pending`` until ``completed_at`` (``TRANSITION_SECONDS["snapshot-complete"]`` later), computed
+``pending`` until ``completed_at`` (``settings.timings.snapshot_complete`` later), computed
 at read time like every transition here; ``Progress`` grows with the clock and is ``100%`` once
 ``completed``.
 
@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from handlers import account_settings, volumes
-from handlers.volumes import after, api_time, filter_time, now, reached, stamp
+from hive_gateway.core.clock import filter_time, now, reached, stamp
 from hive_gateway.catalogue import image_catalogue
 from hive_gateway.core import clock, dependents, describe, records
 from hive_gateway.core.context import RequestContext
@@ -81,7 +81,7 @@ def snapshot_to_api(record: Mapping[str, Any], at: datetime) -> Record:
         "SnapshotId": record["snapshot_id"],
         "VolumeId": record["volume_id"],
         "State": state,
-        "StartTime": api_time(record["start_time"]),
+        "StartTime": clock.parse_time(record["start_time"]),
         "Progress": snapshot_progress(record, at),
         "OwnerId": record["owner_id"],
         "Description": record.get("description", ""),
@@ -95,7 +95,7 @@ def snapshot_to_api(record: Mapping[str, Any], at: datetime) -> Record:
     if record.get("owner_alias"):
         api["OwnerAlias"] = record["owner_alias"]
     if state == "completed" and record.get("completed_at"):
-        api["CompletionTime"] = api_time(record["completed_at"])
+        api["CompletionTime"] = clock.parse_time(record["completed_at"])
     return api
 
 
@@ -189,7 +189,7 @@ def new_snapshot_record(
         "state": "pending",
         "progress": "0%",
         "start_time": stamp(at),
-        "completed_at": after("snapshot-complete", at),
+        "completed_at": clock.after(ctx, "snapshot-complete", at),
         "description": description,
         "encrypted": encrypted,
         "kms_key_id": kms_key_id if encrypted else None,

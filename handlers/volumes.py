@@ -9,7 +9,7 @@ State transitions are computed lazily: a write stores *when* each transition hap
 modification's ``optimizing_at``/``completed_at``) and every read derives the visible state from
 the clock, so there are no background tasks and restarts or several gateways agree::
 
-    CreateVolume        → creating, then available after TRANSITION_SECONDS["volume-create"]
+    CreateVolume        → creating, then available after settings.timings.volume_create
     AttachVolume        → attachment attaching, then attached; volume in-use
     DetachVolume        → attachment detaching, then gone; volume available
     DeleteVolume        → deleting, then InvalidVolume.NotFound
@@ -29,23 +29,21 @@ treats that message as "already detached").
 
 Concurrency: the attach rules are compare-and-swap writes, never scan-then-write. The volume
 record decides "is this volume free" (ten racing AttachVolume calls → one attachment, nine
-``VolumeInUse``), and a per-instance device claim (``<account>.instance-devices.<i-id>`` in the
-``vpc-index`` bucket) decides "is this device free on that instance".
+``VolumeInUse``), and a device claim (``<account>.<i-id>.<device>`` in the
+:data:`~hive_gateway.core.claims.DEVICE_SLOTS` space) decides "is this device free on that
+instance".
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Final
 
 from handlers import account_settings
-from hive_gateway.core import clock, describe, records
+from hive_gateway.core import claims, clock, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -55,7 +53,7 @@ from hive_gateway.core.errors import (
 )
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.ids import new_id
-from hive_gateway.core.clock import format_timestamp
+from hive_gateway.core.clock import filter_time, now, reached, stamp
 from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record, live
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
@@ -64,54 +62,6 @@ from hive_gateway.core.zones import zones
 VOLUME: Final = KINDS["volume"]
 INSTANCE: Final = KINDS["instance"]
 
-# --- the clock and lazily computed transitions ------------------------------------------------
-
-TRANSITION_SECONDS: Final[dict[str, float]] = {
-    "volume-create": 1.0,
-    "volume-delete": 1.0,
-    "volume-attach": 1.0,
-    "volume-detach": 1.0,
-    "volume-optimizing": 1.0,
-    "volume-modified": 2.0,
-    "snapshot-complete": 1.0,
-    "image-available": 2.0,
-    "image-deregistered": 2.0,
-}
-"""How long each transition takes, in seconds (a mutable table: tests shorten it)."""
-
-STALE_CLAIM_SECONDS: Final = 30.0
-"""A device claim whose volume never recorded the attachment (a crashed request) expires."""
-
-
-def now() -> datetime:
-    """The current UTC time, truncated to milliseconds as AWS reports times."""
-    current = datetime.now(timezone.utc)
-    return current.replace(microsecond=current.microsecond // 1000 * 1000)
-
-
-def stamp(moment: datetime) -> str:
-    """A stored timestamp: RFC 3339 UTC with milliseconds (``2024-02-11T16:54:00.000Z``)."""
-    return format_timestamp(moment)
-
-
-def after(transition: str, start: datetime) -> str:
-    """The stored time at which ``transition`` started at ``start`` completes."""
-    return stamp(start + timedelta(seconds=TRANSITION_SECONDS[transition]))
-
-
-def reached(moment: str | None, at: datetime) -> bool:
-    """Whether a stored transition time has passed (no time recorded: nothing pending)."""
-    return moment is None or clock.parse_time(moment) <= at
-
-
-def api_time(text: str) -> datetime:
-    """A stored timestamp as the datetime the serializer writes."""
-    return clock.parse_time(text)
-
-
-def filter_time(value: datetime | None) -> str | None:
-    """A datetime member as AWS's filters compare it (``2024-02-11T16:54:00.000Z``)."""
-    return format_timestamp(value) if value is not None else None
 
 
 # --- volume types -----------------------------------------------------------------------------
@@ -267,7 +217,7 @@ def volume_state(record: Mapping[str, Any], at: datetime) -> str | None:
 
 
 @live("volume")
-def volume_live(record: Record, at: datetime) -> bool:
+def volume_live(ctx: RequestContext, record: Record, at: datetime) -> bool:
     """A deleted volume is gone once its ``deleting`` time has passed (``InvalidVolume.NotFound``
     everywhere: DescribeVolumes, CreateTags, DescribeTags)."""
     return volume_state(record, at) is not None
@@ -300,7 +250,7 @@ def _zone_id(ctx: RequestContext, zone_name: str) -> str | None:
 def attachment_to_api(volume_id: str, attachment: Mapping[str, Any]) -> Record:
     """One ``VolumeAttachment``."""
     return {
-        "AttachTime": api_time(attachment["attach_time"]),
+        "AttachTime": clock.parse_time(attachment["attach_time"]),
         "Device": attachment["device"],
         "InstanceId": attachment["instance_id"],
         "State": attachment["state"],
@@ -325,7 +275,7 @@ def volume_to_api(ctx: RequestContext, record: Mapping[str, Any], at: datetime) 
         "SnapshotId": record.get("snapshot_id") or "",
         "AvailabilityZone": record["availability_zone"],
         "State": state,
-        "CreateTime": api_time(record["created_at"]),
+        "CreateTime": clock.parse_time(record["created_at"]),
         "Attachments": [
             attachment_to_api(record["volume_id"], a) for a in live_attachments(record, at)
         ],
@@ -364,7 +314,7 @@ def modification_to_api(record: Mapping[str, Any], at: datetime) -> Record:
         "OriginalVolumeType": mod["original_volume_type"],
         "OriginalMultiAttachEnabled": mod.get("original_multi_attach_enabled", False),
         "Progress": {"modifying": 0, "optimizing": 50, "completed": 100}[state],
-        "StartTime": api_time(mod["start_time"]),
+        "StartTime": clock.parse_time(mod["start_time"]),
     }
     for member, field in (
         ("TargetIops", "target_iops"),
@@ -375,7 +325,7 @@ def modification_to_api(record: Mapping[str, Any], at: datetime) -> Record:
         if mod.get(field) is not None:
             api[member] = int(mod[field])
     if state == "completed":
-        api["EndTime"] = api_time(mod["completed_at"])
+        api["EndTime"] = clock.parse_time(mod["completed_at"])
     return api
 
 
@@ -635,57 +585,6 @@ def new_volume_record(
     return record
 
 
-# --- ClientToken idempotency ---------------------------------------------------------------------
-
-
-def _token_claim(token: str) -> str:
-    """The claim document (``vpc-index``, ``<account>.<name>``) of a CreateVolume token."""
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:40]
-    return f"client-token.CreateVolume.{digest}"
-
-
-def _fingerprint(params: Mapping[str, Any]) -> str:
-    relevant = {k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
-
-
-async def _claim_token(
-    ctx: RequestContext, token: str, params: Mapping[str, Any], volume_id: str
-) -> str | None:
-    """Claim ``token`` for ``volume_id``; the volume id of an earlier identical request, if any."""
-    name = _token_claim(token)
-    fingerprint = _fingerprint(params)
-    claim_doc = {"volume_id": volume_id, "fingerprint": fingerprint}
-    found = None
-    for _ in range(5):  # a claim released in between: try again
-        if await records.doc_create(ctx, records.INDEX, name, claim_doc):
-            return None
-        found = await records.doc_get(ctx, records.INDEX, name)
-        if found is not None:
-            break
-    if found is None:
-        raise AwsError("InternalError", "An internal error has occurred", status=500)
-    claim = found[0]
-    if claim.get("fingerprint") != fingerprint:
-        raise AwsError(
-            "IdempotentParameterMismatch",
-            f"Client token '{token}' was already used with different parameters.",
-        )
-    return str(claim["volume_id"])
-
-
-async def _existing_volume(ctx: RequestContext, volume_id: str) -> Record:
-    """The volume an earlier request with the same token created (it may still be writing)."""
-    for _ in range(40):
-        record = await records.find(ctx, VOLUME, volume_id)
-        if record is not None:
-            return record
-        await asyncio.sleep(0.05)
-    raise AwsError(
-        "IdempotentParameterMismatch", "The earlier request with this client token failed."
-    )
-
-
 # --- device claims ---------------------------------------------------------------------------
 
 _DEVICE: Final = re.compile(
@@ -706,9 +605,8 @@ def _device_slot(device: str) -> str:
     return device.removeprefix("/dev/")
 
 
-def _devices_claim(instance_id: str) -> str:
-    """The claim document (``vpc-index``, ``<account>.<name>``) of an instance's devices."""
-    return f"instance-devices.{instance_id}"
+def _device_claim(instance_id: str, device: str) -> str:
+    return f"{instance_id}.{_device_slot(device)}"
 
 
 def device_in_use(device: str) -> AwsError:
@@ -719,54 +617,43 @@ def device_in_use(device: str) -> AwsError:
 
 
 async def _claim_device(ctx: RequestContext, instance_id: str, device: str, volume_id: str) -> None:
-    """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap)."""
-    slot = _device_slot(device)
+    """Claim ``device`` on ``instance_id`` for ``volume_id`` (compare-and-swap).
 
-    async def claim(current: Record | None) -> Record:
-        doc = current or {"devices": {}}
-        devices: dict[str, Any] = doc.setdefault("devices", {})
-        holder = devices.get(slot)
-        if holder is not None and holder.get("volume_id") != volume_id:
-            at = now()
-            young = clock.parse_time(holder["claimed_at"]) > at - timedelta(
-                seconds=STALE_CLAIM_SECONDS
-            )
-            other = await records.find(ctx, VOLUME, str(holder["volume_id"]))
-            holds = (
-                other is not None
-                and volume_state(other, at) is not None
-                and any(
-                    a["instance_id"] == instance_id and _device_slot(a["device"]) == slot
-                    for a in live_attachments(other, at)
-                )
-            )
-            if young or holds:
-                raise device_in_use(device)
-        devices[slot] = {"volume_id": volume_id, "claimed_at": stamp(now())}
-        return doc
+    Another volume's claim stands while that volume is attached there, or while the claim is
+    young (an attach in progress); a stale one (:data:`~hive_gateway.core.claims.DEVICE_SLOTS`)
+    is taken over.
+    """
 
-    await records.doc_mutate(ctx, records.INDEX, _devices_claim(instance_id), claim)
+    async def held(current: Record) -> bool | None:
+        at = now()
+        other = await records.find(ctx, VOLUME, str(current.get("holder")))
+        slot = _device_slot(device)
+        holds = (
+            other is not None
+            and volume_state(other, at) is not None
+            and any(
+                a["instance_id"] == instance_id and _device_slot(a["device"]) == slot
+                for a in live_attachments(other, at)
+            )
+        )
+        return True if holds else None
+
+    claim = await claims.take(
+        ctx, claims.DEVICE_SLOTS, _device_claim(instance_id, device), volume_id, held=held
+    )
+    if not claim.ours:
+        raise device_in_use(device)
 
 
 async def _release_device(
     ctx: RequestContext, instance_id: str, device: str, volume_id: str
 ) -> None:
     """Drop ``volume_id``'s claim on ``device`` of ``instance_id`` (if it still holds it)."""
-    slot = _device_slot(device)
-
-    def release(current: Record | None) -> Record | None:
-        if current is None:
-            return None
-        devices: dict[str, Any] = current.get("devices", {})
-        if devices.get(slot, {}).get("volume_id") == volume_id:
-            del devices[slot]
-        return current if devices else None
-
-    await records.doc_mutate(ctx, records.INDEX, _devices_claim(instance_id), release)
+    await claims.release(ctx, claims.DEVICE_SLOTS, _device_claim(instance_id, device), volume_id)
 
 
 async def _drop_devices(ctx: RequestContext, instance_id: str) -> None:
-    await records.doc_delete(ctx, records.INDEX, _devices_claim(instance_id))
+    await claims.release_all(ctx, claims.DEVICE_SLOTS, f"{instance_id}.")
 
 
 # --- attach / detach core (shared with RunInstances/TerminateInstances) -----------------------
@@ -803,7 +690,7 @@ async def _attach(
             instance_id=instance_id,
             device=device,
             attach_time=stamp(at),
-            attached_at=after(delay, at) if delay else stamp(at),
+            attached_at=clock.after(ctx, delay, at) if delay else stamp(at),
             delete_on_termination=delete_on_termination,
         )
         attachment["state"] = attachment_state(attachment, at)
@@ -855,7 +742,7 @@ async def _detach(
             )
         if target.get("detached_at") is None:
             target["detaching_at"] = stamp(at)
-            target["detached_at"] = after(delay, at) if delay else stamp(at)
+            target["detached_at"] = clock.after(ctx, delay, at) if delay else stamp(at)
         target["state"] = attachment_state(target, at) or "detached"
         detached.update(target)
         record["attachments"] = [a for a in live if attachment_state(a, at) is not None]
@@ -988,7 +875,7 @@ async def delete_on_termination(ctx: RequestContext, instance_id: str) -> None:
             ]
             if not current["attachments"] and current.get("delete_at") is None:
                 current["delete_at"] = stamp(when)
-                current["gone_at"] = after("volume-delete", when)
+                current["gone_at"] = clock.after(ctx, "volume-delete", when)
             current["state"] = volume_state(current, when) or "deleted"
             return current
 
@@ -1027,20 +914,25 @@ async def create_volume(ctx: RequestContext, params: Params) -> Result:
         spec,
         tags,
         at=at,
-        available_at=after("volume-create", at),
+        available_at=clock.after(ctx, "volume-create", at),
         client_token=token,
     )
-    if token:
-        earlier = await _claim_token(ctx, str(token), params, str(record["volume_id"]))
-        if earlier is not None:
-            record = await _existing_volume(ctx, earlier)
-            api = volume_to_api(ctx, record, now())
-            if api is None:
-                raise VOLUME.not_found(earlier)
-            return api
-    await records.create(ctx, VOLUME, record)
-    api = volume_to_api(ctx, record, at)
-    assert api is not None
+
+    created: list[Record] = []
+
+    async def create(volume_id: str) -> Record:
+        created.append(await records.create(ctx, VOLUME, {**record, "volume_id": volume_id}))
+        return created[0]
+
+    async def existing(volume_id: str) -> Record | None:
+        """The volume an earlier request with the token created, unless deleted since."""
+        found = await records.find(ctx, VOLUME, volume_id)
+        return found if found is not None and volume_state(found, now()) is not None else None
+
+    stored = await idempotency.create_once(ctx, VOLUME, token, params, create, existing)
+    api = volume_to_api(ctx, stored, at if created else now())
+    if api is None:
+        raise VOLUME.not_found(str(stored["volume_id"]))
     return api
 
 
@@ -1058,7 +950,7 @@ async def delete_volume(ctx: RequestContext, params: Params) -> Result:
             )
         if record.get("delete_at") is None:
             record["delete_at"] = stamp(at)
-            record["gone_at"] = after("volume-delete", at)
+            record["gone_at"] = clock.after(ctx, "volume-delete", at)
         record["state"] = "deleting"
         return record
 
@@ -1162,10 +1054,11 @@ async def modify_volume(ctx: RequestContext, params: Params) -> Result:
         record["modification"] = {
             **targets,
             "start_time": stamp(at),
-            "optimizing_at": after("volume-optimizing", at),
-            "completed_at": after(
+            "optimizing_at": clock.after(ctx, "volume-optimizing", at),
+            "completed_at": clock.after(
+                ctx,
                 "volume-modified",
-                at + timedelta(seconds=TRANSITION_SECONDS["volume-optimizing"]),
+                at + clock.seconds(ctx, "volume-optimizing"),
             ),
         }
         record.update(

@@ -12,6 +12,7 @@ as Hive does, so ``aws_default_vpc`` and ``data "aws_vpc" { default = true }`` w
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import Any, Final
 
@@ -574,12 +575,38 @@ async def _disassociate(
 # --- the default VPC -------------------------------------------------------------------------
 
 
+DEFAULT_VPC_WAIT_SECONDS: Final = 30.0
+"""How long a gateway waits for another one creating the account's default VPC (a marker
+older than this, or without ``claimed_at``, was left by a crash: not waited for)."""
+
+
+async def _default_vpc_made(ctx: RequestContext) -> None:
+    """Wait while another gateway sharing the store is still creating the default VPC, so the
+    first request here (a RunInstances without a subnet, say) finds its default subnets."""
+    delay = 0.02
+    while True:
+        found = await records.doc_get(ctx, records.INDEX, DEFAULT_VPC_MARKER)
+        if found is None or found[0].get("state") != "creating":
+            return
+        try:
+            since = clock.parse_time(str(found[0]["claimed_at"]))
+        except (KeyError, ValueError):
+            return
+        if (clock.now() - since).total_seconds() >= DEFAULT_VPC_WAIT_SECONDS:
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 @on_first_request
 async def ensure_default_vpc(ctx: RequestContext) -> None:
     """Create the account's default VPC once (race-safe across gateways sharing a store)."""
     if not ctx.runtime.settings.default_vpc:
         return
-    if not await records.doc_create(ctx, records.INDEX, DEFAULT_VPC_MARKER, {"state": "creating"}):
+    if not await records.doc_create(
+        ctx, records.INDEX, DEFAULT_VPC_MARKER, {"state": "creating", "claimed_at": clock.utc_now()}
+    ):
+        await _default_vpc_made(ctx)
         return
     network = ipaddress.IPv4Network(DEFAULT_VPC_CIDR)
     vpc = await create_vpc_record(ctx, network, tags={}, is_default=True)

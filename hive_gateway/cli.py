@@ -27,7 +27,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hive_gateway.api.auth.accounts import AccountRegistry
-from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings
+from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings, Timings
 from hive_gateway.process.embedded_nats import EmbeddedNats
 from hive_gateway.core.errors import AwsError
 from hive_gateway.hive.nats_bus import NatsBus
@@ -329,6 +329,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         ipv6_pool=args.ipv6_pool,
         default_vpc=not args.no_default_vpc,
         public_pool=str(ipaddress.IPv4Network(args.public_pool, strict=False)),
+        timings=Timings(terminated_retention=float(args.terminated_retention)),
     )
 
 
@@ -490,9 +491,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from hive_gateway.catalogue import image_catalogue
 
                 image_catalogue.configure(args.image_catalogue)
-            from handlers import instances
-
-            instances.TIMINGS["terminated-retention"] = args.terminated_retention
             node_config = None
             if not args.no_builtin_node:
                 node_config = _node_config(

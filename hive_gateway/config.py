@@ -28,6 +28,63 @@ class NatsOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Timings:
+    """How long the gateway's state machines take, in seconds (read via
+    ``ctx.runtime.settings.timings``; tests and ``serve`` flags replace them, nothing mutates them).
+
+    Transitions are named as records store them: :meth:`seconds` takes ``"volume-create"``.
+    """
+
+    volume_create: float = 1.0
+    volume_delete: float = 1.0
+    volume_attach: float = 1.0
+    volume_detach: float = 1.0
+    volume_optimizing: float = 1.0
+    volume_modified: float = 2.0
+    snapshot_complete: float = 1.0
+    image_available: float = 2.0
+    image_deregistered: float = 2.0
+    terminated_retention: float = 3600.0
+    """How long a terminated instance stays describable (``--terminated-retention``)."""
+    metadata_apply: float = 2.0
+    """How long changed instance metadata options stay ``pending``."""
+    status_initializing: float = 2.0
+    """How long instance status checks stay ``initializing``."""
+    termination_watch: float = 900.0
+    """How long the gateway watches a terminating instance."""
+    termination_poll: float = 0.5
+    placement_group_pending: float = 1.0
+    """How long a new placement group shows ``pending``."""
+    placement_group_deleting: float = 1.0
+    """How long a deleted placement group shows ``deleting``."""
+
+    def seconds(self, name: str) -> float:
+        """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""
+        value = getattr(self, name.replace("-", "_"), None)
+        if not isinstance(value, float | int):
+            raise KeyError(name)
+        return float(value)
+
+    @classmethod
+    def instant(cls) -> Timings:
+        """Every volume, snapshot and image transition immediate (tests)."""
+        return cls(**{name: 0.0 for name in _TRANSITIONS})
+
+
+_TRANSITIONS: tuple[str, ...] = (
+    "volume_create",
+    "volume_delete",
+    "volume_attach",
+    "volume_detach",
+    "volume_optimizing",
+    "volume_modified",
+    "snapshot_complete",
+    "image_available",
+    "image_deregistered",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the gateway needs to know to serve."""
 
@@ -55,6 +112,8 @@ class Settings:
     """Give every account a default VPC before its first EC2 request (as Hive does)."""
     public_endpoint: str | None = None
     """URL advertised by DescribeRegions; defaults to the listen address."""
+    timings: Timings = field(default_factory=Timings)
+    """State-machine timings (volumes, snapshots, images, instances, placement groups)."""
 
     @property
     def zones(self) -> tuple[str, ...]:

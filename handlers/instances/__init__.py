@@ -27,7 +27,8 @@ default VPC's default subnet when no subnet is given; ``UserData`` stored as sen
 verbatim by ``DescribeInstanceAttribute``; ``DisableApiTermination`` / ``DisableApiStop`` →
 ``OperationNotPermitted``; attribute changes that need a stopped instance →
 ``IncorrectInstanceState``; terminated instances stay visible (state ``terminated``) for
-:data:`TIMINGS` ``["terminated-retention"]`` seconds (about an hour, as on AWS) and release their
+:attr:`~hive_gateway.config.Timings.terminated_retention` seconds (about an hour, as on AWS;
+``serve --terminated-retention``) and release their
 interfaces, volumes and addresses when they reach ``terminated``, so the subnet, security groups
 and VPC can be deleted right after.
 
@@ -54,7 +55,7 @@ from handlers.instances import (
     run,
     type_catalogue,
 )
-from handlers.instances.constants import INSTANCE, TIMINGS
+from handlers.instances.constants import INSTANCE
 from handlers.instances.filters import INSTANCE_FILTERS, STATUS_FILTERS, Row
 from handlers.instances.filters import _ts as _ts  # tests compare filter values with it
 from handlers.instances.runtime import daemon_client
@@ -69,7 +70,6 @@ __all__ = [
     "INSTANCE_FILTERS",
     "OFFERING_FILTERS",
     "STATUS_FILTERS",
-    "TIMINGS",
     "TYPE_FILTERS",
     "Row",
     "attributes",

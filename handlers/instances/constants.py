@@ -1,4 +1,5 @@
-"""Constants of the instances handlers: resource kinds, timings, limits, state sets."""
+"""Constants of the instances handlers: resource kinds, limits, state sets (timings are
+``ctx.runtime.settings.timings``)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,6 @@ SUBNET: Final = KINDS["subnet"]
 VPC: Final = KINDS["vpc"]
 SECURITY_GROUP: Final = KINDS["security-group"]
 ENI: Final = KINDS["network-interface"]
-
-TIMINGS: Final[dict[str, float]] = {
-    "terminated-retention": 3600.0,
-    "metadata-apply": 2.0,
-    "status-initializing": 2.0,
-    "termination-watch": 900.0,
-    "termination-poll": 0.5,
-}
-"""Seconds: how long terminated instances stay visible, how long metadata options stay
-``pending``, how long status checks stay ``initializing``, how long the gateway watches a
-terminating instance. A mutable table: ``serve --terminated-retention`` and tests change it."""
 
 TAGGABLE: Final = ("instance", "volume", "network-interface")
 DEFAULT_INSTANCE_TYPE: Final = "t3.micro"

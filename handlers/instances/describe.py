@@ -76,7 +76,7 @@ async def describe_instance_status(ctx: RequestContext, params: Params) -> Resul
         records = [r for r in records if state_name(r) == "running"]
     at = utc_now()
     items = apply_filters(
-        STATUS_FILTERS, params.get("Filters"), [status_to_api(r, at) for r in records]
+        STATUS_FILTERS, params.get("Filters"), [status_to_api(ctx, r, at) for r in records]
     )
     page = paginate(
         items,

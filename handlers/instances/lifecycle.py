@@ -12,7 +12,6 @@ from handlers.instances.constants import (
     SETTLED_STATES,
     SHUTDOWN_REASON,
     TERMINAL_STATES,
-    TIMINGS,
 )
 from handlers.instances.errors import daemon_error, incorrect_state, insufficient_capacity
 from handlers.instances.record_fields import iso_stamp, state_name, user_initiated_reason, utc_now
@@ -259,9 +258,10 @@ def _watch_termination(ctx: RequestContext, instance_ids: Sequence[str]) -> None
     async def watch() -> None:
         pending = set(instance_ids)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + TIMINGS["termination-watch"]
+        timings = ctx.runtime.settings.timings
+        deadline = loop.time() + timings.termination_watch
         while pending and loop.time() < deadline:
-            await asyncio.sleep(TIMINGS["termination-poll"])
+            await asyncio.sleep(timings.termination_poll)
             try:
                 rows = [
                     r
@@ -275,4 +275,4 @@ def _watch_termination(ctx: RequestContext, instance_ids: Sequence[str]) -> None
             except Exception:
                 LOG.debug("termination watch", exc_info=True)
 
-    spawn_background(watch())
+    spawn_background(ctx, watch())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
-from handlers.instances.constants import INSTANCE, TIMINGS
+from handlers.instances.constants import INSTANCE
 from handlers.instances.record_fields import iso_stamp, state_name, utc_now
 from handlers.instances.state import get_instance
 from handlers.instances.views import metadata_options_api
-from hive_gateway.core import records
+from hive_gateway.core import clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value
 from hive_gateway.core.registry import Params, Result, action
@@ -30,7 +29,7 @@ async def modify_instance_metadata_options(ctx: RequestContext, params: Params) 
         raise invalid_parameter_value(
             f"Value ({hop}) for parameter HttpPutResponseHopLimit is invalid. Valid values are between 1 and 64."
         )
-    applied_at = iso_stamp(utc_now() + timedelta(seconds=TIMINGS["metadata-apply"]))
+    applied_at = iso_stamp(utc_now() + clock.seconds(ctx, "metadata-apply"))
 
     def change(current: Record) -> Record:
         options = dict(current.get("metadata_options") or {})

@@ -15,8 +15,8 @@ def utc_now() -> datetime:
 
 
 def iso_stamp(moment: datetime) -> str:
-    """``moment`` as stored in records (ISO 8601, ``Z``)."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """``moment`` as stored in records (the one stored format, :func:`clock.stamp`)."""
+    return clock.stamp(moment)
 
 
 def parse_moment(text: str | None, default: datetime | None = None) -> datetime:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from handlers import network_interfaces, volumes
 from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
@@ -19,7 +20,7 @@ from handlers.instances.state import sync_states
 from handlers.instances.validation import fingerprint_of, validate_run
 from handlers.instances.views import gather_context, instance_to_api
 from hive_gateway.hive import daemon_contract as contract
-from hive_gateway.core import records
+from hive_gateway.core import idempotency, records
 from hive_gateway.hive.bus import BusError
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
@@ -376,23 +377,41 @@ async def _reservation_of(ctx: RequestContext, rows: Sequence[Record]) -> Result
     }
 
 
+RUN_MISMATCH: Final = (
+    "Arguments on this idempotent request are inconsistent with arguments used in previous "
+    "request(s)."
+)
+"""RunInstances' ``IdempotentParameterMismatch`` message (AWS's, verbatim)."""
+
+
+async def _launched_with(ctx: RequestContext, token: str) -> list[Record]:
+    """The instances launched with ``token`` (terminated ones too, while still stored)."""
+    return [r for r in await records.list_records(ctx, INSTANCE) if r.get("client_token") == token]
+
+
 @action("RunInstances")
 async def run_instances(ctx: RequestContext, params: Params) -> Result:
-    """Launch MinCount..MaxCount instances through the daemons; idempotent per ClientToken."""
+    """Launch MinCount..MaxCount instances through the daemons; idempotent per ClientToken.
+
+    The token is claimed in the store (:mod:`hive_gateway.core.idempotency`), so gateways sharing
+    one store launch once for it; a retry answers the first reservation.
+    """
     token = params.get("ClientToken")
-    if not token:
+    fingerprint = fingerprint_of(params)
+
+    async def launch(_: str) -> Result:
+        if token:  # instances launched before the token was claimed (an earlier version)
+            earlier = await _launched_with(ctx, str(token))
+            if earlier:
+                if any(r.get("request_fingerprint") != fingerprint for r in earlier):
+                    raise idempotency.mismatch(str(token), RUN_MISMATCH)
+                return await _reservation_of(ctx, earlier)
         return await _launch(ctx, await validate_run(ctx, params))
-    async with process_lock(ctx, "client-token", str(token)):
-        fingerprint = fingerprint_of(params)
-        existing = [
-            r for r in await records.list_records(ctx, INSTANCE) if r.get("client_token") == token
-        ]
-        if existing:
-            if any(r.get("request_fingerprint") != fingerprint for r in existing):
-                raise AwsError(
-                    "IdempotentParameterMismatch",
-                    "Arguments on this idempotent request are inconsistent with arguments used in "
-                    "previous request(s).",
-                )
-            return await _reservation_of(ctx, existing)
-        return await _launch(ctx, await validate_run(ctx, params))
+
+    async def existing(_: str) -> Result | None:
+        earlier = await _launched_with(ctx, str(token))
+        return await _reservation_of(ctx, earlier) if earlier else None
+
+    return await idempotency.create_once(
+        ctx, INSTANCE, token, fingerprint, launch, existing, message=RUN_MISMATCH
+    )

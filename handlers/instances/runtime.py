@@ -1,54 +1,40 @@
-"""Per-process plumbing: the daemon client, in-process locks, background tasks, served zones."""
+"""Per-runtime plumbing of the instances handlers: the daemon client, locks, background tasks,
+served zones. Everything lives on ``ctx.runtime`` (several gateways may share one process)."""
 
 from __future__ import annotations
 
 import asyncio
-import weakref
+from collections.abc import Coroutine
 from typing import Any
 
 from hive_gateway.hive import daemon_contract as contract
-from hive_gateway.hive.bus import Bus
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
 from hive_gateway.core.zones import zones
 
-_background: set[asyncio.Task[Any]] = set()
-_locks: dict[tuple[int, str, str, str], asyncio.Lock] = {}
-_clients: dict[int, tuple[weakref.ref[Any], contract.DaemonClient]] = {}
 
-
-def spawn_background(coro: Any) -> None:
-    """Run ``coro`` in the background, keeping a reference until it ends."""
-    task = asyncio.ensure_future(coro)
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+def spawn_background(ctx: RequestContext, coro: Coroutine[Any, Any, Any]) -> None:
+    """Run ``coro`` in the background of the caller's runtime."""
+    ctx.runtime.spawn(coro)
 
 
 def process_lock(ctx: RequestContext, kind: str, name: str) -> asyncio.Lock:
-    """An in-process lock per (gateway, account, kind, name)."""
-    key = (id(ctx.runtime), ctx.account_id, kind, name)
-    lock = _locks.get(key)
-    if lock is None:
-        lock = _locks[key] = asyncio.Lock()
-    return lock
+    """A lock of this gateway process per (account, kind, name)."""
+    return ctx.runtime.lock(ctx.account_id, kind, name)
 
 
 def forget_lock(ctx: RequestContext, kind: str, name: str) -> None:
     """Drop the lock of :func:`process_lock` once nothing will take it again."""
-    _locks.pop((id(ctx.runtime), ctx.account_id, kind, name), None)
+    ctx.runtime.forget_lock(ctx.account_id, kind, name)
 
 
 def daemon_client(ctx: RequestContext) -> contract.DaemonClient | None:
     """The gateway's client of the daemon contract (``None`` when the gateway has no bus)."""
-    bus: Bus | None = ctx.runtime.bus
+    bus = ctx.runtime.bus
     if bus is None:
         return None
-    found = _clients.get(id(bus))
-    if found is not None and found[0]() is bus:
-        return found[1]
-    client = contract.DaemonClient(bus, ctx.runtime.settings.bucket_prefix)
-    _clients[id(bus)] = (weakref.ref(bus), client)
-    return client
+    prefix = ctx.runtime.settings.bucket_prefix
+    return ctx.runtime.service("daemon-client", lambda: contract.DaemonClient(bus, prefix))
 
 
 def served_zones(ctx: RequestContext) -> list[Record]:

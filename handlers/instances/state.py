@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from handlers.instances.constants import (
@@ -12,7 +12,6 @@ from handlers.instances.constants import (
     SETTLED_STATES,
     SHUTDOWN_REASON,
     TERMINAL_STATES,
-    TIMINGS,
 )
 from handlers.instances.errors import check_instance_id
 from handlers.instances.record_fields import (
@@ -25,7 +24,7 @@ from handlers.instances.record_fields import (
 from handlers.instances.runtime import daemon_client
 from handlers.instances.state_effects import finalize_termination, public_ip_follows
 from hive_gateway.hive import daemon_contract as contract
-from hive_gateway.core import describe, records
+from hive_gateway.core import clock, describe, records
 from hive_gateway.hive.bus import BusError
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
@@ -34,18 +33,19 @@ from hive_gateway.core.kinds import Record, live
 LOG = logging.getLogger(__name__)
 
 
-def _expired(record: Mapping[str, Any], at: datetime) -> bool:
+def _expired(ctx: RequestContext, record: Mapping[str, Any], at: datetime) -> bool:
+    """A terminated instance is gone after ``settings.timings.terminated_retention``."""
     if state_name(record) != "terminated":
         return False
     since = parse_moment(record.get("terminated_at") or record.get("state_changed_at"), at)
-    return at - since > timedelta(seconds=TIMINGS["terminated-retention"])
+    return at - since > clock.seconds(ctx, "terminated-retention")
 
 
 @live("instance")
-def instance_live(record: Record, at: datetime) -> bool:
+def instance_live(ctx: RequestContext, record: Record, at: datetime) -> bool:
     """A terminated instance stays visible for the retention time (about an hour, as on AWS),
     then its id is unknown (``InvalidInstanceID.NotFound``)."""
-    return not _expired(record, at)
+    return not _expired(ctx, record, at)
 
 
 async def _transition(
@@ -133,7 +133,7 @@ async def current_records(ctx: RequestContext) -> list[Record]:
     at = utc_now()
     rows: list[Record] = []
     for record in await records.list_records(ctx, INSTANCE):
-        if _expired(record, at):
+        if _expired(ctx, record, at):
             await finalize_termination(ctx, str(record["instance_id"]))
             await records.delete(ctx, INSTANCE, str(record["instance_id"]))
             continue
@@ -145,7 +145,7 @@ async def get_instance(ctx: RequestContext, instance_id: str, *, sync: bool = Tr
     """The caller's record of ``instance_id`` (state synced with the daemons)."""
     check_instance_id(instance_id)
     record = await records.find(ctx, INSTANCE, instance_id)
-    if record is None or _expired(record, utc_now()):
+    if record is None or _expired(ctx, record, utc_now()):
         raise INSTANCE.not_found(instance_id)
     if sync:
         record = (await sync_states(ctx, [record]))[0]

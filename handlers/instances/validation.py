@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +15,7 @@ from handlers.instances.plans import RunPlan
 from handlers.instances.record_defaults import build_record_defaults
 from handlers.instances.runtime import served_zones
 from hive_gateway.catalogue import instance_types
+from hive_gateway.core import idempotency
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -30,8 +29,7 @@ from hive_gateway.core.tagging import tags_from_specifications
 
 def fingerprint_of(params: Mapping[str, Any]) -> str:
     """A digest of the request parameters (ClientToken idempotency)."""
-    relevant = {k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
+    return idempotency.fingerprint(params)
 
 
 def _check_user_data(user_data: str | None) -> None:

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from handlers import network_interfaces, volumes
-from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, ENI, SECURITY_GROUP, TIMINGS
+from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, ENI, SECURITY_GROUP
 from handlers.instances.record_fields import parse_moment, state_name, utc_now
 from hive_gateway.hive import daemon_contract as contract
 from hive_gateway.catalogue import instance_types
-from hive_gateway.core import records
+from hive_gateway.core import clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
 from hive_gateway.core.tagging import api_tags, record_tags
@@ -44,7 +44,7 @@ async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context
             view.interfaces.setdefault(str(owner), []).append(eni)
     for enis in view.interfaces.values():
         enis.sort(key=lambda r: int(r.get("device_index") or 0))
-    at = volumes.now()
+    at = clock.now()
     for record in await volumes.visible_volumes(ctx, at):
         api = volumes.volume_to_api(ctx, record, at)
         if api is None:
@@ -224,10 +224,10 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
     return out
 
 
-def _status_summary(state: str, since: datetime, at: datetime) -> Record:
+def _status_summary(ctx: RequestContext, state: str, since: datetime, at: datetime) -> Record:
     if state != "running":
         return {"Status": "not-applicable"}
-    initializing = (at - since).total_seconds() < TIMINGS["status-initializing"]
+    initializing = at - since < clock.seconds(ctx, "status-initializing")
     return {
         "Status": "initializing" if initializing else "ok",
         "Details": [
@@ -236,11 +236,11 @@ def _status_summary(state: str, since: datetime, at: datetime) -> Record:
     }
 
 
-def status_to_api(record: Mapping[str, Any], at: datetime) -> Record:
+def status_to_api(ctx: RequestContext, record: Mapping[str, Any], at: datetime) -> Record:
     """An ``InstanceStatus`` item."""
     state = state_name(record)
     since = parse_moment(record.get("state_changed_at") or record.get("launch_time"), at)
-    summary = _status_summary(state, since, at)
+    summary = _status_summary(ctx, state, since, at)
     out: Record = {
         "AvailabilityZone": str(record.get("availability_zone") or ""),
         "InstanceId": record["instance_id"],

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, TypeAlias
 
+from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 
 Record: TypeAlias = dict[str, Any]
@@ -131,7 +132,7 @@ def kind_of_id(resource_id: str) -> ResourceKind | None:
     return None
 
 
-Liveness: TypeAlias = Callable[[Record, datetime], bool]
+Liveness: TypeAlias = Callable[[RequestContext, Record, datetime], bool]
 """Whether a stored record still shows as a resource at ``now`` (a volume whose lazy
 ``deleting → deleted`` transition has passed, a terminated instance past its retention, ...)."""
 
@@ -142,7 +143,7 @@ def live(kind_name: str) -> Callable[[Liveness], Liveness]:
     """Declare the liveness rule of ``kind_name`` (in the family that owns the kind)::
 
         @live("volume")
-        def _volume_live(record: Record, now: datetime) -> bool:
+        def _volume_live(ctx: RequestContext, record: Record, now: datetime) -> bool:
             return volume_state(record, now) != "deleted"
 
     Every generic path (tags, describe, dependency checks) asks :func:`is_live`, so a resource
@@ -160,7 +161,7 @@ def live(kind_name: str) -> Callable[[Liveness], Liveness]:
     return register
 
 
-def is_live(kind: ResourceKind, record: Record, now: datetime) -> bool:
+def is_live(ctx: RequestContext, kind: ResourceKind, record: Record, now: datetime) -> bool:
     """The kind's liveness rule (a record without a rule is live while it is stored)."""
     rule = _LIVENESS.get(kind.name)
-    return rule is None or rule(record, now)
+    return rule is None or rule(ctx, record, now)

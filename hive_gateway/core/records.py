@@ -69,7 +69,7 @@ async def find(
     found = await (await records(ctx, kind)).get(key)
     if found is None:
         return None
-    if live_only and not is_live(kind, found[0], datetime.now(UTC)):
+    if live_only and not is_live(ctx, kind, found[0], datetime.now(UTC)):
         return None
     return found[0]
 
@@ -103,7 +103,7 @@ async def where(
         record
         for record in await list_records(ctx, kind)
         if all(record.get(name) == value for name, value in fields.items())
-        and (not live_only or is_live(kind, record, now))
+        and (not live_only or is_live(ctx, kind, record, now))
     ]
 
 

@@ -1,10 +1,13 @@
-"""Shared, long-lived state of a running gateway: settings, store, accounts, record buckets."""
+"""Shared, long-lived state of a running gateway: settings, store, accounts, record buckets, and
+the background tasks, locks and clients its handlers keep (several runtimes may share one
+process: nothing of theirs lives in module globals)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kv.buckets import bucket_name
 from kv.records import RecordBucket
@@ -13,6 +16,8 @@ from kv.store import Store
 from hive_gateway.config import Settings
 
 from hive_gateway.core.registry import ACCOUNT_SETUP
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from hive_gateway.core.context import RequestContext
@@ -33,6 +38,37 @@ class Runtime:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _prepared: set[str] = field(default_factory=set)
     _account_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _locks: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
+    _services: dict[str, Any] = field(default_factory=dict)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background, referenced by this runtime until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def lock(self, *key: str) -> asyncio.Lock:
+        """This gateway process's lock named ``key`` (``("000000000001", "finalize", "i-…")``).
+
+        Only for work that one process must not do twice at once; what must hold across
+        gateways sharing a store is a claim (:mod:`hive_gateway.core.claims`).
+        """
+        found = self._locks.get(key)
+        if found is None:
+            found = self._locks[key] = asyncio.Lock()
+        return found
+
+    def forget_lock(self, *key: str) -> None:
+        """Drop the lock of :meth:`lock` once nothing will take it again."""
+        self._locks.pop(key, None)
+
+    def service(self, name: str, make: Callable[[], T]) -> T:
+        """This runtime's ``name`` object (a client of the daemons …), made on first use."""
+        if name not in self._services:
+            self._services[name] = make()
+        return cast(T, self._services[name])
 
     async def prepare_account(self, ctx: RequestContext) -> None:
         """Run the :func:`~hive_gateway.core.registry.on_first_request` hooks once per account."""

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from handlers import images, volumes
 from hive_gateway.catalogue import image_catalogue
-from hive_gateway.core import records
+from hive_gateway.core import claims, records
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import KINDS
 from tests.compute.test_volumes import (
@@ -327,8 +327,10 @@ def test_deprecated_and_disabled_images_need_asking(catalogue_file: Path, ec2: A
 # --- RegisterImage / DeregisterImage --------------------------------------------------------------
 
 
-def test_register_image_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow(monkeypatch, image_available=1.5, image_deregistered=1.5)
+def test_register_image_lifecycle(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow(monkeypatch, gateway, image_available=1.5, image_deregistered=1.5)
     image_id = register(ec2, "my-ami", 10, Description="custom")
     registered = image(ec2, image_id)
     assert registered["State"] == "pending"
@@ -503,6 +505,24 @@ def test_register_same_name_race_has_one_winner(gateway: RunningGateway, ec2: An
     assert len(ec2.describe_images(Owners=["self"])["Images"]) == 1
 
 
+def test_images_registered_before_name_claims_keep_their_name(
+    gateway: RunningGateway, ec2: Any
+) -> None:
+    """An image registered by an earlier version holds no claim in the image-names space: its
+    name stays taken all the same, and is free again once it is deregistered."""
+    image_id = register(ec2, "legacy-name")
+    ctx = request_context(gateway)
+    gateway.run(claims.release(ctx, claims.IMAGE_NAMES, images._name_claim("legacy-name"), image_id))
+    with pytest.raises(ClientError) as exc:
+        register(ec2, "legacy-name")
+    assert error_of(exc) == (
+        "InvalidAMIName.Duplicate",
+        f"AMI name legacy-name is already in use by AMI {image_id}",
+    )
+    ec2.deregister_image(ImageId=image_id)
+    assert register(ec2, "legacy-name") != image_id
+
+
 def test_deregister_errors_and_associated_snapshots(ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ec2.deregister_image(ImageId=DEBIAN_AMD64)
@@ -564,7 +584,7 @@ def launch(gateway: RunningGateway, ec2: Any, **instance: Any) -> tuple[str, str
 def test_create_image_snapshots_every_volume(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow(monkeypatch, snapshot_complete=1.5)
+    slow(monkeypatch, gateway, snapshot_complete=1.5)
     instance_id, root_id, data_id = launch(gateway, ec2)
     image_id = ec2.create_image(
         InstanceId=instance_id,
@@ -813,7 +833,7 @@ def test_get_image_export(
     with pytest.raises(AwsError) as error:
         gateway.run(images.get_image(ctx, "nope"))
     assert error.value.code == "InvalidAMIID.Malformed"
-    slow(monkeypatch, image_available=10.0)
+    slow(monkeypatch, gateway, image_available=10.0)
     pending = register(ec2, "pending-one")
     assert gateway.run(images.get_image(ctx, pending))["State"] == "pending"
     with pytest.raises(AwsError) as error:

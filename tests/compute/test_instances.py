@@ -11,6 +11,7 @@ import base64
 import concurrent.futures
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from hive_gateway.conformance.xml_check import assert_xml_matches_shape
 from hive_gateway.node import NodeConfig
 from hive_gateway.api.protocol.models import operation_model
 from kv.memory import MemoryStore
+from kv.nats_store import NatsStore
 from kv.store import Store
-from tests.fixtures.gateway import TEST_NODE_TIMINGS, RunningGateway, start_gateway
+from tests.fixtures.gateway import TEST_NODE_TIMINGS, RunningGateway, free_port, start_gateway
 from tests.fixtures.raw import send
 
 DEBIAN_AMD64 = "ami-0deb12a6420240211"
@@ -100,6 +102,13 @@ class Network:
         self.group_id = ec2.create_security_group(
             GroupName="ssh", Description="ssh", VpcId=self.vpc_id
         )["GroupId"]
+
+
+def timings(monkeypatch: pytest.MonkeyPatch, gateway: RunningGateway, **seconds: float) -> None:
+    """Change the named state-machine timings (``terminated_retention=0.5``) of ``gateway``."""
+    settings = gateway.runtime.settings
+    changed = replace(settings, timings=replace(settings.timings, **seconds))
+    monkeypatch.setattr(gateway.runtime, "settings", changed)
 
 
 def custom_gateway(tmp: Path, **node: Any) -> RunningGateway:
@@ -426,6 +435,39 @@ def test_client_token_race_launches_once(gateway: RunningGateway) -> None:
     assert len(describe(gateway.client("ec2"))) == 1
 
 
+def test_client_token_launches_once_across_gateways_on_one_store(
+    tmp_path: Path, nats_server: Any
+) -> None:
+    """Two gateway processes (two Runtimes and apps) sharing one NATS store launch once per token."""
+
+    async def nats() -> Store:
+        return await NatsStore.connect(nats_server.url, token=nats_server.token)
+
+    prefix = f"t{free_port()}"
+    first = start_gateway(nats, tmp_path, bucket_prefix=prefix)
+    try:
+        second = start_gateway(nats, tmp_path, bucket_prefix=prefix, builtin_node=False)
+        try:
+            clients = [g.client("ec2") for g in (first, second) for _ in range(4)]
+            for gateway in (first, second):  # the account's default VPC, made once, first
+                gateway.client("ec2").describe_vpcs()
+
+            def launch(client: Any) -> str:
+                return str(run(client, ClientToken="shared", MaxCount=2)["ReservationId"])
+
+            with concurrent.futures.ThreadPoolExecutor(len(clients)) as pool:
+                reservations = set(pool.map(launch, clients))
+            assert len(reservations) == 1
+            assert len(describe(first.client("ec2"))) == 2 == len(describe(second.client("ec2")))
+            with pytest.raises(ClientError) as exc:
+                run(second.client("ec2"), ClientToken="shared", MaxCount=3)
+            assert code_of(exc) == "IdempotentParameterMismatch"
+        finally:
+            second._stop()
+    finally:
+        first._stop()
+
+
 def test_min_and_max_count(ec2: Any) -> None:
     reservation = run(ec2, MinCount=2, MaxCount=3)
     assert len(reservation["Instances"]) == 3
@@ -749,11 +791,13 @@ def test_terminate_releases_interfaces_volumes_and_addresses(ec2: Any) -> None:
     ec2.delete_vpc(VpcId=net.vpc_id)
 
 
-def test_terminated_instances_vanish_after_the_retention(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terminated_instances_vanish_after_the_retention(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     instance_id = run_one(ec2)
     ec2.terminate_instances(InstanceIds=[instance_id])
     wait_state(ec2, [instance_id], "terminated")
-    monkeypatch.setitem(instances.TIMINGS, "terminated-retention", 0.5)
+    timings(monkeypatch, gateway, terminated_retention=0.5)
     time.sleep(0.7)
     with pytest.raises(ClientError) as exc:
         ec2.describe_instances(InstanceIds=[instance_id])
@@ -835,8 +879,10 @@ def test_monitor_and_unmonitor(ec2: Any) -> None:
 # --- status ------------------------------------------------------------------------------------------------
 
 
-def test_describe_instance_status(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(instances.TIMINGS, "status-initializing", 0.0)
+def test_describe_instance_status(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timings(monkeypatch, gateway, status_initializing=0.0)
     running_id = run_one(ec2)
     stopped_id = run_one(ec2)
     wait_state(ec2, [running_id, stopped_id], "running")
@@ -862,8 +908,10 @@ def test_describe_instance_status(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> 
     assert code_of(exc) == "InvalidInstanceID.NotFound"
 
 
-def test_status_initializing_right_after_start(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(instances.TIMINGS, "status-initializing", 60.0)
+def test_status_initializing_right_after_start(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timings(monkeypatch, gateway, status_initializing=60.0)
     instance_id = run_one(ec2)
     wait_state(ec2, [instance_id], "running")
     (status,) = ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"]
@@ -1008,8 +1056,10 @@ def test_credit_specifications(ec2: Any) -> None:
     assert [s["InstanceId"] for s in filtered["InstanceCreditSpecifications"]] == [t2]
 
 
-def test_metadata_options_pending_then_applied(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(instances.TIMINGS, "metadata-apply", 0.5)
+def test_metadata_options_pending_then_applied(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timings(monkeypatch, gateway, metadata_apply=0.5)
     instance_id = run_one(ec2)
     answer = ec2.modify_instance_metadata_options(
         InstanceId=instance_id, HttpTokens="optional", HttpPutResponseHopLimit=3, InstanceMetadataTags="enabled")

@@ -25,10 +25,11 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from handlers import key_pairs
 from handlers import tags as tags_handlers
 from hive_gateway.conformance.xml_check import assert_error_envelope
+from hive_gateway.core import claims, clock, records
 from hive_gateway.core.errors import AwsError
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
-from tests.helpers import admin_send, assert_matches_model, error_of, race, request_context
+from tests.helpers import ADMIN, admin_send, assert_matches_model, error_of, race, request_context
 
 # --- independent fingerprint computations --------------------------------------------------------
 
@@ -566,34 +567,57 @@ def test_find_key_pair_by_name(gateway: RunningGateway, ec2: Any) -> None:
 def test_orphaned_name_claim_is_taken_over_only_when_stale(gateway: RunningGateway, ec2: Any) -> None:
     """A claim left by a crash between claim and record blocks the name only for a while."""
     ctx = request_context(gateway)
-    bucket = gateway.run(key_pairs.records.records(ctx, key_pairs.KEY_PAIR))
-    claim_key = account_key(ctx.account_id, "name." + hashlib.sha256(b"orphan").hexdigest())
-    fresh = {"name_claim": True, "key_name": "orphan", "key_pair_id": "key-0000000000000000a",
-             "created_at": key_pairs.clock.utc_now()}
+    bucket = gateway.run(gateway.runtime.records(claims.KEY_PAIR_NAMES.bucket, claims.SCHEMA))
+    claim_key = account_key(ctx.account_id, hashlib.sha256(b"orphan").hexdigest())
+    fresh = {"holder": "key-0000000000000000a", "name": "orphan", "claimed_at": clock.utc_now()}
     gateway.run(bucket.put(claim_key, fresh))
     with pytest.raises(ClientError) as exc:
         ec2.create_key_pair(KeyName="orphan", KeyType="ed25519")
     assert error_of(exc)[0] == "InvalidKeyPair.Duplicate"
     assert ec2.describe_key_pairs()["KeyPairs"] == []  # the claim is not a key pair
-    gateway.run(bucket.put(claim_key, {**fresh, "created_at": "2020-01-01T00:00:00Z"}))
+    gateway.run(bucket.put(claim_key, {**fresh, "claimed_at": "2020-01-01T00:00:00Z"}))
     created = ec2.create_key_pair(KeyName="orphan", KeyType="ed25519")
     assert describe_one(ec2, "orphan")["KeyPairId"] == created["KeyPairId"]
 
 
+def test_key_pairs_stored_before_name_claims_keep_their_names(
+    gateway: RunningGateway, ec2: Any
+) -> None:
+    """A key pair (and its claim document) written by an earlier version, with no claim in the
+    key-pair-names space: its name stays taken and findable; the old claim is no key pair."""
+    ctx = request_context(gateway)
+    bucket = gateway.run(records.records(ctx, key_pairs.KEY_PAIR))
+    legacy = {"key_pair_id": "key-0000000000000000b", "key_name": "legacy", "key_type": "ed25519",
+              "key_fingerprint": "fp", "public_key": openssh_public(ed25519.Ed25519PrivateKey.generate()),
+              "origin": "imported", "tags": {}, "created_at": clock.utc_now(), "account_id": ADMIN}
+    gateway.run(bucket.put(account_key(ADMIN, legacy["key_pair_id"]), legacy))
+    old_claim = {"name_claim": True, "key_name": "legacy", "key_pair_id": legacy["key_pair_id"],
+                 "created_at": clock.utc_now()}
+    gateway.run(bucket.put(account_key(ADMIN, "name." + hashlib.sha256(b"legacy").hexdigest()), old_claim))
+    with pytest.raises(ClientError) as exc:
+        ec2.create_key_pair(KeyName="legacy", KeyType="ed25519")
+    assert error_of(exc)[0] == "InvalidKeyPair.Duplicate"
+    assert [k["KeyPairId"] for k in ec2.describe_key_pairs()["KeyPairs"]] == [legacy["key_pair_id"]]
+    found = gateway.run(key_pairs.find_key_pair_by_name(ctx, "legacy"))
+    assert found is not None and found["key_pair_id"] == legacy["key_pair_id"]
+    ec2.delete_key_pair(KeyName="legacy")
+    assert ec2.create_key_pair(KeyName="legacy", KeyType="ed25519")["KeyName"] == "legacy"
+
+
 def test_name_claims_never_show_up_as_tagged_resources(gateway: RunningGateway, ec2: Any) -> None:
-    """DescribeTags lists every key-pair record of the bucket: claims must render as no rows."""
+    """DescribeTags lists every key-pair record of the bucket: claims live in their own space."""
     created = ec2.create_key_pair(KeyName="claimed", KeyType="ed25519",
                                   TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "k", "Value": "v"}]}])
-    records = gateway.run(key_pairs.records.list_records(request_context(gateway), key_pairs.KEY_PAIR))
-    assert len(records) == 2 and sum(key_pairs.is_claim(r) for r in records) == 1
-    rows = [row for r in records for row in tags_handlers._rows(key_pairs.KEY_PAIR, r)]
+    stored = gateway.run(records.list_records(request_context(gateway), key_pairs.KEY_PAIR))
+    assert len(stored) == 1 and not any(key_pairs.is_claim(r) for r in stored)
+    rows = [row for r in stored for row in tags_handlers._rows(key_pairs.KEY_PAIR, r)]
     assert rows == [{"Key": "k", "Value": "v", "ResourceId": created["KeyPairId"], "ResourceType": "key-pair"}]
 
 
 def test_stored_record_layout(gateway: RunningGateway, ec2: Any) -> None:
     created = import_key(ec2, "layout", openssh_public(ed25519.Ed25519PrivateKey.generate()) + " c")
     ctx = request_context(gateway)
-    bucket = gateway.run(key_pairs.records.records(ctx, key_pairs.KEY_PAIR))
+    bucket = gateway.run(records.records(ctx, key_pairs.KEY_PAIR))
     found = gateway.run(bucket.get(account_key(ctx.account_id, created["KeyPairId"])))
     assert found is not None
     record = found[0]

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import network_interfaces
-from hive_gateway.core import ipam
+from hive_gateway.core import claims, ipam
 from hive_gateway.core import records
 from hive_gateway.api.protocol.models import operation_model
 from hive_gateway.core.kinds import KINDS
@@ -560,6 +560,27 @@ def test_attaching_twice_keeps_the_slot_claimed(gateway: RunningGateway, ec2: An
     with pytest.raises(ClientError) as client_exc:
         ec2.attach_network_interface(NetworkInterfaceId=other, InstanceId=instance_id, DeviceIndex=1)
     assert error_of(client_exc)[0] == "InvalidParameterValue"
+
+
+def test_attachments_stored_before_slot_claims_keep_their_slot(
+    gateway: RunningGateway, ec2: Any, stack: dict[str, Any]
+) -> None:
+    """An interface attached by an earlier version holds no claim in the ENI-slots space: its
+    device index stays taken all the same."""
+    ctx = request_context(gateway)
+    eni_id = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
+    instance_id = seed_subnet_instance(gateway, stack["subnet"])
+    ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance_id, DeviceIndex=1)
+    gateway.run(claims.release(ctx, claims.ENI_SLOTS, f"{instance_id}.1", eni_id))
+    other = new_eni(ec2, stack["subnet_id"])["NetworkInterfaceId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.attach_network_interface(NetworkInterfaceId=other, InstanceId=instance_id, DeviceIndex=1)
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        f"Instance '{instance_id}' already has an interface attached at device index '1'.",
+    )
+    assert gateway.run(claims.get(ctx, claims.ENI_SLOTS, f"{instance_id}.1")) is None
+    ec2.attach_network_interface(NetworkInterfaceId=other, InstanceId=instance_id, DeviceIndex=2)
 
 
 def test_racing_attaches_to_one_slot_have_one_winner(gateway: RunningGateway, ec2: Any, stack: dict[str, Any]) -> None:

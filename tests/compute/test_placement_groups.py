@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from handlers import placement_groups
+from hive_gateway.core import records
 from hive_gateway.core.errors import AwsError
 from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
@@ -21,9 +23,15 @@ WAIT = WINDOW + 0.2
 
 
 @pytest.fixture(autouse=True)
-def wide_windows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(placement_groups, "PENDING_SECONDS", WINDOW)
-    monkeypatch.setattr(placement_groups, "DELETING_SECONDS", WINDOW)
+def wide_windows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("gateway", "nats_gateway"):
+        if name in request.fixturenames:
+            running: RunningGateway = request.getfixturevalue(name)
+            settings = running.runtime.settings
+            timings = replace(
+                settings.timings, placement_group_pending=WINDOW, placement_group_deleting=WINDOW
+            )
+            monkeypatch.setattr(running.runtime, "settings", replace(settings, timings=timings))
 
 
 def describe(ec2: Any, **kwargs: Any) -> list[dict[str, Any]]:
@@ -322,7 +330,7 @@ def test_get_placement_group(gateway: RunningGateway, ec2: Any) -> None:
 
 def test_stored_record_is_hive_shaped(gateway: RunningGateway, ec2: Any) -> None:
     created = ec2.create_placement_group(GroupName="stored", Strategy="partition", PartitionCount=5)
-    bucket = gateway.run(placement_groups.records.records(request_context(gateway), placement_groups.PLACEMENT_GROUP))
+    bucket = gateway.run(records.records(request_context(gateway), placement_groups.PLACEMENT_GROUP))
     found = gateway.run(bucket.get(account_key("000000000001", "stored")))
     assert found is not None
     record = found[0]

@@ -29,8 +29,10 @@ def snapshot_ids(answer: dict[str, Any]) -> set[str]:
     return {s["SnapshotId"] for s in answer["Snapshots"]}
 
 
-def test_terraform_ebs_snapshot_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow(monkeypatch, snapshot_complete=1.5)
+def test_terraform_ebs_snapshot_lifecycle(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow(monkeypatch, gateway, snapshot_complete=1.5)
     volume = make_volume(ec2, 6, Encrypted=True)
     created = ec2.create_snapshot(
         VolumeId=volume["VolumeId"],
@@ -77,8 +79,10 @@ def test_terraform_ebs_snapshot_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPa
     assert error_of(exc)[0] == "InvalidSnapshot.NotFound"
 
 
-def test_progress_grows_while_pending(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    slow(monkeypatch, snapshot_complete=2.0)
+def test_progress_grows_while_pending(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow(monkeypatch, gateway, snapshot_complete=2.0)
     snapshot_id = make_snapshot(ec2)["SnapshotId"]
 
     def progress() -> int:

@@ -7,6 +7,7 @@ tests slow the ones they watch (:func:`slow`).
 from __future__ import annotations
 
 import concurrent.futures
+from dataclasses import replace
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
@@ -14,10 +15,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import volumes
-from hive_gateway.core import records
+from hive_gateway.config import Timings
+from hive_gateway.core import claims, records
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.ids import new_id
 from hive_gateway.core.kinds import KINDS
+from kv.buckets import account_key
 from tests.fixtures.gateway import RunningGateway
 from tests.helpers import (
     ADMIN,
@@ -65,17 +68,22 @@ def seed_instance(
     return instance_id
 
 
-def slow(monkeypatch: pytest.MonkeyPatch, **seconds: float) -> None:
-    """Give the named transitions (``volume_create=1.5``) a visible duration."""
-    for name, value in seconds.items():
-        monkeypatch.setitem(volumes.TRANSITION_SECONDS, name.replace("_", "-"), value)
+def slow(monkeypatch: pytest.MonkeyPatch, gateway: RunningGateway, **seconds: float) -> None:
+    """Give the named transitions (``volume_create=1.5``) a visible duration on ``gateway``."""
+    settings = gateway.runtime.settings
+    timings = replace(settings.timings, **seconds)
+    monkeypatch.setattr(gateway.runtime, "settings", replace(settings, timings=timings))
 
 
 @pytest.fixture(autouse=True)
-def instant(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every transition instantaneous unless a test slows it."""
-    for name in list(volumes.TRANSITION_SECONDS):
-        monkeypatch.setitem(volumes.TRANSITION_SECONDS, name, 0.0)
+def instant(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every transition instantaneous on the test's gateways unless a test slows it."""
+    for name in ("gateway", "nats_gateway"):
+        if name in request.fixturenames:
+            running: RunningGateway = request.getfixturevalue(name)
+            settings = running.runtime.settings
+            instant_settings = replace(settings, timings=Timings.instant())
+            monkeypatch.setattr(running.runtime, "settings", instant_settings)
     yield
 
 
@@ -346,9 +354,12 @@ def test_client_token_race_creates_one_volume(gateway: RunningGateway) -> None:
 # --- the provider's aws_ebs_volume sequence -------------------------------------------------------
 
 
-def test_terraform_ebs_volume_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terraform_ebs_volume_lifecycle(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slow(
         monkeypatch,
+        gateway,
         volume_create=1.5,
         volume_delete=1.5,
         volume_optimizing=1.0,
@@ -412,9 +423,9 @@ def test_terraform_ebs_volume_lifecycle(ec2: Any, monkeypatch: pytest.MonkeyPatc
 
 
 def test_deleting_twice_is_accepted_while_deleting(
-    ec2: Any, monkeypatch: pytest.MonkeyPatch
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow(monkeypatch, volume_delete=5.0)
+    slow(monkeypatch, gateway, volume_delete=5.0)
     volume_id = make_volume(ec2)["VolumeId"]
     ec2.delete_volume(VolumeId=volume_id)
     ec2.delete_volume(VolumeId=volume_id)
@@ -598,7 +609,7 @@ def test_describe_volumes_wire_format(gateway: RunningGateway, ec2: Any) -> None
 def test_attach_and_detach_lifecycle(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow(monkeypatch, volume_attach=1.5, volume_detach=1.5)
+    slow(monkeypatch, gateway, volume_attach=1.5, volume_detach=1.5)
     volume_id = make_volume(ec2, 4)["VolumeId"]
     instance_id = seed_instance(gateway)
     attached = ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
@@ -692,7 +703,7 @@ def test_attach_volume_errors(
         "InvalidParameterValue",
         "Invalid value '/dev/sdf' for unixDevice. Attachment point /dev/sdf is already in use",
     )
-    slow(monkeypatch, volume_create=5.0)
+    slow(monkeypatch, gateway, volume_create=5.0)
     creating = make_volume(ec2)["VolumeId"]
     assert attach_error(VolumeId=creating, Device="/dev/sdm") == (
         "IncorrectState",
@@ -709,10 +720,32 @@ def test_attach_volume_errors(
     assert error_of(exc)[0] == "InvalidAttachment.NotFound"
 
 
+def test_attachments_stored_before_device_claims_keep_their_device(
+    gateway: RunningGateway, ec2: Any
+) -> None:
+    """A volume attached by an earlier version holds no claim in the device-slots space: its
+    device stays taken all the same."""
+    first, second = make_volume(ec2)["VolumeId"], make_volume(ec2)["VolumeId"]
+    instance_id = seed_instance(gateway)
+    ec2.attach_volume(VolumeId=first, InstanceId=instance_id, Device="/dev/sdf")
+    ctx = request_context(gateway)
+    bucket = gateway.run(gateway.runtime.records(claims.DEVICE_SLOTS.bucket, claims.SCHEMA))
+    gateway.run(bucket.delete(account_key(ADMIN, f"{instance_id}.sdf")))
+    assert gateway.run(claims.get(ctx, claims.DEVICE_SLOTS, f"{instance_id}.sdf")) is None
+    with pytest.raises(ClientError) as exc:
+        ec2.attach_volume(VolumeId=second, InstanceId=instance_id, Device="/dev/sdf")
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Invalid value '/dev/sdf' for unixDevice. Attachment point /dev/sdf is already in use",
+    )
+    assert gateway.run(claims.get(ctx, claims.DEVICE_SLOTS, f"{instance_id}.sdf")) is None
+    ec2.attach_volume(VolumeId=second, InstanceId=instance_id, Device="/dev/sdg")
+
+
 def test_detaching_volume_still_holds_its_device(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow(monkeypatch, volume_detach=5.0)
+    slow(monkeypatch, gateway, volume_detach=5.0)
     first, second = make_volume(ec2)["VolumeId"], make_volume(ec2)["VolumeId"]
     instance_id = seed_instance(gateway)
     ec2.attach_volume(VolumeId=first, InstanceId=instance_id, Device="/dev/sdf")
@@ -785,7 +818,9 @@ def test_ten_volumes_racing_for_one_device_make_one_attachment(
 # --- modify --------------------------------------------------------------------------------------
 
 
-def test_modify_volume_rules(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_modify_volume_rules(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     volume_id = make_volume(ec2, 10)["VolumeId"]
     with pytest.raises(ClientError) as exc:
         ec2.modify_volume(VolumeId=volume_id, Size=5)
@@ -808,7 +843,7 @@ def test_modify_volume_rules(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert retyped["TargetThroughput"] == 125 and "OriginalThroughput" not in retyped
     volume = describe_one(ec2, volume_id)
     assert (volume["VolumeType"], volume["Iops"], volume["Throughput"]) == ("gp3", 3000, 125)
-    slow(monkeypatch, volume_optimizing=5.0)
+    slow(monkeypatch, gateway, volume_optimizing=5.0)
     ec2.modify_volume(VolumeId=volume_id, Iops=4000)
     with pytest.raises(ClientError) as exc:
         ec2.modify_volume(VolumeId=volume_id, Size=11)
@@ -1050,7 +1085,7 @@ def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: A
 def test_delete_on_termination_leaves_deleting_then_gone(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow(monkeypatch, volume_delete=1.5)
+    slow(monkeypatch, gateway, volume_delete=1.5)
     ctx = request_context(gateway)
     instance_id = new_id("instance")
     root = gateway.run(

@@ -11,7 +11,16 @@ from handlers import network_acls
 from hive_gateway.core import records
 from hive_gateway.core.kinds import KINDS
 from tests.fixtures.gateway import RunningGateway
-from tests.helpers import ADMIN, admin_send, assert_matches_model, error_of, race, request_context
+from tests.helpers import (
+    ADMIN,
+    admin_send,
+    assert_matches_model,
+    error_of,
+    nats_token_gateway,  # noqa: F401  (fixture: a gateway over the token-guarded nats-server)
+    new_vpc,
+    race,
+    request_context,
+)
 from tests.vpc.test_subnets import make_vpc
 
 ALL_V4 = "0.0.0.0/0"
@@ -139,6 +148,48 @@ def test_create_network_acl_client_token_is_idempotent(gateway: RunningGateway, 
     assert first["NetworkAcl"]["NetworkAclId"] == second["NetworkAcl"]["NetworkAclId"]
     third = ec2.create_network_acl(VpcId=vpc_id, ClientToken="token-2")
     assert third["NetworkAcl"]["NetworkAclId"] != first["NetworkAcl"]["NetworkAclId"]
+
+
+@pytest.mark.parametrize("backend", ["gateway", "nats_token_gateway"])
+def test_client_token_reused_with_another_vpc_is_a_mismatch(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    """Wrong answer #3: a reused ClientToken with another VpcId returned the first VPC's ACL."""
+    running: RunningGateway = request.getfixturevalue(backend)
+    ec2 = running.client("ec2")
+    first_vpc, other_vpc = new_vpc(ec2, "10.81.0.0/16"), new_vpc(ec2, "10.82.0.0/16")
+    created = ec2.create_network_acl(VpcId=first_vpc, ClientToken="acl-token")["NetworkAcl"]
+    with pytest.raises(ClientError) as exc:
+        ec2.create_network_acl(VpcId=other_vpc, ClientToken="acl-token")
+    assert error_of(exc) == (
+        "IdempotentParameterMismatch",
+        "The client token 'acl-token' has already been used with different parameters.",
+    )
+    # the same parameters still answer the first ACL; nothing was created in the other VPC
+    again = ec2.create_network_acl(VpcId=first_vpc, ClientToken="acl-token")["NetworkAcl"]
+    assert again["NetworkAclId"] == created["NetworkAclId"] and again["VpcId"] == first_vpc
+    in_other = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [other_vpc]}])
+    assert [a["IsDefault"] for a in in_other["NetworkAcls"]] == [True]
+
+
+@pytest.mark.parametrize("backend", ["gateway", "nats_token_gateway"])
+def test_concurrent_creates_with_one_client_token_create_one_acl(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    running: RunningGateway = request.getfixturevalue(backend)
+    vpc_id = new_vpc(running.client("ec2"), "10.83.0.0/16")
+    clients = [running.client("ec2") for _ in range(8)]
+    outcomes = race(
+        lambda client: client.create_network_acl(VpcId=vpc_id, ClientToken="racing")["NetworkAcl"][
+            "NetworkAclId"
+        ],
+        clients,
+    )
+    assert len(set(outcomes)) == 1 and outcomes[0].startswith("acl-")
+    acls = running.client("ec2").describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["false"]}]
+    )["NetworkAcls"]
+    assert [a["NetworkAclId"] for a in acls] == [outcomes[0]]
 
 
 def test_delete_network_acl_rules(gateway: RunningGateway, ec2: Any) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import concurrent.futures
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fixtures.gateway import RunningGateway
+from kv.nats_store import NatsStore
+from kv.store import Store
+from tests.fixtures.gateway import RunningGateway, free_port, start_gateway
 from tests.helpers import code, message
 
 
@@ -291,3 +294,38 @@ def test_tags_set_later_show_up_in_describe_and_describe_tags(ec2: Any) -> None:
     ec2.delete_tags(Resources=[vpc_id], Tags=[{"Key": "a", "Value": "1"}])
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"]
     assert tags == [{"Key": "b", "Value": "2", "ResourceId": vpc_id, "ResourceType": "vpc"}]
+
+
+def test_gateways_sharing_a_store_see_the_default_vpc_complete(
+    tmp_path: Path, nats_server: Any
+) -> None:
+    """Two gateways on one NATS store take an account's first request at once: the one that
+    does not create the default VPC waits for it, instead of answering without its subnets."""
+
+    async def nats() -> Store:
+        return await NatsStore.connect(nats_server.url, token=nats_server.token)
+
+    prefix = f"t{free_port()}"
+    first = start_gateway(nats, tmp_path, bucket_prefix=prefix)
+    try:
+        second = start_gateway(nats, tmp_path, bucket_prefix=prefix, builtin_node=False)
+        try:
+            clients = [g.client("ec2") for g in (first, second) for _ in range(3)]
+
+            def default_subnets(client: Any) -> int:
+                found = client.describe_subnets(
+                    Filters=[{"Name": "default-for-az", "Values": ["true"]}]
+                )
+                return len(found["Subnets"])
+
+            with concurrent.futures.ThreadPoolExecutor(len(clients)) as pool:
+                counts = list(pool.map(default_subnets, clients))
+            assert counts == [1] * len(clients)
+            vpcs = first.client("ec2").describe_vpcs(
+                Filters=[{"Name": "is-default", "Values": ["true"]}]
+            )["Vpcs"]
+            assert len(vpcs) == 1
+        finally:
+            second._stop()
+    finally:
+        first._stop()
