@@ -805,7 +805,9 @@ def test_terminated_instances_vanish_after_the_retention(
     assert describe(ec2) == []
 
 
-def test_instance_past_retention_is_gone_for_tags(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_instance_past_retention_is_gone_for_tags(
+    ec2: Any, gateway: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A terminated instance takes tags during its retention; past it the id is unknown to
     CreateTags and DescribeTags as to DescribeInstances (the instance kind's liveness rule)."""
     instance_id = run_one(ec2)
@@ -814,7 +816,7 @@ def test_instance_past_retention_is_gone_for_tags(ec2: Any, monkeypatch: pytest.
     ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "env", "Value": "prod"}])
     by_id = [{"Name": "resource-id", "Values": [instance_id]}]
     assert [t["Key"] for t in ec2.describe_tags(Filters=by_id)["Tags"]] == ["env"]
-    monkeypatch.setitem(instances.TIMINGS, "terminated-retention", 0.5)
+    timings(monkeypatch, gateway, terminated_retention=0.5)
     time.sleep(0.7)
     with pytest.raises(ClientError) as exc:
         ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "team", "Value": "a"}])

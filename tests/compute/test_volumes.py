@@ -463,9 +463,11 @@ def test_deleted_volume_is_gone_for_tags(ec2: Any) -> None:
     assert state_of(ec2, volume_id) is None
 
 
-def test_deleting_volume_still_takes_tags(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deleting_volume_still_takes_tags(
+    ec2: Any, gateway: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While ``deleting`` a volume is still listed, and still tagged, as on AWS."""
-    slow(monkeypatch, volume_delete=30.0)
+    slow(monkeypatch, gateway, volume_delete=30.0)
     volume_id = make_volume(ec2)["VolumeId"]
     ec2.delete_volume(VolumeId=volume_id)
     ec2.create_tags(Resources=[volume_id], Tags=[{"Key": "env", "Value": "prod"}])
