@@ -28,7 +28,12 @@ from aiohttp import web
 
 from hive_gateway.api.auth.accounts import AccountRegistry
 from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings
-from hive_gateway.process.embedded_nats import EmbeddedNats
+from hive_gateway.process.embedded_nats import EmbeddedNats, EmbeddedNatsError
+from hive_gateway.process.store_locator import (
+    choose_embedded_port,
+    recorded_external_options,
+    write_external_info,
+)
 from hive_gateway.core.errors import AwsError
 from hive_gateway.hive.nats_bus import NatsBus
 from hive_gateway.node.config import (
@@ -40,7 +45,7 @@ from hive_gateway.node.config import (
 )
 from hive_gateway.core.runtime import Runtime
 from hive_gateway.process.tls import ensure_certificates, server_ssl_context
-from kv.nats_store import NatsStore
+from kv.nats_store import NatsStore, replicas_advice
 from kv.store import Store, StoreUnavailableError
 
 LOG = logging.getLogger("hive_gateway")
@@ -78,7 +83,11 @@ def _parser() -> argparse.ArgumentParser:
         help="accept requests signed for any region and treat them as --region (Hive's leniency)",
     )
     serve.add_argument(
-        "--nats-port", type=int, default=4222, help="embedded nats-server port (0 = any free)"
+        "--nats-port",
+        type=int,
+        default=None,
+        help="embedded nats-server port (default 4222, or a free one when 4222 is busy; "
+        "0 = any free; an explicit busy port is an error)",
     )
     serve.add_argument("--public-endpoint", help="URL DescribeRegions advertises")
     serve.add_argument(
@@ -225,6 +234,12 @@ def _store_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nats-tls-ca", type=Path)
     parser.add_argument("--nats-tls-cert", type=Path)
     parser.add_argument("--nats-tls-key", type=Path)
+    parser.add_argument(
+        "--kv-replicas",
+        type=int,
+        default=int(os.environ.get("HIVE_GATEWAY_KV_REPLICAS", "1")),
+        help="replicas of every KV bucket created (default 1; 3 on a JetStream cluster)",
+    )
 
 
 def _nats_options(args: argparse.Namespace) -> NatsOptions:
@@ -240,7 +255,7 @@ def _nats_options(args: argparse.Namespace) -> NatsOptions:
     )
 
 
-async def _connect(options: NatsOptions) -> NatsStore:
+async def _connect(options: NatsOptions, *, kv_replicas: int = 1) -> NatsStore:
     assert options.url is not None
     return await NatsStore.connect(
         options.url,
@@ -251,6 +266,7 @@ async def _connect(options: NatsOptions) -> NatsStore:
         tls_ca=str(options.tls_ca) if options.tls_ca else None,
         tls_cert=str(options.tls_cert) if options.tls_cert else None,
         tls_key=str(options.tls_key) if options.tls_key else None,
+        replicas=kv_replicas,
     )
 
 
@@ -267,22 +283,36 @@ def _embedded_token(data_dir: Path) -> str:
 
 @contextlib.asynccontextmanager
 async def open_store(
-    data_dir: Path, options: NatsOptions, *, nats_port: int = 0, reuse_running: bool = False
+    data_dir: Path,
+    options: NatsOptions,
+    *,
+    nats_port: int = 0,
+    nats_port_explicit: bool = False,
+    reuse_running: bool = False,
+    kv_replicas: int = 1,
 ) -> AsyncIterator[Store]:
     """A connected store: the external NATS of ``options``, or an embedded nats-server.
 
-    With ``reuse_running`` a gateway already serving this data dir is reached through its
-    ``nats.json`` instead of starting a second server on the same JetStream directory.
+    With ``reuse_running`` (``accounts``) the store of a gateway serving this data dir is used:
+    the external NATS it recorded in ``nats.json`` (credentials from ``options``), or its running
+    embedded server, instead of starting a second server on the same JetStream directory. A
+    gateway on an external NATS records that store's URL (never its secrets) in ``nats.json``.
+    The embedded server's port: ``nats_port`` when free; when busy, a free one unless
+    ``nats_port_explicit`` (then a one-line error naming the port).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    info_path = data_dir / NATS_INFO_FILE
+    if not options.url and reuse_running:
+        options = recorded_external_options(info_path, options)
     if options.url:
-        store = await _connect(options)
+        store = await _connect(options, kv_replicas=kv_replicas)
         try:
+            if not reuse_running:
+                write_external_info(info_path, options)
             yield store
         finally:
             await store.close()
         return
-    info_path = data_dir / NATS_INFO_FILE
     if reuse_running and info_path.exists():
         info = json.loads(info_path.read_text())
         try:
@@ -295,13 +325,12 @@ async def open_store(
             finally:
                 await store.close()
             return
+    port = choose_embedded_port("127.0.0.1", nats_port, explicit=nats_port_explicit)
     token = _embedded_token(data_dir)
-    async with EmbeddedNats(
-        data_dir / "nats", host="127.0.0.1", port=nats_port, token=token
-    ) as server:
+    async with EmbeddedNats(data_dir / "nats", host="127.0.0.1", port=port, token=token) as server:
         info_path.write_text(json.dumps({"url": server.url, "token": token}))
         info_path.chmod(0o600)
-        store = await _connect(NatsOptions(url=server.url, token=token))
+        store = await _connect(NatsOptions(url=server.url, token=token), kv_replicas=kv_replicas)
         try:
             yield store
         finally:
@@ -319,7 +348,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         nats=_nats_options(args),
-        nats_port=args.nats_port,
+        nats_port=4222 if args.nats_port is None else args.nats_port,
+        nats_port_explicit=args.nats_port is not None,
+        kv_replicas=args.kv_replicas,
         region=args.region,
         azs=tuple(args.azs),
         accept_any_region=args.accept_any_region,
@@ -359,7 +390,14 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
             paths = ensure_certificates(settings.data_dir / "tls", settings.host)
             ssl_context = server_ssl_context(paths.server_cert, paths.server_key)
             ca_path = paths.ca_cert.resolve()
-    async with open_store(settings.data_dir, settings.nats, nats_port=settings.nats_port) as store:
+    async with open_store(
+        settings.data_dir,
+        settings.nats,
+        nats_port=settings.nats_port,
+        nats_port_explicit=settings.nats_port_explicit,
+        kv_replicas=settings.kv_replicas,
+    ) as store:
+        await _report_under_replicated(store, settings.bucket_prefix)
         accounts = AccountRegistry(store, settings.data_dir, bucket_prefix=settings.bucket_prefix)
         admin = await accounts.bootstrap(
             os.environ.get("HIVE_GATEWAY_ACCESS_KEY"), os.environ.get("HIVE_GATEWAY_SECRET_KEY")
@@ -391,6 +429,16 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
                 await node.stop()
 
 
+async def _report_under_replicated(store: Store, bucket_prefix: str) -> None:
+    """Warn (log and stderr) about every existing bucket with fewer replicas than asked."""
+    if not isinstance(store, NatsStore) or store.replicas <= 1:
+        return
+    for bucket, have in await store.under_replicated(f"{bucket_prefix}-"):
+        advice = replicas_advice(bucket, have, store.replicas)
+        LOG.warning("%s", advice)
+        print(f"hive-gateway: warning: {advice}", file=sys.stderr, flush=True)
+
+
 def _announce(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None) -> None:
     print(f"hive-gateway listening on {settings.endpoint} (region {settings.region})", flush=True)
     if ca_path is not None:
@@ -420,6 +468,8 @@ async def _gateway_nats(args: argparse.Namespace) -> NatsOptions:
             )
         await asyncio.sleep(0.2)
     info = json.loads(info_path.read_text())
+    if info.get("external"):
+        return recorded_external_options(info_path, options)
     return NatsOptions(url=info["url"], token=info.get("token"))
 
 
@@ -428,7 +478,7 @@ async def run_node(args: argparse.Namespace) -> int:
     from hive_gateway.node import NodeSimulator
 
     options = await _gateway_nats(args)
-    store = await _connect(options)
+    store = await _connect(options, kv_replicas=args.kv_replicas)
     try:
         config = _node_config(
             args, bucket_prefix=args.bucket_prefix, region=args.region, azs=args.azs
@@ -454,7 +504,9 @@ async def run_node(args: argparse.Namespace) -> int:
 
 
 async def _accounts(args: argparse.Namespace) -> int:
-    async with open_store(args.data_dir, _nats_options(args), reuse_running=True) as store:
+    async with open_store(
+        args.data_dir, _nats_options(args), reuse_running=True, kv_replicas=args.kv_replicas
+    ) as store:
         registry = AccountRegistry(store, args.data_dir, bucket_prefix=args.bucket_prefix)
         if args.accounts_command == "create":
             created = await registry.create_account(args.name)
@@ -514,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsError as exc:
         print(f"hive-gateway: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EmbeddedNatsError) as exc:
         print(f"hive-gateway: {exc}", file=sys.stderr)
         return 1
 

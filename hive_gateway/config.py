@@ -40,6 +40,10 @@ class Settings:
     nats: NatsOptions = field(default_factory=NatsOptions)
     nats_port: int = 4222
     """Port of the embedded nats-server (0 picks a free one)."""
+    nats_port_explicit: bool = False
+    """``nats_port`` was asked for: if busy, fail (instead of taking a free port)."""
+    kv_replicas: int = 1
+    """Replicas of every KV bucket the gateway creates (3 on a JetStream cluster)."""
     region: str = DEFAULT_REGION
     azs: tuple[str, ...] = ()
     """Availability zones served; empty means ``<region>a``."""
