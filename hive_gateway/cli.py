@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
+import io
 import ipaddress
 import json
 import logging
@@ -90,6 +92,27 @@ def _parser() -> argparse.ArgumentParser:
         "0 = any free; an explicit busy port is an error)",
     )
     serve.add_argument("--public-endpoint", help="URL DescribeRegions advertises")
+    serve.add_argument(
+        "--request-timeout",
+        type=float,
+        default=20.0,
+        help="seconds a request may take before it is answered 503 (default 20)",
+    )
+    serve.add_argument(
+        "--auth-failure-limit",
+        type=int,
+        default=10,
+        help="failed SigV4 attempts per source address within --auth-failure-window that lock "
+        "it out (default 10, as Hive; 0 = off)",
+    )
+    serve.add_argument("--auth-failure-window", type=float, default=60.0, help="seconds (60)")
+    serve.add_argument(
+        "--auth-lockout",
+        type=float,
+        default=30.0,
+        help="first lockout in seconds (30), doubling up to --auth-lockout-max (300)",
+    )
+    serve.add_argument("--auth-lockout-max", type=float, default=300.0)
     serve.add_argument(
         "--ipv6-pool",
         default="2001:db8::/32",
@@ -351,6 +374,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         nats_port=4222 if args.nats_port is None else args.nats_port,
         nats_port_explicit=args.nats_port is not None,
         kv_replicas=args.kv_replicas,
+        request_timeout=args.request_timeout,
+        auth_failure_limit=args.auth_failure_limit,
+        auth_failure_window=args.auth_failure_window,
+        auth_lockout=args.auth_lockout,
+        auth_lockout_max=args.auth_lockout_max,
         region=args.region,
         azs=tuple(args.azs),
         accept_any_region=args.accept_any_region,
@@ -420,6 +448,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGUSR2, _dump_tasks)
         try:
             await stop.wait()
         finally:
@@ -437,6 +466,16 @@ async def _report_under_replicated(store: Store, bucket_prefix: str) -> None:
         advice = replicas_advice(bucket, have, store.replicas)
         LOG.warning("%s", advice)
         print(f"hive-gateway: warning: {advice}", file=sys.stderr, flush=True)
+
+
+def _dump_tasks() -> None:
+    """SIGUSR2: log where every asyncio task waits (SIGUSR1 dumps the threads, even when the
+    event loop itself is stuck)."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        out.write(f"--- {task.get_name()}\n")
+        task.print_stack(limit=25, file=out)
+    LOG.warning("asyncio tasks:\n%s", out.getvalue())
 
 
 def _announce(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None) -> None:
@@ -530,6 +569,8 @@ async def _accounts(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hive-gateway`` console script."""
     args = _parser().parse_args(argv)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -17,14 +17,20 @@ records request id, account, action, status and latency.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import logging
 import time
 import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 from aiohttp import web
 from kv.store import StoreError, StoreUnavailableError
 
 from hive_gateway.api.auth.sigv4 import AuthResult, credential_scope_service, verify
+from hive_gateway.api.auth.throttle import COUNTED_CODES, AuthThrottle
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, dry_run_operation, internal_error
 from hive_gateway.api.protocol.models import SERVICE_BY_API_VERSION, SERVICES, operation_model
@@ -51,6 +57,13 @@ class Gateway:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        settings = runtime.settings
+        self.throttle = AuthThrottle(
+            limit=settings.auth_failure_limit,
+            window=settings.auth_failure_window,
+            lockout=settings.auth_lockout,
+            max_lockout=settings.auth_lockout_max,
+        )
         strict = runtime.settings.strict_serializer
         self._serializers = {
             protocol: ResponseSerializer(protocol, strict=strict) for protocol in ("ec2", "query")
@@ -78,11 +91,14 @@ class Gateway:
             service = auth.service
             if form_error is not None:
                 raise form_error
-            status, payload = 200, await self._dispatch(form, auth, request_id)
+            status, payload = 200, await self._bounded(
+                self._dispatch(form, auth, request_id), request_id, action
+            )
         except AwsError as error:
             status, payload = error.status, self._error_body(service, error, request_id)
-        except StoreUnavailableError:
-            LOG.exception("request %s: store unavailable", request_id)
+        except StoreUnavailableError as error:
+            # One line: during a NATS node loss every request would otherwise log a traceback.
+            LOG.warning("request %s: store unavailable: %s", request_id, error)
             unavailable = AwsError(
                 "ServiceUnavailable", "The service is unavailable. Try again shortly."
             )
@@ -108,21 +124,54 @@ class Gateway:
             headers={"x-amzn-RequestId": request_id},
         )
 
+    async def _bounded(
+        self, work: Coroutine[Any, Any, bytes], request_id: str, action: str
+    ) -> bytes:
+        """``work`` within the request deadline; past it the request is a retryable 503.
+
+        A store that stops answering mid-election must never leave a client hanging.
+        """
+        task = asyncio.ensure_future(work)
+        limit = self.runtime.settings.request_timeout
+        done, _ = await asyncio.wait({task}, timeout=limit)
+        if task in done:
+            return task.result()
+        stack = io.StringIO()
+        task.print_stack(limit=30, file=stack)
+        LOG.warning(
+            "request %s (%s) passed the %.0fs deadline; cancelled. Where it waited:\n%s",
+            request_id,
+            action,
+            limit,
+            stack.getvalue(),
+        )
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise StoreUnavailableError(f"{action} did not finish within {limit:.0f}s")
+
     async def _authenticate(self, request: web.Request, body: bytes, service: str) -> AuthResult:
         """SigV4 for the gateway's region; STS also takes ``us-east-1``, the scope of AWS's
         global STS endpoint that older SDKs and CLIs sign for whatever region is configured."""
         settings = self.runtime.settings
         regions = {settings.region, *_GLOBAL_SCOPES.get(service, ())}
-        return await verify(
-            request.method,
-            request.raw_path.split("?", 1)[0],
-            request.rel_url.raw_query_string,
-            request.headers,
-            body,
-            self.runtime.accounts.lookup,
-            served_regions=regions,
-            accept_any_region=settings.accept_any_region,
-        )
+        source = request.remote or "-"
+        self.throttle.check(source)  # a locked-out source is refused before any work
+        try:
+            return await verify(
+                request.method,
+                request.raw_path.split("?", 1)[0],
+                request.rel_url.raw_query_string,
+                request.headers,
+                body,
+                self.runtime.accounts.lookup,
+                served_regions=regions,
+                accept_any_region=settings.accept_any_region,
+            )
+        except AwsError as error:
+            if error.code in COUNTED_CODES:
+                self.throttle.failed(source)
+            raise
 
     async def _dispatch(self, fields: dict[str, str], auth: AuthResult, request_id: str) -> bytes:
         if auth.service not in SERVICES:
