@@ -18,13 +18,12 @@ records request id, account, action, status and latency.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 import time
 import uuid
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from kv.store import StoreError, StoreUnavailableError
@@ -38,6 +37,8 @@ from hive_gateway.api.protocol.parser import decode_form, parser_for
 from hive_gateway.api.protocol.serializer import ResponseSerializer
 from hive_gateway.core.registry import REGISTRY, lookup
 from hive_gateway.core.runtime import Runtime
+
+_T = TypeVar("_T")
 
 LOG = logging.getLogger(__name__)
 ACCESS_LOG = logging.getLogger("hive_gateway.access")
@@ -86,7 +87,9 @@ class Gateway:
                 form, form_error = {}, error
             service = _envelope_service(request, form)
             action = form.get("Action", "-")[:64]
-            auth = await self._authenticate(request, body, service)
+            auth = await self._bounded(
+                self._authenticate(request, body, service), request_id, action
+            )
             account = auth.key.account_id
             service = auth.service
             if form_error is not None:
@@ -96,9 +99,15 @@ class Gateway:
             )
         except AwsError as error:
             status, payload = error.status, self._error_body(service, error, request_id)
-        except StoreUnavailableError as error:
-            # One line: during a NATS node loss every request would otherwise log a traceback.
-            LOG.warning("request %s: store unavailable: %s", request_id, error)
+        except StoreError as error:
+            # Retryable for the client (SDKs retry 503), never a 500. Unavailability is one line
+            # (during a NATS node loss every request would otherwise log a traceback); any other
+            # store error (an unexpected JetStream answer, a conflict that escaped its handler)
+            # keeps its traceback.
+            if isinstance(error, StoreUnavailableError):
+                LOG.warning("request %s: store unavailable: %s", request_id, error)
+            else:
+                LOG.warning("request %s: store error", request_id, exc_info=True)
             unavailable = AwsError(
                 "ServiceUnavailable", "The service is unavailable. Try again shortly."
             )
@@ -124,16 +133,18 @@ class Gateway:
             headers={"x-amzn-RequestId": request_id},
         )
 
-    async def _bounded(
-        self, work: Coroutine[Any, Any, bytes], request_id: str, action: str
-    ) -> bytes:
+    async def _bounded(self, work: Coroutine[Any, Any, _T], request_id: str, action: str) -> _T:
         """``work`` within the request deadline; past it the request is a retryable 503.
 
         A store that stops answering mid-election must never leave a client hanging.
         """
         task = asyncio.ensure_future(work)
         limit = self.runtime.settings.request_timeout
-        done, _ = await asyncio.wait({task}, timeout=limit)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=limit)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
         if task in done:
             return task.result()
         stack = io.StringIO()
@@ -146,8 +157,9 @@ class Gateway:
             stack.getvalue(),
         )
         task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await asyncio.wait({task}, timeout=1.0)  # let it unwind, but never wait on it for long
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" noise
         raise StoreUnavailableError(f"{action} did not finish within {limit:.0f}s")
 
     async def _authenticate(self, request: web.Request, body: bytes, service: str) -> AuthResult:
