@@ -394,8 +394,14 @@ class NatsStore:
                     kv = await self._js.key_value(name)
                 except nats.js.errors.BucketNotFoundError:
                     kv = await self._create_bucket(name)
-                else:
-                    await self._report_replicas(name)
+                replicas = await self._replicas_of(name)
+            if replicas > 1:
+                # Read-your-writes: a direct get may be answered by a follower that has not yet
+                # applied our last write (seen as a NotFound right after a create). Gets go to
+                # the stream leader instead, like every write.
+                kv._direct = False
+            if replicas < self.replicas:
+                log.warning("%s", replicas_advice(name, replicas, self.replicas))
             bucket = NatsBucket(self, name, kv)
             self._buckets[name] = bucket
             return bucket
@@ -439,14 +445,9 @@ class NatsStore:
                 found.append((stream[3:], have))
         return sorted(found)
 
-    async def _report_replicas(self, name: str) -> None:
-        if self.replicas <= 1:
-            return
-        with _translated(f"bucket info {name}"):
-            info = await self._js.stream_info(f"KV_{name}")
-        have = info.config.num_replicas or 1
-        if have < self.replicas:
-            log.warning("%s", replicas_advice(name, have, self.replicas))
+    async def _replicas_of(self, name: str) -> int:
+        info = await self._js.stream_info(f"KV_{name}")
+        return info.config.num_replicas or 1
 
     def _require_connection(self) -> None:
         """Fail fast while disconnected.

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,23 @@ class Gateway:
             config=Config(**config) if config else None,
         )
 
+    _reader: threading.Thread | None = None
+
+    def drain(self) -> None:
+        """Keep reading its output in the background (a full pipe would block its logging, and
+        with it the gateway's event loop)."""
+        stdout = self.process.stdout
+        assert stdout is not None
+
+        def pump() -> None:
+            for line in stdout:
+                self.output.append(line)
+
+        self._reader = threading.Thread(target=pump, daemon=True)
+        self._reader.start()
+
     def stop(self, timeout: float = 30.0) -> str:
-        """SIGTERM, wait, and return the rest of its output."""
+        """SIGTERM, wait, and return everything it printed."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -65,9 +81,8 @@ class Gateway:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        assert self.process.stdout is not None
-        rest = self.process.stdout.read()
-        self.output.append(rest)
+        if self._reader is not None:
+            self._reader.join(10)
         return "".join(self.output)
 
 
@@ -115,7 +130,9 @@ def start_gateway(
         process.kill()
         raise AssertionError("gateway did not announce itself:\n" + "".join(lines))
     assert key and secret
-    return Gateway(process, port, data_dir, key, secret, Path(ca) if ca else None, lines)
+    gateway = Gateway(process, port, data_dir, key, secret, Path(ca) if ca else None, lines)
+    gateway.drain()
+    return gateway
 
 
 @dataclass
