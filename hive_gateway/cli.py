@@ -99,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a request may take before it is answered 503 (default 20)",
     )
     serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a client may take to send a request body (default 10)",
+    )
+    serve.add_argument(
         "--auth-failure-limit",
         type=int,
         default=10,
@@ -375,6 +381,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         nats_port_explicit=args.nats_port is not None,
         kv_replicas=args.kv_replicas,
         request_timeout=args.request_timeout,
+        body_timeout=args.body_timeout,
         auth_failure_limit=args.auth_failure_limit,
         auth_failure_window=args.auth_failure_window,
         auth_lockout=args.auth_lockout,

@@ -44,6 +44,8 @@ class Settings:
     """``nats_port`` was asked for: if busy, fail (instead of taking a free port)."""
     kv_replicas: int = 1
     request_timeout: float = 20.0
+    body_timeout: float = 10.0
+    """Seconds a client may take to send a request body (Hive: 10 s ReadHeaderTimeout)."""
     """Seconds a request may take; past it the gateway answers a retryable 503."""
     auth_failure_limit: int = 10
     """Failed SigV4 attempts from one source address within ``auth_failure_window`` seconds

@@ -74,11 +74,12 @@ class Gateway:
         """The aiohttp handler for ``/``."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
+        close = False
         service = "ec2"
         action = "-"
         account = "-"
         try:
-            body = await _read_body(request)
+            body = await _read_body(request, self.runtime.settings.body_timeout)
             try:
                 form: dict[str, str] = decode_form(request.rel_url.raw_query_string)
                 form.update(decode_form(body))
@@ -99,6 +100,7 @@ class Gateway:
             )
         except AwsError as error:
             status, payload = error.status, self._error_body(service, error, request_id)
+            close = error.code == "RequestTimeout"  # the rest of the body may never come
         except StoreError as error:
             # Retryable for the client (SDKs retry 503), never a 500. Unavailability is one line
             # (during a NATS node loss every request would otherwise log a traceback); any other
@@ -125,13 +127,16 @@ class Gateway:
             elapsed_ms,
         )
         content_type = "text/xml" if status == 200 else "application/xml"
-        return web.Response(
+        response = web.Response(
             status=status,
             body=payload,
             content_type=content_type,
             charset="UTF-8",
             headers={"x-amzn-RequestId": request_id},
         )
+        if close:
+            response.force_close()
+        return response
 
     async def _bounded(self, work: Coroutine[Any, Any, _T], request_id: str, action: str) -> _T:
         """``work`` within the request deadline; past it the request is a retryable 503.
@@ -241,17 +246,27 @@ class Gateway:
         )
 
 
-async def _read_body(request: web.Request) -> bytes:
-    """The raw body, refusing anything over :data:`MAX_BODY_BYTES` without buffering it all."""
+async def _read_body(request: web.Request, timeout: float) -> bytes:
+    """The raw body, refusing anything over :data:`MAX_BODY_BYTES` without buffering it all,
+    or not complete within ``timeout`` seconds (a trickling client must not hold a request
+    open forever: ``RequestTimeout``, 400, and the connection is closed)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large()
+                chunks.append(chunk)
+    except TimeoutError:
+        raise AwsError(
+            "RequestTimeout",
+            "Your socket connection to the server was not read from or written to within "
+            f"the timeout period ({timeout:.0f}s for the request body).",
+        ) from None
     return b"".join(chunks)
 
 
