@@ -23,8 +23,9 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -51,6 +52,7 @@ from kv.nats_store import NatsStore, replicas_advice
 from kv.store import Store, StoreUnavailableError
 
 LOG = logging.getLogger("hive_gateway")
+_T = TypeVar("_T")
 
 NATS_INFO_FILE = "nats.json"
 
@@ -432,10 +434,18 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         nats_port_explicit=settings.nats_port_explicit,
         kv_replicas=settings.kv_replicas,
     ) as store:
-        await _report_under_replicated(store, settings.bucket_prefix)
+        # A cluster that just started has no JetStream meta leader yet (as after a full restart).
+        await _retrying(store.ping, "waiting for JetStream")
+        await _retrying(
+            lambda: _report_under_replicated(store, settings.bucket_prefix), "checking replicas"
+        )
         accounts = AccountRegistry(store, settings.data_dir, bucket_prefix=settings.bucket_prefix)
-        admin = await accounts.bootstrap(
-            os.environ.get("HIVE_GATEWAY_ACCESS_KEY"), os.environ.get("HIVE_GATEWAY_SECRET_KEY")
+        admin = await _retrying(
+            lambda: accounts.bootstrap(
+                os.environ.get("HIVE_GATEWAY_ACCESS_KEY"),
+                os.environ.get("HIVE_GATEWAY_SECRET_KEY"),
+            ),
+            "seeding accounts",
         )
         from hive_gateway.api.app import create_app
         from hive_gateway.node import NodeSimulator
@@ -463,6 +473,25 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
             await runner.cleanup()
             if node is not None:
                 await node.stop()
+
+
+async def _retrying(
+    step: Callable[[], Awaitable[_T]], what: str, timeout: float = 120.0
+) -> _T:
+    """``step()`` (idempotent) again while the store is unavailable: on a cluster that just
+    started, a bucket's stream has no leader for a moment after it is created."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = 0.5
+    while True:
+        try:
+            return await step()
+        except StoreUnavailableError as error:
+            if loop.time() + delay > deadline:
+                raise
+            LOG.warning("%s: store not ready (%s); retrying in %.1fs", what, error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def _report_under_replicated(store: Store, bucket_prefix: str) -> None:

@@ -394,7 +394,9 @@ class NatsStore:
                     kv = await self._js.key_value(name)
                 except nats.js.errors.BucketNotFoundError:
                     kv = await self._create_bucket(name)
-                replicas = await self._replicas_of(name)
+                    replicas = self.replicas  # (or someone else's: checked on next open)
+                else:
+                    replicas = await self._replicas_of(name)
             if replicas > 1:
                 # Read-your-writes: a direct get may be answered by a follower that has not yet
                 # applied our last write (seen as a NotFound right after a create). Gets go to
