@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
+import io
 import ipaddress
 import json
 import logging
@@ -21,14 +23,20 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 
 from hive_gateway.api.auth.accounts import AccountRegistry
 from hive_gateway.config import DEFAULT_PORT, DEFAULT_REGION, NatsOptions, Settings, Timings
-from hive_gateway.process.embedded_nats import EmbeddedNats
+from hive_gateway.process.embedded_nats import EmbeddedNats, EmbeddedNatsError
+from hive_gateway.process.store_locator import (
+    choose_embedded_port,
+    recorded_external_options,
+    write_external_info,
+)
 from hive_gateway.core.errors import AwsError
 from hive_gateway.hive.nats_bus import NatsBus
 from hive_gateway.node.config import (
@@ -40,10 +48,11 @@ from hive_gateway.node.config import (
 )
 from hive_gateway.core.runtime import Runtime
 from hive_gateway.process.tls import ensure_certificates, server_ssl_context
-from kv.nats_store import NatsStore
+from kv.nats_store import NatsStore, replicas_advice
 from kv.store import Store, StoreUnavailableError
 
 LOG = logging.getLogger("hive_gateway")
+_T = TypeVar("_T")
 
 NATS_INFO_FILE = "nats.json"
 
@@ -78,9 +87,40 @@ def _parser() -> argparse.ArgumentParser:
         help="accept requests signed for any region and treat them as --region (Hive's leniency)",
     )
     serve.add_argument(
-        "--nats-port", type=int, default=4222, help="embedded nats-server port (0 = any free)"
+        "--nats-port",
+        type=int,
+        default=None,
+        help="embedded nats-server port (default 4222, or a free one when 4222 is busy; "
+        "0 = any free; an explicit busy port is an error)",
     )
     serve.add_argument("--public-endpoint", help="URL DescribeRegions advertises")
+    serve.add_argument(
+        "--request-timeout",
+        type=float,
+        default=20.0,
+        help="seconds a request may take before it is answered 503 (default 20)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a client may take to send a request body (default 10)",
+    )
+    serve.add_argument(
+        "--auth-failure-limit",
+        type=int,
+        default=10,
+        help="failed SigV4 attempts per source address within --auth-failure-window that lock "
+        "it out (default 10, as Hive; 0 = off)",
+    )
+    serve.add_argument("--auth-failure-window", type=float, default=60.0, help="seconds (60)")
+    serve.add_argument(
+        "--auth-lockout",
+        type=float,
+        default=30.0,
+        help="first lockout in seconds (30), doubling up to --auth-lockout-max (300)",
+    )
+    serve.add_argument("--auth-lockout-max", type=float, default=300.0)
     serve.add_argument(
         "--ipv6-pool",
         default="2001:db8::/32",
@@ -225,6 +265,12 @@ def _store_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nats-tls-ca", type=Path)
     parser.add_argument("--nats-tls-cert", type=Path)
     parser.add_argument("--nats-tls-key", type=Path)
+    parser.add_argument(
+        "--kv-replicas",
+        type=int,
+        default=int(os.environ.get("HIVE_GATEWAY_KV_REPLICAS", "1")),
+        help="replicas of every KV bucket created (default 1; 3 on a JetStream cluster)",
+    )
 
 
 def _nats_options(args: argparse.Namespace) -> NatsOptions:
@@ -240,7 +286,7 @@ def _nats_options(args: argparse.Namespace) -> NatsOptions:
     )
 
 
-async def _connect(options: NatsOptions) -> NatsStore:
+async def _connect(options: NatsOptions, *, kv_replicas: int = 1) -> NatsStore:
     assert options.url is not None
     return await NatsStore.connect(
         options.url,
@@ -251,6 +297,7 @@ async def _connect(options: NatsOptions) -> NatsStore:
         tls_ca=str(options.tls_ca) if options.tls_ca else None,
         tls_cert=str(options.tls_cert) if options.tls_cert else None,
         tls_key=str(options.tls_key) if options.tls_key else None,
+        replicas=kv_replicas,
     )
 
 
@@ -267,22 +314,36 @@ def _embedded_token(data_dir: Path) -> str:
 
 @contextlib.asynccontextmanager
 async def open_store(
-    data_dir: Path, options: NatsOptions, *, nats_port: int = 0, reuse_running: bool = False
+    data_dir: Path,
+    options: NatsOptions,
+    *,
+    nats_port: int = 0,
+    nats_port_explicit: bool = False,
+    reuse_running: bool = False,
+    kv_replicas: int = 1,
 ) -> AsyncIterator[Store]:
     """A connected store: the external NATS of ``options``, or an embedded nats-server.
 
-    With ``reuse_running`` a gateway already serving this data dir is reached through its
-    ``nats.json`` instead of starting a second server on the same JetStream directory.
+    With ``reuse_running`` (``accounts``) the store of a gateway serving this data dir is used:
+    the external NATS it recorded in ``nats.json`` (credentials from ``options``), or its running
+    embedded server, instead of starting a second server on the same JetStream directory. A
+    gateway on an external NATS records that store's URL (never its secrets) in ``nats.json``.
+    The embedded server's port: ``nats_port`` when free; when busy, a free one unless
+    ``nats_port_explicit`` (then a one-line error naming the port).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    info_path = data_dir / NATS_INFO_FILE
+    if not options.url and reuse_running:
+        options = recorded_external_options(info_path, options)
     if options.url:
-        store = await _connect(options)
+        store = await _connect(options, kv_replicas=kv_replicas)
         try:
+            if not reuse_running:
+                write_external_info(info_path, options)
             yield store
         finally:
             await store.close()
         return
-    info_path = data_dir / NATS_INFO_FILE
     if reuse_running and info_path.exists():
         info = json.loads(info_path.read_text())
         try:
@@ -295,13 +356,12 @@ async def open_store(
             finally:
                 await store.close()
             return
+    port = choose_embedded_port("127.0.0.1", nats_port, explicit=nats_port_explicit)
     token = _embedded_token(data_dir)
-    async with EmbeddedNats(
-        data_dir / "nats", host="127.0.0.1", port=nats_port, token=token
-    ) as server:
+    async with EmbeddedNats(data_dir / "nats", host="127.0.0.1", port=port, token=token) as server:
         info_path.write_text(json.dumps({"url": server.url, "token": token}))
         info_path.chmod(0o600)
-        store = await _connect(NatsOptions(url=server.url, token=token))
+        store = await _connect(NatsOptions(url=server.url, token=token), kv_replicas=kv_replicas)
         try:
             yield store
         finally:
@@ -319,7 +379,15 @@ def _settings(args: argparse.Namespace) -> Settings:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         nats=_nats_options(args),
-        nats_port=args.nats_port,
+        nats_port=4222 if args.nats_port is None else args.nats_port,
+        nats_port_explicit=args.nats_port is not None,
+        kv_replicas=args.kv_replicas,
+        request_timeout=args.request_timeout,
+        body_timeout=args.body_timeout,
+        auth_failure_limit=args.auth_failure_limit,
+        auth_failure_window=args.auth_failure_window,
+        auth_lockout=args.auth_lockout,
+        auth_lockout_max=args.auth_lockout_max,
         region=args.region,
         azs=tuple(args.azs),
         accept_any_region=args.accept_any_region,
@@ -360,10 +428,25 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
             paths = ensure_certificates(settings.data_dir / "tls", settings.host)
             ssl_context = server_ssl_context(paths.server_cert, paths.server_key)
             ca_path = paths.ca_cert.resolve()
-    async with open_store(settings.data_dir, settings.nats, nats_port=settings.nats_port) as store:
+    async with open_store(
+        settings.data_dir,
+        settings.nats,
+        nats_port=settings.nats_port,
+        nats_port_explicit=settings.nats_port_explicit,
+        kv_replicas=settings.kv_replicas,
+    ) as store:
+        # A cluster that just started has no JetStream meta leader yet (as after a full restart).
+        await _retrying(store.ping, "waiting for JetStream")
+        await _retrying(
+            lambda: _report_under_replicated(store, settings.bucket_prefix), "checking replicas"
+        )
         accounts = AccountRegistry(store, settings.data_dir, bucket_prefix=settings.bucket_prefix)
-        admin = await accounts.bootstrap(
-            os.environ.get("HIVE_GATEWAY_ACCESS_KEY"), os.environ.get("HIVE_GATEWAY_SECRET_KEY")
+        admin = await _retrying(
+            lambda: accounts.bootstrap(
+                os.environ.get("HIVE_GATEWAY_ACCESS_KEY"),
+                os.environ.get("HIVE_GATEWAY_SECRET_KEY"),
+            ),
+            "seeding accounts",
         )
         from hive_gateway.api.app import create_app
         from hive_gateway.node import NodeSimulator
@@ -383,6 +466,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGUSR2, _dump_tasks)
         try:
             await stop.wait()
         finally:
@@ -390,6 +474,45 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
             await runner.cleanup()
             if node is not None:
                 await node.stop()
+
+
+async def _retrying(
+    step: Callable[[], Awaitable[_T]], what: str, timeout: float = 120.0
+) -> _T:
+    """``step()`` (idempotent) again while the store is unavailable: on a cluster that just
+    started, a bucket's stream has no leader for a moment after it is created."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = 0.5
+    while True:
+        try:
+            return await step()
+        except StoreUnavailableError as error:
+            if loop.time() + delay > deadline:
+                raise
+            LOG.warning("%s: store not ready (%s); retrying in %.1fs", what, error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def _report_under_replicated(store: Store, bucket_prefix: str) -> None:
+    """Warn (log and stderr) about every existing bucket with fewer replicas than asked."""
+    if not isinstance(store, NatsStore) or store.replicas <= 1:
+        return
+    for bucket, have in await store.under_replicated(f"{bucket_prefix}-"):
+        advice = replicas_advice(bucket, have, store.replicas)
+        LOG.warning("%s", advice)
+        print(f"hive-gateway: warning: {advice}", file=sys.stderr, flush=True)
+
+
+def _dump_tasks() -> None:
+    """SIGUSR2: log where every asyncio task waits (SIGUSR1 dumps the threads, even when the
+    event loop itself is stuck)."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        out.write(f"--- {task.get_name()}\n")
+        task.print_stack(limit=25, file=out)
+    LOG.warning("asyncio tasks:\n%s", out.getvalue())
 
 
 def _announce(settings: Settings, access_key: str, secret_key: str, ca_path: Path | None) -> None:
@@ -421,6 +544,8 @@ async def _gateway_nats(args: argparse.Namespace) -> NatsOptions:
             )
         await asyncio.sleep(0.2)
     info = json.loads(info_path.read_text())
+    if info.get("external"):
+        return recorded_external_options(info_path, options)
     return NatsOptions(url=info["url"], token=info.get("token"))
 
 
@@ -429,7 +554,7 @@ async def run_node(args: argparse.Namespace) -> int:
     from hive_gateway.node import NodeSimulator
 
     options = await _gateway_nats(args)
-    store = await _connect(options)
+    store = await _connect(options, kv_replicas=args.kv_replicas)
     try:
         config = _node_config(
             args, bucket_prefix=args.bucket_prefix, region=args.region, azs=args.azs
@@ -455,7 +580,9 @@ async def run_node(args: argparse.Namespace) -> int:
 
 
 async def _accounts(args: argparse.Namespace) -> int:
-    async with open_store(args.data_dir, _nats_options(args), reuse_running=True) as store:
+    async with open_store(
+        args.data_dir, _nats_options(args), reuse_running=True, kv_replicas=args.kv_replicas
+    ) as store:
         registry = AccountRegistry(store, args.data_dir, bucket_prefix=args.bucket_prefix)
         if args.accounts_command == "create":
             created = await registry.create_account(args.name)
@@ -479,6 +606,8 @@ async def _accounts(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hive-gateway`` console script."""
     args = _parser().parse_args(argv)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -512,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsError as exc:
         print(f"hive-gateway: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EmbeddedNatsError) as exc:
         print(f"hive-gateway: {exc}", file=sys.stderr)
         return 1
 

@@ -97,6 +97,21 @@ class Settings:
     nats: NatsOptions = field(default_factory=NatsOptions)
     nats_port: int = 4222
     """Port of the embedded nats-server (0 picks a free one)."""
+    nats_port_explicit: bool = False
+    """``nats_port`` was asked for: if busy, fail (instead of taking a free port)."""
+    kv_replicas: int = 1
+    request_timeout: float = 20.0
+    body_timeout: float = 10.0
+    """Seconds a client may take to send a request body (Hive: 10 s ReadHeaderTimeout)."""
+    """Seconds a request may take; past it the gateway answers a retryable 503."""
+    auth_failure_limit: int = 10
+    """Failed SigV4 attempts from one source address within ``auth_failure_window`` seconds
+    that lock it out (Hive: 10 in 60 s); 0 turns the throttle off."""
+    auth_failure_window: float = 60.0
+    auth_lockout: float = 30.0
+    """First lockout (seconds); each further one doubles, up to ``auth_lockout_max``."""
+    auth_lockout_max: float = 300.0
+    """Replicas of every KV bucket the gateway creates (3 on a JetStream cluster)."""
     region: str = DEFAULT_REGION
     azs: tuple[str, ...] = ()
     """Availability zones served; empty means ``<region>a``."""

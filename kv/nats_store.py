@@ -37,7 +37,7 @@ from kv.store import (
     validate_key,
 )
 
-__all__ = ["HISTORY", "NatsBucket", "NatsStore"]
+__all__ = ["HISTORY", "NatsBucket", "NatsStore", "replicas_advice"]
 
 log = logging.getLogger(__name__)
 
@@ -282,8 +282,16 @@ class NatsBucket:
 class NatsStore:
     """A NATS connection with JetStream; hands out (cached) :class:`NatsBucket` handles."""
 
-    def __init__(self, nc: NatsClient, *, timeout: float = 10.0) -> None:
-        """Wrap an already connected client; prefer :meth:`connect`."""
+    def __init__(self, nc: NatsClient, *, timeout: float = 10.0, replicas: int = 1) -> None:
+        """Wrap an already connected client; prefer :meth:`connect`.
+
+        ``replicas`` is the replica count of every bucket this store creates (1..5; 3 on a
+        JetStream cluster). Existing buckets are never recreated: one with fewer replicas is
+        reported (see :meth:`under_replicated`).
+        """
+        if not 1 <= replicas <= 5:
+            raise ValueError(f"KV replicas must be between 1 and 5, not {replicas}")
+        self.replicas = replicas
         self._nc = nc
         self._js: JetStreamContext = nc.jetstream(timeout=timeout)
         self._timeout = timeout
@@ -306,6 +314,7 @@ class NatsStore:
         tls_key: str | None = None,
         name: str = "hive-gateway",
         timeout: float = 10.0,
+        replicas: int = 1,
     ) -> NatsStore:
         """Connect to NATS, raising :class:`StoreUnavailableError` if that fails within ``timeout``.
 
@@ -365,7 +374,7 @@ class NatsStore:
             rejected.cancel()
         events.connected()
         log.info("connected to NATS at %s", nc.connected_url.netloc if nc.connected_url else url)
-        store = cls(nc, timeout=timeout)
+        store = cls(nc, timeout=timeout, replicas=replicas)
         store._events = events
         return store
 
@@ -385,6 +394,16 @@ class NatsStore:
                     kv = await self._js.key_value(name)
                 except nats.js.errors.BucketNotFoundError:
                     kv = await self._create_bucket(name)
+                    replicas = self.replicas  # (or someone else's: checked on next open)
+                else:
+                    replicas = await self._replicas_of(name)
+            if replicas > 1:
+                # Read-your-writes: a direct get may be answered by a follower that has not yet
+                # applied our last write (seen as a NotFound right after a create). Gets go to
+                # the stream leader instead, like every write.
+                kv._direct = False
+            if replicas < self.replicas:
+                log.warning("%s", replicas_advice(name, replicas, self.replicas))
             bucket = NatsBucket(self, name, kv)
             self._buckets[name] = bucket
             return bucket
@@ -392,7 +411,9 @@ class NatsStore:
     async def _create_bucket(self, name: str) -> KeyValue:
         try:
             kv = await self._js.create_key_value(
-                config=KeyValueConfig(bucket=name, history=HISTORY, direct=True)
+                config=KeyValueConfig(
+                    bucket=name, history=HISTORY, direct=True, replicas=self.replicas
+                )
             )
         except nats.js.errors.BadRequestError:
             # Created concurrently by someone else (possibly with another config): use theirs.
@@ -404,6 +425,31 @@ class NatsStore:
         except nats.js.errors.KeyWrongLastSequenceError:
             pass  # another creator wrote it first
         return kv
+
+    async def under_replicated(self, prefix: str = "") -> list[tuple[str, int]]:
+        """``(bucket, replicas)`` of every KV bucket named ``prefix…`` with fewer replicas
+        than :attr:`replicas` (they are reported, never recreated)."""
+        self._require_connection()
+        found: list[tuple[str, int]] = []
+        streams: list[Any] = []
+        with _translated("list KV streams"):
+            while True:
+                page = await self._js.streams_info(offset=len(streams))
+                streams.extend(page)
+                if len(page) < 256:  # the server's page size
+                    break
+        for info in streams:
+            stream = info.config.name or ""
+            if not stream.startswith("KV_" + prefix):
+                continue
+            have = info.config.num_replicas or 1
+            if have < self.replicas:
+                found.append((stream[3:], have))
+        return sorted(found)
+
+    async def _replicas_of(self, name: str) -> int:
+        info = await self._js.stream_info(f"KV_{name}")
+        return info.config.num_replicas or 1
 
     def _require_connection(self) -> None:
         """Fail fast while disconnected.
@@ -431,6 +477,15 @@ class NatsStore:
             self._events.closing = True
         with contextlib.suppress(Exception):
             await self._nc.close()
+
+
+def replicas_advice(bucket: str, have: int, want: int) -> str:
+    """One line: a bucket has fewer replicas than asked, and how to raise them."""
+    return (
+        f"KV bucket {bucket} has {have} replica(s) but --kv-replicas asks for {want}; it is not "
+        f"recreated (that would lose its data). Raise it in place with: "
+        f"nats stream edit KV_{bucket} --replicas {want}"
+    )
 
 
 class _ConnectionEvents:

@@ -17,14 +17,19 @@ records request id, account, action, status and latency.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import time
 import uuid
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from aiohttp import web
 from kv.store import StoreError, StoreUnavailableError
 
 from hive_gateway.api.auth.sigv4 import AuthResult, credential_scope_service, verify
+from hive_gateway.api.auth.throttle import COUNTED_CODES, AuthThrottle
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, dry_run_operation, internal_error
 from hive_gateway.api.protocol.models import SERVICE_BY_API_VERSION, SERVICES, operation_model
@@ -32,6 +37,8 @@ from hive_gateway.api.protocol.parser import decode_form, parser_for
 from hive_gateway.api.protocol.serializer import ResponseSerializer
 from hive_gateway.core.registry import REGISTRY, lookup
 from hive_gateway.core.runtime import Runtime
+
+_T = TypeVar("_T")
 
 LOG = logging.getLogger(__name__)
 ACCESS_LOG = logging.getLogger("hive_gateway.access")
@@ -51,6 +58,13 @@ class Gateway:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        settings = runtime.settings
+        self.throttle = AuthThrottle(
+            limit=settings.auth_failure_limit,
+            window=settings.auth_failure_window,
+            lockout=settings.auth_lockout,
+            max_lockout=settings.auth_lockout_max,
+        )
         strict = runtime.settings.strict_serializer
         self._serializers = {
             protocol: ResponseSerializer(protocol, strict=strict) for protocol in ("ec2", "query")
@@ -60,11 +74,12 @@ class Gateway:
         """The aiohttp handler for ``/``."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
+        close = False
         service = "ec2"
         action = "-"
         account = "-"
         try:
-            body = await _read_body(request)
+            body = await _read_body(request, self.runtime.settings.body_timeout)
             try:
                 form: dict[str, str] = decode_form(request.rel_url.raw_query_string)
                 form.update(decode_form(body))
@@ -73,16 +88,28 @@ class Gateway:
                 form, form_error = {}, error
             service = _envelope_service(request, form)
             action = form.get("Action", "-")[:64]
-            auth = await self._authenticate(request, body, service)
+            auth = await self._bounded(
+                self._authenticate(request, body, service), request_id, action
+            )
             account = auth.key.account_id
             service = auth.service
             if form_error is not None:
                 raise form_error
-            status, payload = 200, await self._dispatch(form, auth, request_id)
+            status, payload = 200, await self._bounded(
+                self._dispatch(form, auth, request_id), request_id, action
+            )
         except AwsError as error:
             status, payload = error.status, self._error_body(service, error, request_id)
-        except StoreUnavailableError:
-            LOG.exception("request %s: store unavailable", request_id)
+            close = error.code == "RequestTimeout"  # the rest of the body may never come
+        except StoreError as error:
+            # Retryable for the client (SDKs retry 503), never a 500. Unavailability is one line
+            # (during a NATS node loss every request would otherwise log a traceback); any other
+            # store error (an unexpected JetStream answer, a conflict that escaped its handler)
+            # keeps its traceback.
+            if isinstance(error, StoreUnavailableError):
+                LOG.warning("request %s: store unavailable: %s", request_id, error)
+            else:
+                LOG.warning("request %s: store error", request_id, exc_info=True)
             unavailable = AwsError(
                 "ServiceUnavailable", "The service is unavailable. Try again shortly."
             )
@@ -100,29 +127,68 @@ class Gateway:
             elapsed_ms,
         )
         content_type = "text/xml" if status == 200 else "application/xml"
-        return web.Response(
+        response = web.Response(
             status=status,
             body=payload,
             content_type=content_type,
             charset="UTF-8",
             headers={"x-amzn-RequestId": request_id},
         )
+        if close:
+            response.force_close()
+        return response
+
+    async def _bounded(self, work: Coroutine[Any, Any, _T], request_id: str, action: str) -> _T:
+        """``work`` within the request deadline; past it the request is a retryable 503.
+
+        A store that stops answering mid-election must never leave a client hanging.
+        """
+        task = asyncio.ensure_future(work)
+        limit = self.runtime.settings.request_timeout
+        try:
+            done, _ = await asyncio.wait({task}, timeout=limit)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if task in done:
+            return task.result()
+        stack = io.StringIO()
+        task.print_stack(limit=30, file=stack)
+        LOG.warning(
+            "request %s (%s) passed the %.0fs deadline; cancelled. Where it waited:\n%s",
+            request_id,
+            action,
+            limit,
+            stack.getvalue(),
+        )
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)  # let it unwind, but never wait on it for long
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" noise
+        raise StoreUnavailableError(f"{action} did not finish within {limit:.0f}s")
 
     async def _authenticate(self, request: web.Request, body: bytes, service: str) -> AuthResult:
         """SigV4 for the gateway's region; STS also takes ``us-east-1``, the scope of AWS's
         global STS endpoint that older SDKs and CLIs sign for whatever region is configured."""
         settings = self.runtime.settings
         regions = {settings.region, *_GLOBAL_SCOPES.get(service, ())}
-        return await verify(
-            request.method,
-            request.raw_path.split("?", 1)[0],
-            request.rel_url.raw_query_string,
-            request.headers,
-            body,
-            self.runtime.accounts.lookup,
-            served_regions=regions,
-            accept_any_region=settings.accept_any_region,
-        )
+        source = request.remote or "-"
+        self.throttle.check(source)  # a locked-out source is refused before any work
+        try:
+            return await verify(
+                request.method,
+                request.raw_path.split("?", 1)[0],
+                request.rel_url.raw_query_string,
+                request.headers,
+                body,
+                self.runtime.accounts.lookup,
+                served_regions=regions,
+                accept_any_region=settings.accept_any_region,
+            )
+        except AwsError as error:
+            if error.code in COUNTED_CODES:
+                self.throttle.failed(source)
+            raise
 
     async def _dispatch(self, fields: dict[str, str], auth: AuthResult, request_id: str) -> bytes:
         if auth.service not in SERVICES:
@@ -180,17 +246,27 @@ class Gateway:
         )
 
 
-async def _read_body(request: web.Request) -> bytes:
-    """The raw body, refusing anything over :data:`MAX_BODY_BYTES` without buffering it all."""
+async def _read_body(request: web.Request, timeout: float) -> bytes:
+    """The raw body, refusing anything over :data:`MAX_BODY_BYTES` without buffering it all,
+    or not complete within ``timeout`` seconds (a trickling client must not hold a request
+    open forever: ``RequestTimeout``, 400, and the connection is closed)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large()
+                chunks.append(chunk)
+    except TimeoutError:
+        raise AwsError(
+            "RequestTimeout",
+            "Your socket connection to the server was not read from or written to within "
+            f"the timeout period ({timeout:.0f}s for the request body).",
+        ) from None
     return b"".join(chunks)
 
 

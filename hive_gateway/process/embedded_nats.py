@@ -24,7 +24,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-__all__ = ["EmbeddedNats", "EmbeddedNatsError", "find_nats_server", "free_port", "wait_for_nats"]
+__all__ = [
+    "EmbeddedNats",
+    "EmbeddedNatsError",
+    "find_nats_server",
+    "free_port",
+    "port_in_use",
+    "wait_for_nats",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on ``host:port`` (a bind attempt, as nats-server's would be).
+
+    ``SO_REUSEADDR`` is set as Go sets it on listeners, so sockets lingering in TIME_WAIT (after
+    a restart) do not count as "in use".
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 def _probe(host: str, port: int) -> bool:
@@ -198,6 +221,12 @@ class EmbeddedNats:
 
     async def _launch(self) -> None:
         binary = self._binary or find_nats_server()
+        if port_in_use(self.host, self.port):
+            # Never probe someone else's server as if it were ours (a misleading auth error).
+            raise EmbeddedNatsError(
+                f"port {self.port} on {self.host} is already in use; "
+                "the embedded nats-server cannot listen there"
+            )
         config = None
         if self.token is not None:
             config = self.store_dir / CONFIG_FILE

@@ -1,0 +1,1 @@
+"""Reliability: clear failures, replicated storage, auth hardening, isolation (issue 11)."""
