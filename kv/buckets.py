@@ -57,12 +57,16 @@ BUCKETS: Final = MappingProxyType(
         "instances": "instances",
         "account_names": "account-names",
         "vpc_index": "vpc-index",
+        "launch_templates": "launch-templates",
+        "capacity_reservations": "capacity-reservations",
+        "spot_instance_requests": "spot-instance-requests",
         # Claim spaces (hive_gateway/core/claims.py), one bucket each.
         "client_tokens": "claim-client-tokens",
         "key_pair_names": "claim-key-pair-names",
         "eni_slots": "claim-eni-slots",
         "device_slots": "claim-device-slots",
         "image_names": "claim-image-names",
+        "launch_template_names": "claim-launch-template-names",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""

@@ -35,6 +35,9 @@ PREFIXES: Final[dict[str, str]] = {
     "snapshot": "snap",
     "image": "ami",
     "key-pair": "key",
+    "launch-template": "lt",
+    "capacity-reservation": "cr",
+    "spot-instance-request": "sir",
 }
 
 
