@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hive_gateway.core.registry import Params
 from hive_gateway.core.kinds import Record
@@ -59,3 +60,5 @@ class RunPlan:
     interface_tags: dict[str, str]
     fingerprint: str
     record_defaults: Record
+    capacity_hold: Any = None
+    """Room held in a capacity reservation for the first instances (``usage.Hold``)."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Final
 
 from handlers import network_interfaces, volumes
+from handlers.capacity_reservations import usage as capacity
 from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
 from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
@@ -280,6 +281,9 @@ async def _finish(
         "created_at": iso_stamp(now),
         "released": False,
     }
+    hold = plan.capacity_hold
+    if hold is not None and position < hold.count:
+        stored["capacity_reservation_id"] = hold.reservation_id
     profile = stored.get("iam_instance_profile")
     if profile and "{account}" in profile.get("arn", ""):
         stored["iam_instance_profile"] = {
@@ -303,6 +307,22 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
             f"You have requested more instances ({len(live) + plan.min_count}) than your current "
             f"instance limit of {MAX_INSTANCES_PER_ACCOUNT} allows for the specified instance type.",
         )
+    plan.capacity_hold = await capacity.hold_for_launch(
+        ctx,
+        plan.params.get("CapacityReservationSpecification"),
+        instance_type=plan.instance_type,
+        zone=plan.zone,
+        tenancy=plan.tenancy,
+        min_count=plan.min_count,
+        max_count=plan.max_count,
+    )
+    try:
+        return await _launch_held(ctx, client, plan)
+    finally:
+        await capacity.release(ctx, plan.capacity_hold)
+
+
+async def _launch_held(ctx: RequestContext, client: contract.DaemonClient, plan: RunPlan) -> Result:
     group = plan.placement_group
     lock = process_lock(ctx, "placement-group", str(group["group_name"] if group else ""))
     async with lock:
