@@ -17,11 +17,12 @@ from handlers.instances.placement import placement_targets
 from handlers.instances.plans import InterfacePlan, RunPlan, VolumePlan
 from handlers.instances.record_fields import iso_stamp, state_name, utc_now
 from handlers.instances.runtime import daemon_client, process_lock
+from handlers.instances.spot import spot_fields
 from handlers.instances.state import sync_states
 from handlers.instances.validation import fingerprint_of, validate_run
 from handlers.instances.views import gather_context, instance_to_api
 from hive_gateway.hive import daemon_contract as contract
-from hive_gateway.core import idempotency, records
+from hive_gateway.core import dependents, idempotency, records
 from hive_gateway.hive.bus import BusError
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
@@ -284,6 +285,7 @@ async def _finish(
     hold = plan.capacity_hold
     if hold is not None and position < hold.count:
         stored["capacity_reservation_id"] = hold.reservation_id
+    stored.update(spot_fields(plan.spot_options, plan.spot_request_ids, position))
     profile = stored.get("iam_instance_profile")
     if profile and "{account}" in profile.get("arn", ""):
         stored["iam_instance_profile"] = {
@@ -291,6 +293,8 @@ async def _finish(
             "arn": profile["arn"].replace("{account}", ctx.account_id),
         }
     await records.create(ctx, INSTANCE, stored)
+    if stored.get("spot_instance_request_id"):
+        await dependents.fire(ctx, "instance", "spot-launched", stored)
     return stored
 
 
@@ -435,3 +439,11 @@ async def run_instances(ctx: RequestContext, params: Params) -> Result:
     return await idempotency.create_once(
         ctx, INSTANCE, token, fingerprint, launch, existing, message=RUN_MISMATCH
     )
+
+
+async def launch_for_spot_request(ctx: RequestContext, params: Params, request_id: str) -> Result:
+    """Launch the one instance that fulfils spot instance request ``request_id`` (RunInstances
+    parameters with ``InstanceMarketOptions``, as RequestSpotInstances builds them)."""
+    plan = await validate_run(ctx, params)
+    plan.spot_request_ids = [request_id]
+    return await _launch(ctx, plan)

@@ -174,6 +174,10 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
         out["Placement"]["GroupId"] = record["placement_group_id"]
     if record.get("capacity_reservation_id"):
         out["CapacityReservationId"] = record["capacity_reservation_id"]
+    if record.get("instance_lifecycle"):
+        out["InstanceLifecycle"] = record["instance_lifecycle"]
+    if record.get("spot_instance_request_id"):
+        out["SpotInstanceRequestId"] = record["spot_instance_request_id"]
     if record.get("key_name"):
         out["KeyName"] = record["key_name"]
     if record.get("boot_mode"):
