@@ -54,7 +54,9 @@ def _run_params(spec: dict[str, Any], params: Params, price: str | None) -> Para
             if placement.get(k)
         }
     options: Record = {
-        "SpotInstanceType": params.get("Type") or "one-time",
+        # the request keeps its own type (a persistent request may terminate its instance;
+        # RunInstances' own persistent spot requests may not)
+        "SpotInstanceType": "one-time",
         "InstanceInterruptionBehavior": params.get("InstanceInterruptionBehavior") or "terminate",
     }
     if price is not None:

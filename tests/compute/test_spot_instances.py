@@ -206,3 +206,12 @@ def test_spot_price_history(gateway: RunningGateway, ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ec2.describe_spot_price_history(Filters=[{"Name": "bogus", "Values": ["x"]}])
     assert error_of(exc)[0] == "InvalidParameterValue"
+
+
+def test_persistent_request_with_terminate_behaviour(ec2: Any) -> None:
+    """Terraform's defaults (``spot_type`` persistent, interruption ``terminate``) are valid
+    for RequestSpotInstances (only RunInstances refuses them)."""
+    net = Network(ec2)
+    (made,) = request(ec2, net, Type="persistent", InstanceInterruptionBehavior="terminate")
+    assert (made["Type"], made["State"]) == ("persistent", "active")
+    assert made["InstanceInterruptionBehavior"] == "terminate"

@@ -146,6 +146,32 @@ resource "aws_instance" "web" {
   }
 }
 
+# Capacity for the instance's type in its zone: an open reservation the instance fills.
+resource "aws_ec2_capacity_reservation" "web" {
+  instance_type     = "t3.small"
+  instance_platform = "Linux/UNIX"
+  availability_zone = data.aws_availability_zones.available.names[0]
+  instance_count    = 2
+
+  tags = {
+    Name = "web"
+  }
+}
+
+# A spot instance, fulfilled at once.
+resource "aws_spot_instance_request" "worker" {
+  ami                    = data.aws_ami.debian.id
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.lt.id
+  vpc_security_group_ids = [aws_security_group.web.id]
+  spot_price             = "0.01"
+  wait_for_fulfillment   = true
+
+  tags = {
+    Name = "worker"
+  }
+}
+
 output "launch_template_id" {
   value = aws_launch_template.web.id
 }
@@ -156,4 +182,12 @@ output "launch_template_latest_version" {
 
 output "instance_id" {
   value = aws_instance.web.id
+}
+
+output "capacity_reservation_id" {
+  value = aws_ec2_capacity_reservation.web.id
+}
+
+output "spot_instance_id" {
+  value = aws_spot_instance_request.worker.spot_instance_id
 }
