@@ -57,6 +57,12 @@ class Timings:
     """How long a new placement group shows ``pending``."""
     placement_group_deleting: float = 1.0
     """How long a deleted placement group shows ``deleting``."""
+    capacity_reservation_retention: float = 3600.0
+    """How long a cancelled or expired capacity reservation stays describable."""
+    capacity_hold: float = 120.0
+    """How long room held in a capacity reservation for a launch lasts if the launch crashed."""
+    spot_request_retention: float = 14400.0
+    """How long a cancelled or closed spot instance request stays describable (AWS: ~4 h)."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""

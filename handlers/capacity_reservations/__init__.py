@@ -13,7 +13,7 @@ AWS behaviour reproduced:
   ``CapacityReservationId``;
 * ``ModifyCapacityReservation`` changes the count and the end; ``CancelCapacityReservation``
   frees the capacity (instances keep running) and leaves it ``cancelled``, still describable
-  for :data:`~handlers.capacity_reservations.views.RETENTION_SECONDS`.
+  for the ``capacity_reservation_retention`` timing (an hour).
 """
 
 from handlers.capacity_reservations import actions, usage

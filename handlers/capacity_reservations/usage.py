@@ -4,8 +4,8 @@ An instance uses reservation ``cr-…`` while its record names it (``capacity_re
 and it is ``pending`` or ``running``. A launch first *holds* room: one compare-and-swap on the
 reservation record checks ``in use + held + wanted ≤ total`` and records the hold, so two
 concurrent launches cannot both take the last slot. The hold is dropped once the instances
-are stored (they count from then on) and lapses after :data:`HOLD_SECONDS` if the launch
-crashed.
+are stored (they count from then on) and lapses after the ``capacity_hold`` timing if the
+launch crashed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from handlers.capacity_reservations.views import state_of
@@ -25,7 +25,6 @@ from hive_gateway.core.kinds import KINDS, Record
 CAPACITY_RESERVATION: Final = KINDS["capacity-reservation"]
 INSTANCE: Final = KINDS["instance"]
 USING_STATES: Final = frozenset({"pending", "running"})
-HOLD_SECONDS: Final = 120.0
 PLATFORM: Final = "Linux/UNIX"
 
 
@@ -97,7 +96,7 @@ async def _take(
             for k, v in (current.get("holds") or {}).items()
             if clock.parse_time(str(v["until"])) > now
         }
-        until = clock.stamp(now + timedelta(seconds=HOLD_SECONDS))
+        until = clock.stamp(now + clock.seconds(ctx, "capacity-hold"))
         holds[holder] = {"count": taken, "until": until}
         return {**current, "holds": holds}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
 from hive_gateway.core import clock
@@ -12,8 +12,6 @@ from hive_gateway.core.kinds import Record, live
 from hive_gateway.core.tagging import api_tags, record_tags
 from hive_gateway.core.zones import zone_ids
 
-RETENTION_SECONDS: Final = 3600.0
-"""How long a cancelled or expired reservation stays describable."""
 LIVE_STATES: Final = ("active",)
 
 
@@ -40,7 +38,7 @@ def _visible(ctx: RequestContext, record: Record, now: datetime) -> bool:
     if state_of(record, now) == "active":
         return True
     end = ended_at(record)
-    return end is None or now - end < timedelta(seconds=RETENTION_SECONDS)
+    return end is None or now - end < clock.seconds(ctx, "capacity-reservation-retention")
 
 
 def arn(ctx: RequestContext, reservation_id: str) -> str:

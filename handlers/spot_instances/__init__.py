@@ -11,6 +11,6 @@ AWS behaviour reproduced:
 * ``CancelSpotInstanceRequests`` → ``cancelled`` (status
   ``request-canceled-and-instance-running``: the instance keeps running, as on AWS);
   terminating a request's instance closes it (``instance-terminated-by-user``); cancelled and
-  closed requests stay describable for :data:`~handlers.spot_instances.views.RETENTION_SECONDS`;
+  closed requests stay describable for the ``spot_request_retention`` timing (four hours);
 * ``DescribeSpotPriceHistory`` answers plausible hourly prices per type, zone and product.
 """

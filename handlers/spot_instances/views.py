@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from hive_gateway.core import clock
@@ -12,8 +12,6 @@ from hive_gateway.core.kinds import Record, live
 from hive_gateway.core.tagging import api_tags, record_tags
 from hive_gateway.core.zones import zone_ids
 
-RETENTION_SECONDS: Final = 4 * 3600.0
-"""How long a cancelled or closed request stays describable (AWS: about four hours)."""
 ENDED: Final = frozenset({"cancelled", "closed", "failed"})
 MESSAGES: Final = {
     "fulfilled": "Your spot request is fulfilled.",
@@ -35,7 +33,7 @@ def _visible(ctx: RequestContext, record: Record, now: datetime) -> bool:
     if record["state"] not in ENDED:
         return True
     since = clock.parse_time(str(record.get("status_updated_at") or record["created_at"]))
-    return now - since < timedelta(seconds=RETENTION_SECONDS)
+    return now - since < clock.seconds(ctx, "spot-request-retention")
 
 
 def status(record: Record, code: str, now: str | None = None) -> Record:

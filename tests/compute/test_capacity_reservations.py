@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -34,7 +35,9 @@ def get(ec2: Any, reservation_id: str) -> dict[str, Any]:
 
 def test_create_describe_and_model(gateway: RunningGateway, ec2: Any) -> None:
     created = reserve(
-        ec2, 3, TagSpecifications=[
+        ec2,
+        3,
+        TagSpecifications=[
             {"ResourceType": "capacity-reservation", "Tags": [{"Key": "Name", "Value": "cr"}]}
         ],
     )
@@ -62,11 +65,15 @@ def test_create_describe_and_model(gateway: RunningGateway, ec2: Any) -> None:
         ({"InstancePlatform": "BeOS"}, "InvalidParameterValue"),
         ({"InstanceMatchCriteria": "sometimes"}, "InvalidParameterValue"),
         ({"EndDateType": "limited"}, "MissingParameter"),
-        ({"EndDateType": "unlimited", "EndDate": dt.datetime(2099, 1, 1)},
-         "InvalidParameterCombination"),
+        (
+            {"EndDateType": "unlimited", "EndDate": dt.datetime(2099, 1, 1)},
+            "InvalidParameterCombination",
+        ),
         ({"EndDateType": "limited", "EndDate": dt.datetime(2001, 1, 1)}, "InvalidParameterValue"),
-        ({"TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}]},
-         "InvalidParameterValue"),
+        (
+            {"TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}]},
+            "InvalidParameterValue",
+        ),
     ],
 )
 def test_create_errors(ec2: Any, kwargs: dict[str, Any], code: str) -> None:
@@ -84,15 +91,26 @@ def test_count_bounds(ec2: Any) -> None:
 
 def test_unknown_ids(ec2: Any) -> None:
     for call, wanted in [
-        (lambda: ec2.describe_capacity_reservations(CapacityReservationIds=["cr-0123456789abcdef0"]),
-         "InvalidCapacityReservationId.NotFound"),
-        (lambda: ec2.describe_capacity_reservations(CapacityReservationIds=["nope"]),
-         "InvalidCapacityReservationId.Malformed"),
-        (lambda: ec2.cancel_capacity_reservation(CapacityReservationId="cr-0123456789abcdef0"),
-         "InvalidCapacityReservationId.NotFound"),
-        (lambda: ec2.modify_capacity_reservation(CapacityReservationId="cr-0123456789abcdef0",
-                                                 InstanceCount=2),
-         "InvalidCapacityReservationId.NotFound"),
+        (
+            lambda: ec2.describe_capacity_reservations(
+                CapacityReservationIds=["cr-0123456789abcdef0"]
+            ),
+            "InvalidCapacityReservationId.NotFound",
+        ),
+        (
+            lambda: ec2.describe_capacity_reservations(CapacityReservationIds=["nope"]),
+            "InvalidCapacityReservationId.Malformed",
+        ),
+        (
+            lambda: ec2.cancel_capacity_reservation(CapacityReservationId="cr-0123456789abcdef0"),
+            "InvalidCapacityReservationId.NotFound",
+        ),
+        (
+            lambda: ec2.modify_capacity_reservation(
+                CapacityReservationId="cr-0123456789abcdef0", InstanceCount=2
+            ),
+            "InvalidCapacityReservationId.NotFound",
+        ),
     ]:
         with pytest.raises(ClientError) as exc:
             call()
@@ -106,8 +124,9 @@ def test_targeted_instances_consume_and_cancel_frees(ec2: Any) -> None:
     plain = run(ec2, SubnetId=net.subnet_id)["Instances"][0]  # targeted: an open launch skips it
     assert "CapacityReservationId" not in plain
     assert get(ec2, reservation_id)["AvailableInstanceCount"] == 2
-    launched = run(ec2, SubnetId=net.subnet_id, MinCount=2, MaxCount=2,
-                   CapacityReservationSpecification=target)["Instances"]
+    launched = run(
+        ec2, SubnetId=net.subnet_id, MinCount=2, MaxCount=2, CapacityReservationSpecification=target
+    )["Instances"]
     assert {i["CapacityReservationId"] for i in launched} == {reservation_id}
     assert launched[0]["CapacityReservationSpecification"] == target
     assert get(ec2, reservation_id)["AvailableInstanceCount"] == 0
@@ -125,8 +144,9 @@ def test_targeted_instances_consume_and_cancel_frees(ec2: Any) -> None:
     assert still["State"]["Name"] in ("pending", "running")  # instances keep running
     for call in (
         lambda: ec2.cancel_capacity_reservation(CapacityReservationId=reservation_id),
-        lambda: ec2.modify_capacity_reservation(CapacityReservationId=reservation_id,
-                                                InstanceCount=3),
+        lambda: ec2.modify_capacity_reservation(
+            CapacityReservationId=reservation_id, InstanceCount=3
+        ),
     ):
         with pytest.raises(ClientError) as exc:
             call()
@@ -141,8 +161,11 @@ def test_open_reservation_is_filled_by_matching_launches(ec2: Any) -> None:
     reservation_id = reserve(ec2, 1)["CapacityReservationId"]
     other_type = run(ec2, SubnetId=net.subnet_id, InstanceType="t3.micro")["Instances"][0]
     assert "CapacityReservationId" not in other_type
-    declined = run(ec2, SubnetId=net.subnet_id, CapacityReservationSpecification={
-        "CapacityReservationPreference": "none"})["Instances"][0]
+    declined = run(
+        ec2,
+        SubnetId=net.subnet_id,
+        CapacityReservationSpecification={"CapacityReservationPreference": "none"},
+    )["Instances"][0]
     assert "CapacityReservationId" not in declined
     assert declined["CapacityReservationSpecification"] == {"CapacityReservationPreference": "none"}
     first, second = run(ec2, SubnetId=net.subnet_id, MinCount=2, MaxCount=2)["Instances"]
@@ -160,19 +183,23 @@ def test_concurrent_targeted_launches_never_overfill(ec2: Any) -> None:
     target = {"CapacityReservationTarget": {"CapacityReservationId": reservation_id}}
     outcomes = race(
         lambda _: run(ec2, SubnetId=net.subnet_id, CapacityReservationSpecification=target)[
-            "Instances"][0]["InstanceId"],
+            "Instances"
+        ][0]["InstanceId"],
         range(5),
     )
     assert sum(o.startswith("i-") for o in outcomes) == 2
-    assert set(o for o in outcomes if not o.startswith("i-")) == {"ReservationCapacityExceeded"}
+    assert {o for o in outcomes if not o.startswith("i-")} == {"ReservationCapacityExceeded"}
     assert get(ec2, reservation_id)["AvailableInstanceCount"] == 0
 
 
 def test_modify_count_end_and_expiry(ec2: Any) -> None:
     reservation_id = reserve(ec2, 2)["CapacityReservationId"]
-    assert ec2.modify_capacity_reservation(
-        CapacityReservationId=reservation_id, InstanceCount=4
-    )["Return"] is True
+    assert (
+        ec2.modify_capacity_reservation(CapacityReservationId=reservation_id, InstanceCount=4)[
+            "Return"
+        ]
+        is True
+    )
     assert get(ec2, reservation_id)["TotalInstanceCount"] == 4
     end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
     ec2.modify_capacity_reservation(
@@ -189,8 +216,10 @@ def test_modify_count_end_and_expiry(ec2: Any) -> None:
 
 
 def test_filters_pages_and_isolation(gateway: RunningGateway, ec2: Any) -> None:
-    ids = [reserve(ec2, 1, InstanceType=t)["CapacityReservationId"]
-           for t in ("t3.small", "t3.micro", "t3.small")]
+    ids = [
+        reserve(ec2, 1, InstanceType=t)["CapacityReservationId"]
+        for t in ("t3.small", "t3.micro", "t3.small")
+    ]
     small = ec2.describe_capacity_reservations(
         Filters=[{"Name": "instance-type", "Values": ["t3.small"]}]
     )["CapacityReservations"]
@@ -201,7 +230,9 @@ def test_filters_pages_and_isolation(gateway: RunningGateway, ec2: Any) -> None:
     pages = ec2.get_paginator("describe_capacity_reservations").paginate(
         PaginationConfig={"PageSize": 2}
     )
-    assert sorted(r["CapacityReservationId"] for p in pages for r in p["CapacityReservations"]) == sorted(ids)
+    assert sorted(
+        r["CapacityReservationId"] for p in pages for r in p["CapacityReservations"]
+    ) == sorted(ids)
     other = gateway.client(creds=gateway.create_account("other"))
     assert other.describe_capacity_reservations()["CapacityReservations"] == []
     with pytest.raises(ClientError) as exc:
@@ -215,3 +246,33 @@ def test_client_token(ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         reserve(ec2, 2, ClientToken="cr-token")
     assert error_of(exc)[0] == "IdempotentParameterMismatch"
+
+
+def test_cancelled_reservations_go_after_the_retention(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = gateway.runtime.settings
+    timings = replace(settings.timings, capacity_reservation_retention=1.0)
+    monkeypatch.setattr(gateway.runtime, "settings", replace(settings, timings=timings))
+    reservation_id = reserve(ec2, 1)["CapacityReservationId"]
+    ec2.cancel_capacity_reservation(CapacityReservationId=reservation_id)
+    assert get(ec2, reservation_id)["State"] == "cancelled"
+    time.sleep(1.3)
+    assert ec2.describe_capacity_reservations()["CapacityReservations"] == []
+    with pytest.raises(ClientError) as exc:
+        get(ec2, reservation_id)
+    assert error_of(exc)[0] == "InvalidCapacityReservationId.NotFound"
+
+
+def test_dry_run(ec2: Any) -> None:
+    reservation_id = reserve(ec2, 1)["CapacityReservationId"]
+    for call in (
+        lambda: reserve(ec2, 1, DryRun=True),
+        lambda: ec2.cancel_capacity_reservation(CapacityReservationId=reservation_id, DryRun=True),
+        lambda: ec2.describe_capacity_reservations(DryRun=True),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc)[0] == "DryRunOperation"
+    assert get(ec2, reservation_id)["State"] == "active"
+    assert len(ec2.describe_capacity_reservations()["CapacityReservations"]) == 1

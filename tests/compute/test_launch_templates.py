@@ -76,8 +76,13 @@ def test_create_then_describe(ec2: Any) -> None:
 def test_responses_match_the_model(gateway: RunningGateway, ec2: Any) -> None:
     template = create(ec2, MetadataOptions={"HttpTokens": "required"}, ImageId=DEBIAN_AMD64)
     for body, operation in [
-        (f"Action=DescribeLaunchTemplateVersions&Version=2016-11-15"
-         f"&LaunchTemplateId={template['LaunchTemplateId']}", "DescribeLaunchTemplateVersions"),
+        (
+            (
+                "Action=DescribeLaunchTemplateVersions&Version=2016-11-15"
+                f"&LaunchTemplateId={template['LaunchTemplateId']}"
+            ),
+            "DescribeLaunchTemplateVersions",
+        ),
         ("Action=DescribeLaunchTemplates&Version=2016-11-15", "DescribeLaunchTemplates"),
     ]:
         response = admin_send(gateway, body)
@@ -139,25 +144,41 @@ def test_client_token(ec2: Any) -> None:
 
 def test_not_found_codes(ec2: Any) -> None:
     cases = [
-        (lambda: ec2.describe_launch_templates(LaunchTemplateIds=["lt-0123456789abcdef0"]),
-         "InvalidLaunchTemplateId.NotFound"),
-        (lambda: ec2.describe_launch_templates(LaunchTemplateIds=["bogus"]),
-         "InvalidLaunchTemplateId.Malformed"),
-        (lambda: ec2.describe_launch_templates(LaunchTemplateNames=["nope"]),
-         "InvalidLaunchTemplateName.NotFoundException"),
-        (lambda: ec2.delete_launch_template(LaunchTemplateId="lt-0123456789abcdef0"),
-         "InvalidLaunchTemplateId.NotFound"),
-        (lambda: ec2.delete_launch_template(LaunchTemplateName="nope"),
-         "InvalidLaunchTemplateName.NotFoundException"),
-        (lambda: ec2.delete_launch_template(),
-         "MissingParameter"),
-        (lambda: ec2.modify_launch_template(LaunchTemplateName="nope", DefaultVersion="1"),
-         "InvalidLaunchTemplateName.NotFoundException"),
-        (lambda: ec2.describe_launch_template_versions(LaunchTemplateId="lt-0123456789abcdef0"),
-         "InvalidLaunchTemplateId.NotFound"),
-        (lambda: ec2.create_launch_template_version(
-            LaunchTemplateName="nope", LaunchTemplateData={"ImageId": "ami-1"}),
-         "InvalidLaunchTemplateName.NotFoundException"),
+        (
+            lambda: ec2.describe_launch_templates(LaunchTemplateIds=["lt-0123456789abcdef0"]),
+            "InvalidLaunchTemplateId.NotFound",
+        ),
+        (
+            lambda: ec2.describe_launch_templates(LaunchTemplateIds=["bogus"]),
+            "InvalidLaunchTemplateId.Malformed",
+        ),
+        (
+            lambda: ec2.describe_launch_templates(LaunchTemplateNames=["nope"]),
+            "InvalidLaunchTemplateName.NotFoundException",
+        ),
+        (
+            lambda: ec2.delete_launch_template(LaunchTemplateId="lt-0123456789abcdef0"),
+            "InvalidLaunchTemplateId.NotFound",
+        ),
+        (
+            lambda: ec2.delete_launch_template(LaunchTemplateName="nope"),
+            "InvalidLaunchTemplateName.NotFoundException",
+        ),
+        (lambda: ec2.delete_launch_template(), "MissingParameter"),
+        (
+            lambda: ec2.modify_launch_template(LaunchTemplateName="nope", DefaultVersion="1"),
+            "InvalidLaunchTemplateName.NotFoundException",
+        ),
+        (
+            lambda: ec2.describe_launch_template_versions(LaunchTemplateId="lt-0123456789abcdef0"),
+            "InvalidLaunchTemplateId.NotFound",
+        ),
+        (
+            lambda: ec2.create_launch_template_version(
+                LaunchTemplateName="nope", LaunchTemplateData={"ImageId": "ami-1"}
+            ),
+            "InvalidLaunchTemplateName.NotFoundException",
+        ),
     ]
     for call, wanted in cases:
         with pytest.raises(ClientError) as exc:
@@ -179,7 +200,9 @@ def test_filters_and_pages(ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ec2.describe_launch_templates(Filters=[{"Name": "bogus", "Values": ["x"]}])
     assert error_of(exc)[0] == "InvalidParameterValue"
-    pages = ec2.get_paginator("describe_launch_templates").paginate(PaginationConfig={"PageSize": 2})
+    pages = ec2.get_paginator("describe_launch_templates").paginate(
+        PaginationConfig={"PageSize": 2}
+    )
     seen = [t["LaunchTemplateId"] for page in pages for t in page["LaunchTemplates"]]
     assert sorted(seen) == sorted(ids)
     by_name = ec2.describe_launch_templates(LaunchTemplateNames=["tpl-2"])["LaunchTemplates"]
@@ -201,7 +224,9 @@ def test_versions_latest_default_and_source(ec2: Any) -> None:
     )["LaunchTemplateVersion"]
     assert v2["VersionNumber"] == 2 and v2["DefaultVersion"] is False
     assert v2["LaunchTemplateData"] == {
-        "ImageId": DEBIAN_AMD64, "InstanceType": "t3.large", "KeyName": "k"
+        "ImageId": DEBIAN_AMD64,
+        "InstanceType": "t3.large",
+        "KeyName": "k",
     }
     v3 = ec2.create_launch_template_version(
         LaunchTemplateName="ver", LaunchTemplateData={"InstanceType": "t3.micro"}
@@ -217,7 +242,9 @@ def test_versions_latest_default_and_source(ec2: Any) -> None:
     assert modified["LaunchTemplate"]["DefaultVersionNumber"] == 2
     (default,) = versions(ec2, template_id, Versions=["$Default"])
     assert default["VersionNumber"] == 2 and default["DefaultVersion"] is True
-    defaults = versions(ec2, template_id, Filters=[{"Name": "is-default-version", "Values": ["true"]}])
+    defaults = versions(
+        ec2, template_id, Filters=[{"Name": "is-default-version", "Values": ["true"]}]
+    )
     assert [v["VersionNumber"] for v in defaults] == [2]
     typed = versions(ec2, template_id, Filters=[{"Name": "instance-type", "Values": ["t3.micro"]}])
     assert [v["VersionNumber"] for v in typed] == [3]
@@ -293,14 +320,18 @@ def test_run_instances_merges_the_template_under_the_request(ec2: Any) -> None:
             "SecurityGroupIds": [net.group_id],
             "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
             "TagSpecifications": [
-                {"ResourceType": "instance", "Tags": [{"Key": "Role", "Value": "app"},
-                                                      {"Key": "Name", "Value": "lt"}]}
+                {
+                    "ResourceType": "instance",
+                    "Tags": [{"Key": "Role", "Value": "app"}, {"Key": "Name", "Value": "lt"}],
+                }
             ],
         },
     )["LaunchTemplate"]
     template_id = template["LaunchTemplateId"]
     ec2.create_launch_template_version(
-        LaunchTemplateId=template_id, SourceVersion="1", LaunchTemplateData={"InstanceType": "t3.micro"}
+        LaunchTemplateId=template_id,
+        SourceVersion="1",
+        LaunchTemplateData={"InstanceType": "t3.micro"},
     )
     response = ec2.run_instances(
         MinCount=1,
@@ -321,7 +352,9 @@ def test_run_instances_merges_the_template_under_the_request(ec2: Any) -> None:
         "aws:ec2launchtemplate:id": template_id,
         "aws:ec2launchtemplate:version": "2",
     }
-    user_data = ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
+    user_data = ec2.describe_instance_attribute(
+        InstanceId=instance["InstanceId"], Attribute="userData"
+    )
     assert user_data["UserData"]["Value"] == USER_DATA
     found = ec2.describe_tags(
         Filters=[
@@ -332,7 +365,10 @@ def test_run_instances_merges_the_template_under_the_request(ec2: Any) -> None:
     assert [t["Value"] for t in found] == [template_id]
     # the default version when none is named; the request's own type wins
     second = ec2.run_instances(
-        MinCount=1, MaxCount=1, SubnetId=net.subnet_id, InstanceType="t3.medium",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=net.subnet_id,
+        InstanceType="t3.medium",
         LaunchTemplate={"LaunchTemplateId": template_id},
     )["Instances"][0]
     assert second["InstanceType"] == "t3.medium"
@@ -342,9 +378,17 @@ def test_run_instances_merges_the_template_under_the_request(ec2: Any) -> None:
 def test_run_instances_with_template_interfaces_and_bad_versions(ec2: Any) -> None:
     net = Network(ec2)
     template_id = create(
-        ec2, "eni", ImageId=DEBIAN_AMD64,
-        NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": net.subnet_id, "Groups": [net.group_id],
-                            "AssociatePublicIpAddress": False}],
+        ec2,
+        "eni",
+        ImageId=DEBIAN_AMD64,
+        NetworkInterfaces=[
+            {
+                "DeviceIndex": 0,
+                "SubnetId": net.subnet_id,
+                "Groups": [net.group_id],
+                "AssociatePublicIpAddress": False,
+            }
+        ],
     )["LaunchTemplateId"]
     instance = ec2.run_instances(
         MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": template_id}
@@ -352,7 +396,10 @@ def test_run_instances_with_template_interfaces_and_bad_versions(ec2: Any) -> No
     assert instance["SubnetId"] == net.subnet_id
     assert "PublicIpAddress" not in instance
     for spec, wanted in [
-        ({"LaunchTemplateId": template_id, "Version": "4"}, "InvalidLaunchTemplateId.VersionNotFound"),
+        (
+            {"LaunchTemplateId": template_id, "Version": "4"},
+            "InvalidLaunchTemplateId.VersionNotFound",
+        ),
         ({"LaunchTemplateName": "nope"}, "InvalidLaunchTemplateName.NotFoundException"),
     ]:
         with pytest.raises(ClientError) as exc:
@@ -364,7 +411,9 @@ def test_run_instances_with_template_interfaces_and_bad_versions(ec2: Any) -> No
 def test_get_launch_template_data(ec2: Any) -> None:
     net = Network(ec2)
     instance = run(
-        ec2, SubnetId=net.subnet_id, SecurityGroupIds=[net.group_id],
+        ec2,
+        SubnetId=net.subnet_id,
+        SecurityGroupIds=[net.group_id],
         UserData="#!/bin/sh\necho hello\n",  # boto3 base64-encodes it
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "x"}]}],
     )["Instances"][0]
@@ -378,8 +427,53 @@ def test_get_launch_template_data(ec2: Any) -> None:
     ]
     # a template made from it launches the same kind of instance
     template_id = create(ec2, "copy", **data)["LaunchTemplateId"]
-    copy = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": template_id})
+    copy = ec2.run_instances(
+        MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": template_id}
+    )
     assert copy["Instances"][0]["SubnetId"] == net.subnet_id
     with pytest.raises(ClientError) as exc:
         ec2.get_launch_template_data(InstanceId="i-0123456789abcdef0")
     assert error_of(exc)[0] == "InvalidInstanceID.NotFound"
+
+
+def test_template_volumes_and_their_tags(ec2: Any) -> None:
+    net = Network(ec2)
+    template_id = create(
+        ec2,
+        "vols",
+        ImageId=DEBIAN_AMD64,
+        InstanceType="t3.small",
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 12, "VolumeType": "gp3"}}
+        ],
+        TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": "root"}]}],
+    )["LaunchTemplateId"]
+    instance = ec2.run_instances(
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=net.subnet_id,
+        LaunchTemplate={"LaunchTemplateId": template_id},
+    )["Instances"][0]
+    (volume,) = ec2.describe_volumes(
+        Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}]
+    )["Volumes"]
+    assert (volume["Size"], volume["VolumeType"]) == (12, "gp3")
+    assert volume["Tags"] == [{"Key": "Name", "Value": "root"}]
+
+
+def test_dry_run(ec2: Any) -> None:
+    template_id = create(ec2, "dry")["LaunchTemplateId"]
+    for call in (
+        lambda: ec2.create_launch_template(
+            LaunchTemplateName="dry2", LaunchTemplateData={"ImageId": DEBIAN_AMD64}, DryRun=True
+        ),
+        lambda: ec2.delete_launch_template(LaunchTemplateId=template_id, DryRun=True),
+        lambda: ec2.create_launch_template_version(
+            LaunchTemplateId=template_id, LaunchTemplateData={"KeyName": "k"}, DryRun=True
+        ),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc)[0] == "DryRunOperation"
+    (template,) = ec2.describe_launch_templates()["LaunchTemplates"]
+    assert (template["LaunchTemplateId"], template["LatestVersionNumber"]) == (template_id, 1)

@@ -4,6 +4,8 @@ InstanceMarketOptions, cancel (the instance keeps running), termination closes, 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,10 +17,16 @@ from tests.helpers import admin_send, assert_matches_model, error_of
 
 
 def request(ec2: Any, net: Network, **kwargs: Any) -> list[dict[str, Any]]:
-    spec = {"ImageId": DEBIAN_AMD64, "InstanceType": "t3.small", "SubnetId": net.subnet_id,
-            "SecurityGroupIds": [net.group_id]}
+    spec = {
+        "ImageId": DEBIAN_AMD64,
+        "InstanceType": "t3.small",
+        "SubnetId": net.subnet_id,
+        "SecurityGroupIds": [net.group_id],
+    }
     spec.update(kwargs.pop("spec", {}))
-    return list(ec2.request_spot_instances(LaunchSpecification=spec, **kwargs)["SpotInstanceRequests"])
+    return list(
+        ec2.request_spot_instances(LaunchSpecification=spec, **kwargs)["SpotInstanceRequests"]
+    )
 
 
 def get(ec2: Any, request_id: str) -> dict[str, Any]:
@@ -30,15 +38,23 @@ def get(ec2: Any, request_id: str) -> dict[str, Any]:
 
 def test_request_is_fulfilled_at_once(gateway: RunningGateway, ec2: Any) -> None:
     net = Network(ec2)
-    (made,) = request(ec2, net, SpotPrice="0.05", TagSpecifications=[
-        {"ResourceType": "spot-instances-request", "Tags": [{"Key": "Name", "Value": "sp"}]}])
+    (made,) = request(
+        ec2,
+        net,
+        SpotPrice="0.05",
+        TagSpecifications=[
+            {"ResourceType": "spot-instances-request", "Tags": [{"Key": "Name", "Value": "sp"}]}
+        ],
+    )
     request_id = made["SpotInstanceRequestId"]
     assert request_id.startswith("sir-")
     assert (made["State"], made["Status"]["Code"]) == ("active", "fulfilled")
     assert made["SpotPrice"] == "0.05" and made["Type"] == "one-time"
     assert made["Tags"] == [{"Key": "Name", "Value": "sp"}]
     assert made["LaunchedAvailabilityZone"] == ZONE
-    assert made["LaunchSpecification"]["SecurityGroups"] == [{"GroupId": net.group_id, "GroupName": "ssh"}]
+    assert made["LaunchSpecification"]["SecurityGroups"] == [
+        {"GroupId": net.group_id, "GroupName": "ssh"}
+    ]
     (instance,) = describe(ec2, made["InstanceId"])
     assert instance["InstanceLifecycle"] == "spot"
     assert instance["SpotInstanceRequestId"] == request_id
@@ -56,10 +72,14 @@ def test_cancel_keeps_the_instance_and_terminate_closes(ec2: Any) -> None:
     cancelled = ec2.cancel_spot_instance_requests(
         SpotInstanceRequestIds=[first["SpotInstanceRequestId"]]
     )["CancelledSpotInstanceRequests"]
-    assert cancelled == [{"SpotInstanceRequestId": first["SpotInstanceRequestId"], "State": "cancelled"}]
+    assert cancelled == [
+        {"SpotInstanceRequestId": first["SpotInstanceRequestId"], "State": "cancelled"}
+    ]
     found = get(ec2, first["SpotInstanceRequestId"])
     assert (found["State"], found["Status"]["Code"]) == (
-        "cancelled", "request-canceled-and-instance-running")
+        "cancelled",
+        "request-canceled-and-instance-running",
+    )
     (instance,) = describe(ec2, first["InstanceId"])
     assert instance["State"]["Name"] in ("pending", "running")
     ec2.terminate_instances(InstanceIds=[second["InstanceId"]])
@@ -89,8 +109,10 @@ def test_unfulfilled_requests_stay_open(ec2: Any) -> None:
         ({"InstanceCount": 0}, "InvalidParameterValue"),
         ({"SpotPrice": "cheap"}, "InvalidParameterValue"),
         ({"spec": {"InstanceType": "t9.huge"}}, "InvalidParameterValue"),
-        ({"TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}]},
-         "InvalidParameterValue"),
+        (
+            {"TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}]},
+            "InvalidParameterValue",
+        ),
     ],
 )
 def test_request_errors(ec2: Any, kwargs: dict[str, Any], code: str) -> None:
@@ -104,12 +126,22 @@ def test_request_errors(ec2: Any, kwargs: dict[str, Any], code: str) -> None:
 
 def test_unknown_ids(ec2: Any, gateway: RunningGateway) -> None:
     for call, wanted in [
-        (lambda: ec2.describe_spot_instance_requests(SpotInstanceRequestIds=["sir-0123456789abcdef0"]),
-         "InvalidSpotInstanceRequestID.NotFound"),
-        (lambda: ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=["sir-0123456789abcdef0"]),
-         "InvalidSpotInstanceRequestID.NotFound"),
-        (lambda: ec2.describe_spot_instance_requests(SpotInstanceRequestIds=["nope"]),
-         "InvalidSpotInstanceRequestID.Malformed"),
+        (
+            lambda: ec2.describe_spot_instance_requests(
+                SpotInstanceRequestIds=["sir-0123456789abcdef0"]
+            ),
+            "InvalidSpotInstanceRequestID.NotFound",
+        ),
+        (
+            lambda: ec2.cancel_spot_instance_requests(
+                SpotInstanceRequestIds=["sir-0123456789abcdef0"]
+            ),
+            "InvalidSpotInstanceRequestID.NotFound",
+        ),
+        (
+            lambda: ec2.describe_spot_instance_requests(SpotInstanceRequestIds=["nope"]),
+            "InvalidSpotInstanceRequestID.Malformed",
+        ),
     ]:
         with pytest.raises(ClientError) as exc:
             call()
@@ -125,22 +157,32 @@ def test_unknown_ids(ec2: Any, gateway: RunningGateway) -> None:
 def test_run_instances_with_market_options(ec2: Any) -> None:
     net = Network(ec2)
     launched = run(
-        ec2, SubnetId=net.subnet_id, MinCount=2, MaxCount=2,
+        ec2,
+        SubnetId=net.subnet_id,
+        MinCount=2,
+        MaxCount=2,
         InstanceMarketOptions={"MarketType": "spot", "SpotOptions": {"MaxPrice": "0.5"}},
-        TagSpecifications=[{"ResourceType": "spot-instances-request",
-                            "Tags": [{"Key": "k", "Value": "v"}]}],
+        TagSpecifications=[
+            {"ResourceType": "spot-instances-request", "Tags": [{"Key": "k", "Value": "v"}]}
+        ],
     )["Instances"]
     assert {i["InstanceLifecycle"] for i in launched} == {"spot"}
     ids = [i["SpotInstanceRequestId"] for i in launched]
     assert len(set(ids)) == 2
-    requests = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=ids)["SpotInstanceRequests"]
+    requests = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=ids)[
+        "SpotInstanceRequests"
+    ]
     assert {(r["State"], r["Status"]["Code"]) for r in requests} == {("active", "fulfilled")}
     assert {r["InstanceId"] for r in requests} == {i["InstanceId"] for i in launched}
-    assert all(r["Tags"] == [{"Key": "k", "Value": "v"}] and r["SpotPrice"] == "0.5" for r in requests)
+    assert all(
+        r["Tags"] == [{"Key": "k", "Value": "v"}] and r["SpotPrice"] == "0.5" for r in requests
+    )
     for options, code in [
         ({"MarketType": "spot", "SpotOptions": {"MaxPrice": "0.000001"}}, "SpotMaxPriceTooLow"),
-        ({"MarketType": "spot", "SpotOptions": {"SpotInstanceType": "persistent"}},
-         "InvalidParameterCombination"),
+        (
+            {"MarketType": "spot", "SpotOptions": {"SpotInstanceType": "persistent"}},
+            "InvalidParameterCombination",
+        ),
         ({"MarketType": "capacity-block"}, "InvalidParameterValue"),
     ]:
         with pytest.raises(ClientError) as exc:
@@ -153,11 +195,12 @@ def test_filters_and_pages(ec2: Any) -> None:
     net = Network(ec2)
     made = request(ec2, net, InstanceCount=3)
     (cheap,) = request(ec2, net, SpotPrice="0.000001")
-    active = ec2.describe_spot_instance_requests(
-        Filters=[{"Name": "state", "Values": ["active"]}]
-    )["SpotInstanceRequests"]
+    active = ec2.describe_spot_instance_requests(Filters=[{"Name": "state", "Values": ["active"]}])[
+        "SpotInstanceRequests"
+    ]
     assert sorted(r["SpotInstanceRequestId"] for r in active) == sorted(
-        r["SpotInstanceRequestId"] for r in made)
+        r["SpotInstanceRequestId"] for r in made
+    )
     by_status = ec2.describe_spot_instance_requests(
         Filters=[{"Name": "status-code", "Values": ["price-too-low"]}]
     )["SpotInstanceRequests"]
@@ -170,7 +213,8 @@ def test_filters_and_pages(ec2: Any) -> None:
         ec2.describe_spot_instance_requests(Filters=[{"Name": "bogus", "Values": ["x"]}])
     assert error_of(exc)[0] == "InvalidParameterValue"
     pages = ec2.get_paginator("describe_spot_instance_requests").paginate(
-        PaginationConfig={"PageSize": 5})
+        PaginationConfig={"PageSize": 5}
+    )
     assert len([r for p in pages for r in p["SpotInstanceRequests"]]) == 4
 
 
@@ -194,13 +238,17 @@ def test_spot_price_history(gateway: RunningGateway, ec2: Any) -> None:
         assert 0.001 < float(price["SpotPrice"]) < 0.02  # t3.small on demand ≈ $0.02/h
     end = dt.datetime.now(dt.UTC)
     history = ec2.describe_spot_price_history(
-        InstanceTypes=["t3.small"], ProductDescriptions=["Linux/UNIX"], AvailabilityZone=ZONE,
-        StartTime=end - dt.timedelta(hours=5), EndTime=end,
+        InstanceTypes=["t3.small"],
+        ProductDescriptions=["Linux/UNIX"],
+        AvailabilityZone=ZONE,
+        StartTime=end - dt.timedelta(hours=5),
+        EndTime=end,
     )["SpotPriceHistory"]
     assert 5 <= len(history) <= 6
     assert len({p["Timestamp"] for p in history}) == len(history)
-    response = admin_send(gateway, "Action=DescribeSpotPriceHistory&Version=2016-11-15"
-                          "&InstanceType.1=t3.micro")
+    response = admin_send(
+        gateway, "Action=DescribeSpotPriceHistory&Version=2016-11-15&InstanceType.1=t3.micro"
+    )
     assert response.status == 200
     assert_matches_model(response.body, "DescribeSpotPriceHistory")
     with pytest.raises(ClientError) as exc:
@@ -215,3 +263,26 @@ def test_persistent_request_with_terminate_behaviour(ec2: Any) -> None:
     (made,) = request(ec2, net, Type="persistent", InstanceInterruptionBehavior="terminate")
     assert (made["Type"], made["State"]) == ("persistent", "active")
     assert made["InstanceInterruptionBehavior"] == "terminate"
+
+
+def test_ended_requests_go_after_the_retention(
+    gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = gateway.runtime.settings
+    timings = replace(settings.timings, spot_request_retention=1.0)
+    monkeypatch.setattr(gateway.runtime, "settings", replace(settings, timings=timings))
+    net = Network(ec2)
+    (cheap,) = request(ec2, net, SpotPrice="0.000001")
+    ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=[cheap["SpotInstanceRequestId"]])
+    assert get(ec2, cheap["SpotInstanceRequestId"])["State"] == "cancelled"
+    time.sleep(1.3)
+    assert ec2.describe_spot_instance_requests()["SpotInstanceRequests"] == []
+
+
+def test_dry_run(ec2: Any) -> None:
+    net = Network(ec2)
+    with pytest.raises(ClientError) as exc:
+        request(ec2, net, DryRun=True)
+    assert error_of(exc)[0] == "DryRunOperation"
+    assert ec2.describe_spot_instance_requests()["SpotInstanceRequests"] == []
+    assert describe(ec2) == []
