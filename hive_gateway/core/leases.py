@@ -60,10 +60,8 @@ async def _renew(ctx: RequestContext, name: str, holder: str) -> None:
     while True:
         await asyncio.sleep(RENEW_SECONDS)
         try:
-            kept = await claims.update(
-                ctx, LEASES, name, holder, {"claimed_at": clock.utc_now()}
-            )
-        except Exception:  # noqa: BLE001 - the store may be electing a leader: try again
+            kept = await claims.update(ctx, LEASES, name, holder, {"claimed_at": clock.utc_now()})
+        except Exception:  # the store may be electing a leader: try again
             LOG.warning("lease %s: renewal failed (retrying)", name, exc_info=True)
             continue
         if not kept:
@@ -100,5 +98,7 @@ async def held(
             await renewal
         try:
             await asyncio.shield(claims.release(ctx, LEASES, name, holder))
-        except Exception:  # noqa: BLE001 - it goes stale by itself
-            LOG.warning("lease %s not released (it expires in %.0fs)", name, TTL_SECONDS)
+        except Exception:  # it goes stale by itself
+            LOG.warning(
+                "lease %s not released (expires in %.0fs)", name, TTL_SECONDS, exc_info=True
+            )
