@@ -14,7 +14,9 @@ times. Fixes are idempotent, so two gateways starting together may both run them
 
 Core's own repair (below): a guarded delete marks its record ``deleting`` first
 (:mod:`hive_gateway.core.dependents`); a mark left by a crash is rolled back (the delete was
-never acknowledged; the client may retry it).
+never acknowledged; the client may retry it). Claims in the claim spaces
+(:mod:`hive_gateway.core.claims`: client tokens, names, slots) and leases need no repair: one
+whose holder died goes stale and is taken over by the next request.
 """
 
 from __future__ import annotations
