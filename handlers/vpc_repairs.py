@@ -17,20 +17,27 @@ Declared in the order they run:
    so the CIDR or name can be used again.
 5. **unassociated subnet** — a subnet no network ACL is associated with (CreateSubnet cut after
    the record): associated with its VPC's default ACL, as every subnet is.
+6. **unfinished default VPC** — the account's default-VPC marker still says ``creating`` (its
+   creation was cut on the account's first request): the default VPC is finished (created if
+   missing; a default subnet per zone, an attached internet gateway, the ``0.0.0.0/0`` route)
+   and the marker says ``created``, so the account never gets a second one.
 
 A VPC Hive made (no index) is left as Hive made it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
-from handlers import network_acls, route_tables, security_groups
+from handlers import internet_gateways, network_acls, route_tables, security_groups, subnets
+from handlers.vpcs import DEFAULT_VPC_CIDR, DEFAULT_VPC_MARKER, create_vpc_record
 from hive_gateway.core import dependents, records, vpc_index
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.startup import on_startup
+from hive_gateway.core.zones import zones
 from hive_gateway.hive import events
 
 VPC = KINDS["vpc"]
@@ -200,3 +207,49 @@ async def _associate(ctx: RequestContext, subnet_id: str) -> None:
     subnet = await records.find(ctx, SUBNET, subnet_id)
     if subnet is not None:
         await network_acls.associate_with_default_acl(ctx, subnet)
+
+
+# --- 6. unfinished default VPC ------------------------------------------------------------------
+
+
+async def _default_unfinished(ctx: RequestContext) -> list[str]:
+    found = await records.doc_get(ctx, records.INDEX, DEFAULT_VPC_MARKER)
+    return [DEFAULT_VPC_MARKER] if found is not None and found[0].get("state") == "creating" else []
+
+
+@on_startup("default-vpc-unfinished", _default_unfinished)
+async def _finish_default_vpc(ctx: RequestContext, _: str) -> None:
+    """Finish what ``ensure_default_vpc`` had started, each step only if still missing."""
+    network = ipaddress.IPv4Network(DEFAULT_VPC_CIDR)
+    defaults = [v for v in await records.list_records(ctx, VPC) if v.get("is_default")]
+    vpc: dict[str, Any] = (
+        defaults[0] if defaults else await create_vpc_record(ctx, network, tags={}, is_default=True)
+    )
+    vpc_id = str(vpc["vpc_id"])
+    if not all((await _parts(ctx, vpc_id)).values()):
+        await _complete(ctx, vpc_id)
+    covered = {
+        s.get("availability_zone")
+        for s in await records.where(ctx, SUBNET, vpc_id=vpc_id)
+        if s.get("is_default")
+    }
+    for zone, block in zip(zones(ctx), network.subnets(new_prefix=20), strict=False):
+        if zone["ZoneName"] not in covered:
+            await subnets.create_subnet_record(
+                ctx, vpc, str(block), zone["ZoneName"], default_for_az=True,
+                map_public_ip_on_launch=True,
+            )  # fmt: skip
+    attached = await records.where(ctx, IGW, vpc_id=vpc_id)
+    if attached:
+        igw_id = str(attached[0]["internet_gateway_id"])
+    else:
+        igw_id = str((await internet_gateways.create_internet_gateway_record(ctx, {}))[
+            "internet_gateway_id"
+        ])  # fmt: skip
+        await internet_gateways.attach_internet_gateway(ctx, igw_id, vpc_id)
+    main = next(t for t in await records.where(ctx, RTB, vpc_id=vpc_id) if t.get("is_main"))
+    if not any(r.get("destination_cidr_block") == "0.0.0.0/0" for r in main.get("routes") or ()):
+        await route_tables.add_route(ctx, main["route_table_id"], "0.0.0.0/0", gateway_id=igw_id)
+    await records.doc_put(
+        ctx, records.INDEX, DEFAULT_VPC_MARKER, {"state": "created", "vpc_id": vpc_id}
+    )

@@ -284,6 +284,71 @@ def test_startup_repair_fixes_each_half_made_state(tmp_path: Path, nats: NatsPro
         gateway.stop()
 
 
+def test_startup_repair_finishes_an_unfinished_default_vpc(
+    tmp_path: Path, nats: NatsProcess
+) -> None:
+    """Property: a default VPC whose creation was cut (marker still ``creating``; here the
+    default subnet, the internet gateway and the 0.0.0.0/0 route never written, their claims
+    left behind) is finished at the next start: still exactly one default VPC, with its default
+    subnet, an attached internet gateway and the route to it."""
+    kv = Kv(nats.url)
+    args = ("--nats-url", nats.url, "--no-builtin-node", "--request-timeout", str(REQUEST_TIMEOUT))
+    gateway = start_gateway(tmp_path / "data", *args, tls=False)
+    ec2 = _client(gateway)
+    (vpc,) = ec2.describe_vpcs()["Vpcs"]  # the first request made the default VPC
+    vpc_id = vpc["VpcId"]
+    _kill(gateway)
+    prefix = f"{ACCOUNT}."
+    for key, subnet in kv.entries("vpc-subnets", prefix).items():
+        if subnet["vpc_id"] == vpc_id:
+            kv.delete("vpc-subnets", key)  # its CIDR claim stays: a claim with no owner
+    for key, igw in kv.entries("igw", prefix).items():
+        if igw["vpc_id"] == vpc_id:
+            kv.delete("igw", key)  # the VPC's IGW claim stays too
+    for key, table in kv.entries("vpc-route-tables", prefix).items():
+        if table["vpc_id"] == vpc_id:
+            kv.change(
+                "vpc-route-tables",
+                key,
+                lambda t: t.update(
+                    routes=[r for r in t["routes"] if r.get("gateway_id") == "local"]
+                ),
+            )
+    kv.put(
+        "vpc-index",
+        f"{prefix}default-vpc",
+        {"state": "creating", "claimed_at": "2020-01-01T00:00:00Z"},
+    )
+
+    gateway = start_gateway(tmp_path / "data", *args, tls=False)
+    try:
+        output = _wait_repaired(gateway)
+        assert "start-up repair: done" in output, output[-3000:]
+        assert "default-vpc-unfinished: fixed" in output
+        ec2 = _client(gateway)
+        defaults = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+        assert [v["VpcId"] for v in defaults] == [vpc_id]
+        subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
+        assert [s["VpcId"] for s in subnets["Subnets"]] == [vpc_id]
+        igws = ec2.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+        )["InternetGateways"]
+        assert len(igws) == 1
+        (main,) = ec2.describe_route_tables(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc_id]},
+                {"Name": "association.main", "Values": ["true"]},
+            ]
+        )["RouteTables"]
+        assert {r.get("DestinationCidrBlock"): r.get("GatewayId") for r in main["Routes"]}[
+            "0.0.0.0/0"
+        ] == igws[0]["InternetGatewayId"]
+        assert (kv.get("vpc-index", f"{prefix}default-vpc") or {}).get("state") == "created"
+        assert _invariant_violations(kv) == []
+    finally:
+        gateway.stop()
+
+
 # --- a real SIGKILL during a write load --------------------------------------------------------
 
 
