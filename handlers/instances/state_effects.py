@@ -41,6 +41,9 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
 
     Idempotent (``released`` marks completion); errors are logged and retried on the next read.
     """
+    record = await records.find(ctx, INSTANCE, instance_id)
+    if record is None or state_name(record) != "terminated" or record.get("released"):
+        return  # nothing to give back (no lease taken; checked again under it)
     # the watcher and a Describe may race, in this gateway or another one sharing the store
     async with leases.held(ctx, leases.lease_name("finalize", instance_id)):
         record = await records.find(ctx, INSTANCE, instance_id)
