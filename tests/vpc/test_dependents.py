@@ -50,7 +50,7 @@ SECTION_2: list[tuple[str, str, str, str]] = [
     ("dhcp-options", "delete", "vpc", "handlers.vpcs"),
     ("placement-group", "delete", "instance", "handlers.instances"),
     ("internet-gateway", "detach", "network-interface", "handlers.network_interfaces"),
-    ("snapshot", "delete", "image", "handlers.images"),
+    ("snapshot", "delete", "image", "handlers.ebs"),
 ]
 
 # (kind, event, reacting module) for every reaction of §2.
