@@ -1,4 +1,4 @@
-"""``DescribeAddressesAttribute``, ``ModifyAddressAttribute``, ``ResetAddressAttribute`` (reverse DNS)."""
+"""Elastic IP reverse DNS: Describe/Modify/ResetAddressAttribute."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attaching volumes to instances and detaching them (``AttachVolume``, ``DetachVolume``, root volumes, termination)."""
+"""Attaching and detaching volumes: AttachVolume, DetachVolume, root volumes, termination."""
 
 from __future__ import annotations
 

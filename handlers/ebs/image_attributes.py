@@ -1,4 +1,4 @@
-"""AMI attributes (Describe/Modify/ResetImageAttribute, ``launchPermission``) and ``GetInstanceUefiData``."""
+"""AMI attributes (``launchPermission`` and others) and ``GetInstanceUefiData``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The API shape of an AMI and its block-device mappings, its filters, the images a caller can see."""
+"""The API shape of an AMI, its filters, and the images a caller can see."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ModifyVolume`` and the volume attributes (``Describe``/``ModifyVolumeAttribute``, ``EnableVolumeIO``)."""
+"""``ModifyVolume``, Describe/ModifyVolumeAttribute and ``EnableVolumeIO``."""
 
 from __future__ import annotations
 

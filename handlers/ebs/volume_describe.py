@@ -1,4 +1,4 @@
-"""``DescribeVolumes``, ``DescribeVolumesModifications`` and ``DescribeVolumeStatus`` with their filters."""
+"""DescribeVolumes, DescribeVolumesModifications, DescribeVolumeStatus and filters."""
 
 from __future__ import annotations
 

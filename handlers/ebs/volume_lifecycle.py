@@ -1,4 +1,4 @@
-"""``CreateVolume`` (validated into a :class:`VolumeSpec`, also for RunInstances) and ``DeleteVolume``."""
+"""``CreateVolume`` (a checked :class:`VolumeSpec`, also for RunInstances), ``DeleteVolume``."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ dependents.blocks(
 )
 
 
-# --- CreateNetworkAcl / DeleteNetworkAcl / DescribeNetworkAcls -------------------------------------
+# --- CreateNetworkAcl / DeleteNetworkAcl ---------------------------------------------------------
 
 
 @action("CreateNetworkAcl")

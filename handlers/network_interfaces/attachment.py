@@ -1,4 +1,4 @@
-"""Attaching interfaces to instances and detaching them (the actions and for RunInstances/termination)."""
+"""Attaching interfaces to instances and detaching them (actions, RunInstances, termination)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The security groups of an interface: resolved, checked, defaulted, kept in step with its instance."""
+"""An interface's security groups: resolved, checked, defaulted, kept in step with its instance."""
 
 from __future__ import annotations
 

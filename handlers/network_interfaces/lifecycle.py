@@ -1,4 +1,4 @@
-"""Creating and deleting interfaces (``CreateNetworkInterface``, ``DeleteNetworkInterface``, and for RunInstances)."""
+"""Creating and deleting interfaces (the Create/Delete actions, and for RunInstances)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``AssignPrivateIpAddresses`` and ``UnassignPrivateIpAddresses`` (secondary IPv4s, reassignment)."""
+"""Assign/UnassignPrivateIpAddresses: secondary private IPv4s, reassignment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What VPC, subnet, gateway, interface and instance events do to route tables (blackholes, local routes)."""
+"""What VPC, subnet, gateway, interface and instance events do to route tables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Route table records and the changes other families make to them (main table, local and gateway routes)."""
+"""Route table records and the changes other families make to them (main table, routes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Finding groups: by name in a VPC (the default VPC for EC2-Classic-style names), as a rule's peer."""
+"""Finding groups: by name in a VPC (or the default VPC), and as a rule's peer."""
 
 from __future__ import annotations
 

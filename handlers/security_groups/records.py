@@ -54,7 +54,7 @@ async def _publish(ctx: RequestContext, subject: str, record: Mapping[str, Any])
     )
 
 
-# --- CreateSecurityGroup -----------------------------------------------------------------------
+# --- new groups (the default one, CreateSecurityGroup's) -----------------------------------------
 
 
 def _ipv6_enabled(vpc: Mapping[str, Any]) -> bool:

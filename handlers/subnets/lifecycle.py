@@ -27,7 +27,7 @@ from hive_gateway.hive import events
 dependents.blocks("vpc", by="subnet", field="vpc_id")
 
 
-# --- claims --------------------------------------------------------------------------------------------
+# --- claims ---------------------------------------------------------------------------------------
 
 
 async def _release_all(ctx: RequestContext, vpc_id: str, subnet_id: str) -> None:
@@ -35,7 +35,7 @@ async def _release_all(ctx: RequestContext, vpc_id: str, subnet_id: str) -> None
     await vpc_index.release_subnet(ctx, vpc_id, vpc_index.ipv6_claim(subnet_id))
 
 
-# --- create ---------------------------------------------------------------------------------------------
+# --- create ---------------------------------------------------------------------------------------
 
 
 async def create_subnet_record(
@@ -167,7 +167,7 @@ async def create_subnet(ctx: RequestContext, params: Params) -> Result:
     return {"Subnet": subnet_to_api(ctx, record)}
 
 
-# --- delete / describe --------------------------------------------------------------------------------
+# --- delete ---------------------------------------------------------------------------------------
 
 
 @action("DeleteSubnet")

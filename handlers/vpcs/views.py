@@ -107,7 +107,7 @@ VPC_FILTERS: FilterSpec[Record] = FilterSpec(
 )
 
 
-# --- DescribeVpcs, attributes, tenancy -----------------------------------------------------------
+# --- DescribeVpcs ---------------------------------------------------------------------------------
 
 
 @action("DescribeVpcs")

@@ -1,4 +1,4 @@
-"""Subnets end to end: real boto3 against a real gateway (handlers/subnets.py).
+"""Subnets end to end: real boto3 against a real gateway (handlers/subnets/).
 
 VPCs come from ``CreateVpc`` when it is implemented; VPCs with IPv6 or secondary CIDRs (and every
 VPC until ``CreateVpc`` exists) are seeded the way ``CreateVpc`` stores them: claim index, record,
