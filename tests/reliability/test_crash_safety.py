@@ -1,6 +1,6 @@
 """Crash safety (issue 11): a gateway killed with SIGKILL and restarted on the same data dir loses
 nothing it acknowledged and leaves no half-made resource visible; what a crash can leave between
-two writes is made whole by the start-up repair (core/startup.py, handlers/vpc_repairs.py).
+two writes is made whole by the start-up repair (core/startup.py, handlers/vpcs/repairs.py).
 
 Two tests: half-made states written straight into the store (each one a crash between two
 writes of a request) are repaired at start-up; and a real SIGKILL in the middle of a write load

@@ -31,7 +31,10 @@ import ipaddress
 from typing import Any
 
 from handlers import internet_gateways, network_acls, route_tables, security_groups, subnets
-from handlers.vpcs import DEFAULT_VPC_CIDR, DEFAULT_VPC_MARKER, create_vpc_record
+from handlers.network_acls.records import default_acl_id
+from handlers.security_groups.constants import DEFAULT_GROUP_NAME
+from handlers.vpcs.constants import DEFAULT_VPC_CIDR, DEFAULT_VPC_MARKER
+from handlers.vpcs.lifecycle import create_vpc_record
 from hive_gateway.core import dependents, records, vpc_index
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
@@ -112,11 +115,8 @@ async def _parts(ctx: RequestContext, vpc_id: str) -> dict[str, bool]:
     groups = await records.where(ctx, SG, vpc_id=vpc_id)
     return {
         "main route table": any(t.get("is_main") for t in tables),
-        "default security group": any(
-            g.get("group_name") == security_groups.DEFAULT_GROUP_NAME for g in groups
-        ),
-        "default network ACL": await records.find(ctx, ACL, network_acls.default_acl_id(vpc_id))
-        is not None,
+        "default security group": any(g.get("group_name") == DEFAULT_GROUP_NAME for g in groups),
+        "default network ACL": await records.find(ctx, ACL, default_acl_id(vpc_id)) is not None,
     }
 
 
@@ -141,7 +141,7 @@ async def _complete(ctx: RequestContext, vpc_id: str) -> None:
         await route_tables.create_main_route_table(ctx, vpc)
     if not parts["default security group"]:
         # a claim taken before the crash names a group that was never written
-        await vpc_index.release_security_group_name(ctx, vpc_id, security_groups.DEFAULT_GROUP_NAME)
+        await vpc_index.release_security_group_name(ctx, vpc_id, DEFAULT_GROUP_NAME)
         await security_groups.create_default_security_group(ctx, vpc)
     if not parts["default network ACL"]:
         await network_acls.create_default_network_acl(ctx, vpc)
