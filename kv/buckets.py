@@ -67,6 +67,7 @@ BUCKETS: Final = MappingProxyType(
         "device_slots": "claim-device-slots",
         "image_names": "claim-image-names",
         "launch_template_names": "claim-launch-template-names",
+        "leases": "claim-leases",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""
