@@ -60,6 +60,8 @@ from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
+from handlers.prefix_lists import lookup as prefix_lists
+
 RTB: Final = KINDS["route-table"]
 VPC: Final = KINDS["vpc"]
 SUBNET: Final = KINDS["subnet"]
@@ -761,6 +763,8 @@ async def create_route(ctx: RequestContext, params: Params) -> Result:
     """Add a route; ``RouteAlreadyExists`` when the destination is taken (local routes too)."""
     table = await records.get(ctx, RTB, params["RouteTableId"])
     destination = requested_destination(params)
+    if destination[0] == "destination_prefix_list_id":
+        await prefix_lists.check_reference(ctx, destination[1])  # InvalidPrefixListID.NotFound
     target = await requested_target(ctx, table, params)
     route: Record = {
         destination[0]: destination[1],

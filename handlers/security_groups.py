@@ -55,6 +55,8 @@ from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
+from handlers.prefix_lists import lookup as prefix_lists
+
 SG: Final = KINDS["security-group"]
 VPC: Final = KINDS["vpc"]
 ENI: Final = KINDS["network-interface"]
@@ -892,6 +894,8 @@ async def _authorize(ctx: RequestContext, params: Params, *, egress: bool) -> Re
         raise missing_parameter("ipPermissions")
     tags = tags_from_specifications(params, "security-group-rule")
     requested = await expand_permissions(permissions, _authorize_resolver(ctx, group))
+    for pl_id in {str(r["prefix_list_id"]) for r in requested if r.get("prefix_list_id")}:
+        await prefix_lists.check_reference(ctx, pl_id)  # InvalidPrefixListID.NotFound
     seen: set[RuleKey] = set()
     for rule in requested:
         key = rule_key(rule)
