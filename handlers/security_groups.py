@@ -1071,6 +1071,8 @@ async def modify_security_group_rules(ctx: RequestContext, params: Params) -> Re
             [_request_to_permission(request)], _authorize_resolver(ctx, group)
         )
         replacements[rule_id] = expanded[0]
+        if expanded[0].get("prefix_list_id"):
+            await prefix_lists.check_reference(ctx, str(expanded[0]["prefix_list_id"]))
 
     def modify(current: Record) -> Record:
         result = _with_ids(current)

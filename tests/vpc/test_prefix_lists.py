@@ -452,3 +452,42 @@ def test_unknown_lists_are_refused_in_rules_and_routes(ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ec2.get_managed_prefix_list_associations(PrefixListId="pl-0badbad0")
     assert error_of(exc)[0] == "InvalidPrefixListID.NotFound"
+
+
+def test_entries_pages_and_rule_modification(ec2: Any) -> None:
+    cidrs = [f"10.{i}.0.0/16" for i in range(7)]
+    pl_id = new_list(ec2, max_entries=10, Entries=[{"Cidr": c} for c in cidrs])["PrefixListId"]
+    seen: list[str] = []
+    token: str | None = None
+    while True:
+        page = ec2.get_managed_prefix_list_entries(
+            PrefixListId=pl_id, MaxResults=3, **({"NextToken": token} if token else {})
+        )
+        seen += [e["Cidr"] for e in page["Entries"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(seen) == sorted(cidrs)
+    vpc_id = new_vpc(ec2)
+    group_id = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc_id)["GroupId"]
+    rule_id = ec2.authorize_security_group_ingress(
+        GroupId=group_id, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                          "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    )["SecurityGroupRules"][0]["SecurityGroupRuleId"]  # fmt: skip
+    rule = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
+    with pytest.raises(ClientError) as exc:
+        ec2.modify_security_group_rules(
+            GroupId=group_id,
+            SecurityGroupRules=[{"SecurityGroupRuleId": rule_id,
+                                 "SecurityGroupRule": {**rule, "PrefixListId": "pl-0badbad0"}}],
+        )  # fmt: skip
+    assert error_of(exc)[0] == "InvalidPrefixListID.NotFound"
+    ec2.modify_security_group_rules(
+        GroupId=group_id,
+        SecurityGroupRules=[{"SecurityGroupRuleId": rule_id,
+                             "SecurityGroupRule": {**rule, "PrefixListId": pl_id}}],
+    )  # fmt: skip
+    associations = ec2.get_managed_prefix_list_associations(PrefixListId=pl_id)
+    assert associations["PrefixListAssociations"] == [
+        {"ResourceId": group_id, "ResourceOwner": "000000000001"}
+    ]

@@ -406,3 +406,54 @@ def test_describe_filters_pages_and_isolation(
     with pytest.raises(ClientError) as exc:
         ec2.describe_vpc_endpoint_connections(Filters=[{"Name": "colour", "Values": ["x"]}])
     assert error_of(exc)[0] == "InvalidParameterValue"
+
+
+def test_modify_errors(ec2: Any, network: dict[str, Any]) -> None:
+    table_a, table_b = network["tables"]
+    gateway_id = ec2.create_vpc_endpoint(
+        VpcId=network["vpc"], ServiceName=S3, RouteTableIds=[table_a]
+    )["VpcEndpoint"]["VpcEndpointId"]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"VpcEndpointId": "vpce-0123456789abcdef0"}, "InvalidVpcEndpointId.NotFound"),
+        ({"VpcEndpointId": "sg-0123456789abcdef0"}, "InvalidVpcEndpointId.Malformed"),
+        ({"VpcEndpointId": gateway_id, "AddSubnetIds": network["subnets"][:1]},
+         "InvalidParameter"),
+        ({"VpcEndpointId": gateway_id, "PrivateDnsEnabled": True}, "InvalidParameter"),
+        ({"VpcEndpointId": gateway_id, "AddRouteTableIds": ["rtb-0123456789abcdef0"]},
+         "InvalidRouteTableID.NotFound"),
+        ({"VpcEndpointId": gateway_id, "RemoveRouteTableIds": ["rtb-0123456789abcdef0"]},
+         "InvalidRouteTableID.NotFound"),
+        ({"VpcEndpointId": gateway_id, "PolicyDocument": "[1, 2]"}, "InvalidPolicyDocument"),
+    ]  # fmt: skip
+    for kwargs, expected in cases:
+        with pytest.raises(ClientError) as exc:
+            ec2.modify_vpc_endpoint(**kwargs)
+        assert error_of(exc)[0] == expected, kwargs
+    # A table of another VPC is refused and nothing changed.
+    other_vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    foreign = ec2.create_route_table(VpcId=other_vpc)["RouteTable"]["RouteTableId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.modify_vpc_endpoint(VpcEndpointId=gateway_id, AddRouteTableIds=[foreign, table_b])
+    assert error_of(exc)[0] == "InvalidParameter"
+    assert endpoint(ec2, gateway_id)["RouteTableIds"] == [table_a]
+    assert all(r.get("GatewayId") != gateway_id for r in routes(ec2, table_b))
+    interface_id = ec2.create_vpc_endpoint(
+        VpcId=network["vpc"], ServiceName=SSM, VpcEndpointType="Interface",
+        SubnetIds=network["subnets"][:1], PrivateDnsEnabled=False,
+    )["VpcEndpoint"]["VpcEndpointId"]  # fmt: skip
+    with pytest.raises(ClientError) as exc:
+        ec2.modify_vpc_endpoint(VpcEndpointId=interface_id, AddRouteTableIds=[table_b])
+    assert error_of(exc)[0] == "InvalidParameter"
+    with pytest.raises(ClientError) as exc:
+        ec2.modify_vpc_endpoint(
+            VpcEndpointId=interface_id, AddSecurityGroupIds=["sg-0123456789abcdef0"]
+        )
+    assert error_of(exc)[0] == "InvalidGroup.NotFound"
+    # Adding the second zone's subnet gives it an interface too.
+    ec2.modify_vpc_endpoint(VpcEndpointId=interface_id, AddSubnetIds=network["subnets"][1:])
+    assert len(endpoint(ec2, interface_id)["NetworkInterfaceIds"]) == 2
+    # DeleteVpcEndpoints: known and unknown ids in one call.
+    out = ec2.delete_vpc_endpoints(
+        VpcEndpointIds=[gateway_id, interface_id, "vpce-0123456789abcdef0"]
+    )
+    assert [u["ResourceId"] for u in out["Unsuccessful"]] == ["vpce-0123456789abcdef0"]
