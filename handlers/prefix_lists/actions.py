@@ -184,21 +184,31 @@ async def restore_managed_prefix_list_version(ctx: RequestContext, params: Param
 
 @action("DeleteManagedPrefixList")
 async def delete_managed_prefix_list(ctx: RequestContext, params: Params) -> Result:
-    """``delete-in-progress``, then gone; refused while a rule or route uses the list."""
+    """``delete-in-progress``, then gone; refused while a rule or route uses the list.
+
+    As :func:`dependents.delete_guarded` does, the list is marked first (references to it are
+    refused from then on) and its users are looked for after: a racing reference and the delete
+    always see each other. A blocked delete puts the record back as it was.
+    """
     pl_id = str(params["PrefixListId"])
     if managed_list(ctx.region, pl_id) is not None:
         raise aws_managed(pl_id)
-    record = await records.get(ctx, PREFIX_LIST, pl_id)
-    _usable(record)
-    await dependents.check(ctx, "prefix-list", record)
+    before: list[Record] = []
 
     def mark(current: Record) -> Record:
         _usable(current)
+        before[:] = [current]
         out = _pending(ctx, current, "delete-complete", DELETE_IN_PROGRESS, "prefix-list-delete")
         return {**out, "deleted_at": clock.utc_now()}
 
     updated = await records.mutate(ctx, PREFIX_LIST, pl_id, mark)
     assert updated is not None
+    try:
+        await dependents.check(ctx, "prefix-list", updated)
+    except BaseException:
+        original = before[0]
+        await records.mutate(ctx, PREFIX_LIST, pl_id, lambda _r: original, missing_ok=True)
+        raise
     result = customer_list_to_api(ctx, updated)
     result["State"] = DELETE_IN_PROGRESS
     return {"PrefixList": result}

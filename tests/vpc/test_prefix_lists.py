@@ -399,6 +399,9 @@ def test_security_group_rules_and_routes_are_associations(ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ec2.delete_managed_prefix_list(PrefixListId=pl_id)
     assert error_of(exc) == ("DependencyViolation", f"resource {pl_id} has a dependent object")
+    # The refused delete left the list as it was (still usable in new rules).
+    listed = ec2.describe_managed_prefix_lists(PrefixListIds=[pl_id])["PrefixLists"][0]
+    assert listed["State"] == "create-complete"
     ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=[permission])
     ec2.delete_route(RouteTableId=table_id, DestinationPrefixListId=pl_id)
     assert (
