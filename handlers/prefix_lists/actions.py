@@ -186,9 +186,11 @@ async def restore_managed_prefix_list_version(ctx: RequestContext, params: Param
 async def delete_managed_prefix_list(ctx: RequestContext, params: Params) -> Result:
     """``delete-in-progress``, then gone; refused while a rule or route uses the list.
 
-    As :func:`dependents.delete_guarded` does, the list is marked first (references to it are
-    refused from then on) and its users are looked for after: a racing reference and the delete
-    always see each other. A blocked delete puts the record back as it was.
+    As :func:`dependents.delete_guarded` does, the list is marked first (new references to it
+    are refused from then on) and its users are looked for after; a blocked delete puts the
+    record back as it was. (A rule or route whose existence check passed just before the mark
+    but is written after the look-up can still slip through: the security-group and route-table
+    writers do not re-check after writing.)
     """
     pl_id = str(params["PrefixListId"])
     if managed_list(ctx.region, pl_id) is not None:
