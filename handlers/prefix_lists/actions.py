@@ -198,7 +198,8 @@ async def delete_managed_prefix_list(ctx: RequestContext, params: Params) -> Res
     before: list[Record] = []
 
     def mark(current: Record) -> Record:
-        _usable(current)
+        if api_state(current) in (None, DELETE_IN_PROGRESS):  # a create or modify may be running
+            raise PREFIX_LIST.not_found(pl_id)
         before[:] = [current]
         out = _pending(ctx, current, "delete-complete", DELETE_IN_PROGRESS, "prefix-list-delete")
         return {**out, "deleted_at": clock.utc_now()}

@@ -163,6 +163,11 @@ def test_states_follow_the_clock(
     with pytest.raises(ClientError) as exc:
         ec2.modify_managed_prefix_list(PrefixListId=pl_id, AddEntries=[{"Cidr": "10.9.0.0/16"}])
     assert error_of(exc)[0] == "IncorrectState"
+    # Deleting does not wait for a create to finish.
+    doomed = new_list(ec2, name="doomed")["PrefixListId"]
+    assert ec2.delete_managed_prefix_list(PrefixListId=doomed)["PrefixList"]["State"] == (
+        "delete-in-progress"
+    )
     time.sleep(0.8)
     assert state() == "create-complete"
     ec2.modify_managed_prefix_list(PrefixListId=pl_id, MaxEntries=8)
