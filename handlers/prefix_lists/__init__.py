@@ -14,7 +14,7 @@ AWS behaviour reproduced:
 * security-group rules (``PrefixListIds``) and routes (``DestinationPrefixListId``) must name a
   list the caller can see (:mod:`.lookup`), count as associations
   (``GetManagedPrefixListAssociations``) and block ``DeleteManagedPrefixList``
-  (:mod:`.associations`);
+  (declared by those families; :mod:`.associations`);
 * unknown ids are ``InvalidPrefixListID.NotFound`` (``InvalidPrefixListId.NotFound`` from
   ``DescribePrefixLists``), as the provider's finders expect.
 """

@@ -1,21 +1,19 @@
-"""Where prefix lists are used: security-group rules and routes (``core.dependents``).
+"""Where prefix lists are used: ``GetManagedPrefixListAssociations``.
 
-A list referenced by a rule (``PrefixListIds``) or a route (``DestinationPrefixListId``) is
-*associated* with that group or route table: ``GetManagedPrefixListAssociations`` lists them and
-``DeleteManagedPrefixList`` is refused while any remains::
+A list referenced by a security-group rule (``PrefixListIds``) or a route
+(``DestinationPrefixListId``) is *associated* with that group or route table. Those families
+declare it (``blocks("prefix-list", by=…)`` in ``security_groups/lifecycle.py`` and
+``route_tables/reactions.py``), which also refuses ``DeleteManagedPrefixList`` while any remains::
 
     DeleteManagedPrefixList PrefixListId=pl-1   (used by sg-1)
     → DependencyViolation: resource pl-1 has a dependent object
 
-The two relations read fields the security-group and route-table records keep (rules'
-``prefix_list_id``, routes' ``destination_prefix_list_id``). They are declared here, next to the
-kind they protect, so that those families need no edit while they are being split into packages;
-they are plain ``blocks(..., where=...)`` rows and may move to the dependent families later.
+and the associations are exactly those blockers.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from hive_gateway.core import dependents
 from hive_gateway.core.context import RequestContext
@@ -23,21 +21,6 @@ from hive_gateway.core.kinds import KINDS, Record
 
 SECURITY_GROUP: Final = KINDS["security-group"]
 ROUTE_TABLE: Final = KINDS["route-table"]
-
-
-def _rules_use(group: Record, prefix_list: Record) -> bool:
-    wanted = prefix_list["prefix_list_id"]
-    rules: list[Any] = [*group.get("ingress_rules", []), *group.get("egress_rules", [])]
-    return any(rule.get("prefix_list_id") == wanted for rule in rules)
-
-
-def _routes_use(table: Record, prefix_list: Record) -> bool:
-    wanted = prefix_list["prefix_list_id"]
-    return any(r.get("destination_prefix_list_id") == wanted for r in table.get("routes", []))
-
-
-dependents.blocks("prefix-list", by="security-group", where=_rules_use)
-dependents.blocks("prefix-list", by="route-table", where=_routes_use)
 
 
 async def associations(ctx: RequestContext, pl_id: str) -> list[Record]:
