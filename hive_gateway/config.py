@@ -67,6 +67,8 @@ class Timings:
     """How long a new (or modified) VPC endpoint shows ``pending``."""
     vpc_endpoint_deleting: float = 1.0
     """How long a deleted VPC endpoint shows ``deleting``."""
+    vpc_endpoint_deleted_retention: float = 60.0
+    """How long a deleted VPC endpoint then stays describable as ``deleted``."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""

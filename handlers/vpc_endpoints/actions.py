@@ -18,6 +18,7 @@ from handlers.vpc_endpoints.view import (
     VPC_ENDPOINT_FILTERS,
     api_state,
     endpoint_to_api,
+    holds,
 )
 from hive_gateway.core import clock, dependents, describe, idempotency, records, zones
 from hive_gateway.core.context import RequestContext
@@ -35,17 +36,26 @@ SECURITY_GROUP: Final = KINDS["security-group"]
 TYPES: Final = (GATEWAY, INTERFACE, "GatewayLoadBalancer")
 _UNSUPPORTED: Final = ("ServiceNetworkArn", "ResourceConfigurationArn", "SubnetConfigurations")
 
+
 # What an endpoint holds on to: its VPC (re-checked after create), the subnets it has
 # interfaces in and its security groups cannot be deleted while it exists (its ENIs block them
 # too). Route tables may go: a deleted table drops out of RouteTableIds.
-dependents.blocks("vpc", by="vpc-endpoint", field="vpc_id")
+def _gone(endpoint: Record) -> bool:
+    return not holds(endpoint)
+
+
+dependents.blocks("vpc", by="vpc-endpoint", field="vpc_id", unless=_gone)
 dependents.blocks(
-    "subnet", by="vpc-endpoint", where=lambda e, s: s["subnet_id"] in (e.get("subnet_ids") or ())
+    "subnet",
+    by="vpc-endpoint",
+    where=lambda e, s: s["subnet_id"] in (e.get("subnet_ids") or ()),
+    unless=_gone,
 )
 dependents.blocks(
     "security-group",
     by="vpc-endpoint",
     where=lambda e, g: g["group_id"] in (e.get("security_group_ids") or ()),
+    unless=_gone,
 )
 
 
@@ -93,7 +103,7 @@ async def _check_private_dns(
             other["vpc_endpoint_id"] != own_id
             and other["service_name"] == service_name
             and other.get("private_dns_enabled")
-            and api_state(other) != "deleting"
+            and api_state(other) in ("pending", "available")
         ):
             found = services.find(ctx.region, service_name, INTERFACE)
             domain = found[0].private_dns_name if found else service_name
@@ -249,7 +259,7 @@ async def modify_vpc_endpoint(ctx: RequestContext, params: Params) -> Result:
     ``available``."""
     endpoint_id = str(params["VpcEndpointId"])
     record = await records.get(ctx, VPCE, endpoint_id)
-    if api_state(record) == "deleting":
+    if record.get("deleted_at"):
         raise VPCE.not_found(endpoint_id)
     endpoint_type = str(record["vpc_endpoint_type"])
     policy = record["policy_document"]
@@ -348,8 +358,15 @@ async def delete_vpc_endpoints(ctx: RequestContext, params: Params) -> Result:
 
 
 def _mark_deleting(ctx: RequestContext) -> Callable[[Record], Record]:
-    until = clock.after(ctx, "vpc-endpoint-deleting", clock.now())
-    return lambda r: {**r, "deleted_at": clock.utc_now(), "pending_until": until}
+    now = clock.now()
+    until = clock.parse_time(clock.after(ctx, "vpc-endpoint-deleting", now))
+    gone = clock.after(ctx, "vpc-endpoint-deleted-retention", until)
+    return lambda r: {
+        **r,
+        "deleted_at": clock.stamp(now),
+        "pending_until": clock.stamp(until),
+        "gone_at": gone,
+    }
 
 
 async def _purge_gone(ctx: RequestContext) -> None:

@@ -4,8 +4,8 @@ DNS entries, filters, and when a deleted endpoint is gone.
 A record stores ``state`` (``available``) and, after a create or modify, ``pending_until``: the
 API says ``pending`` until then, which is what the provider's waiter polls
 (``pending → available``). ``DeleteVpcEndpoints`` sets ``deleted_at``: ``deleting`` until
-``pending_until``, then the endpoint is gone (``InvalidVpcEndpointId.NotFound``), as the delete
-waiter expects.
+``pending_until``, then ``deleted`` (still describable, holding nothing: the provider's finder
+calls it gone) until ``gone_at``, then unknown (``InvalidVpcEndpointId.NotFound``).
 """
 
 from __future__ import annotations
@@ -38,12 +38,20 @@ PRIVATE_ZONE_ID: Final = "Z0HIVEPRIVATEDNS00001"
 
 
 def api_state(record: Record, at: datetime | None = None) -> str | None:
-    """``pending``/``available``/``deleting``; ``None`` once a deleted endpoint is gone."""
+    """``pending``/``available``/``deleting``/``deleted``; ``None`` once a deleted endpoint is
+    gone."""
     at = at or datetime.now(UTC)
     settled = clock.reached(record.get("pending_until"), at)
     if record.get("deleted_at"):
-        return None if settled else "deleting"
+        if not settled:
+            return "deleting"
+        return None if clock.reached(record.get("gone_at"), at) else "deleted"
     return str(record["state"]) if settled else "pending"
+
+
+def holds(record: Record) -> bool:
+    """Whether the endpoint still holds its VPC, subnets and groups (not ``deleted``)."""
+    return api_state(record) not in (None, "deleted")
 
 
 @live("vpc-endpoint")

@@ -29,7 +29,12 @@ def timings(monkeypatch: pytest.MonkeyPatch, gateway: RunningGateway, **seconds:
     settings = gateway.runtime.settings
     new = replace(
         settings.timings,
-        **{"vpc_endpoint_pending": 0.0, "vpc_endpoint_deleting": 0.0, **seconds},
+        **{
+            "vpc_endpoint_pending": 0.0,
+            "vpc_endpoint_deleting": 0.0,
+            "vpc_endpoint_deleted_retention": 0.0,
+            **seconds,
+        },
     )
     monkeypatch.setattr(gateway.runtime, "settings", replace(settings, timings=new))
 
@@ -345,7 +350,13 @@ def test_interface_rules(ec2: Any, network: dict[str, Any]) -> None:
 def test_states_follow_the_clock(
     ec2: Any, gateway: RunningGateway, network: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    timings(monkeypatch, gateway, vpc_endpoint_pending=0.6, vpc_endpoint_deleting=0.6)
+    timings(
+        monkeypatch,
+        gateway,
+        vpc_endpoint_pending=0.6,
+        vpc_endpoint_deleting=0.6,
+        vpc_endpoint_deleted_retention=0.8,
+    )
     endpoint_id = ec2.create_vpc_endpoint(VpcId=network["vpc"], ServiceName=S3)["VpcEndpoint"][
         "VpcEndpointId"
     ]
@@ -358,6 +369,17 @@ def test_states_follow_the_clock(
         ec2.delete_vpc(VpcId=network["vpc"])
     assert error_of(exc)[0] == "DependencyViolation"
     time.sleep(0.8)
+    # deleted: still describable (the provider's finder calls it gone), holds nothing.
+    assert endpoint(ec2, endpoint_id)["State"] == "deleted"
+    with pytest.raises(ClientError) as exc:
+        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, ResetPolicy=True)
+    assert error_of(exc)[0] == "InvalidVpcEndpointId.NotFound"
+    for table_id in network["tables"]:
+        ec2.delete_route_table(RouteTableId=table_id)
+    for subnet_id in network["subnets"]:
+        ec2.delete_subnet(SubnetId=subnet_id)
+    ec2.delete_vpc(VpcId=network["vpc"])  # a deleted endpoint no longer holds its VPC
+    time.sleep(1.0)
     with pytest.raises(ClientError) as exc:
         endpoint(ec2, endpoint_id)
     assert error_of(exc)[0] == "InvalidVpcEndpointId.NotFound"
