@@ -57,6 +57,8 @@ BUCKETS: Final = MappingProxyType(
         "instances": "instances",
         "account_names": "account-names",
         "vpc_index": "vpc-index",
+        "prefix_lists": "vpc-prefix-lists",
+        "vpc_endpoints": "vpc-endpoints",
         "launch_templates": "launch-templates",
         "capacity_reservations": "capacity-reservations",
         "spot_instance_requests": "spot-instance-requests",
