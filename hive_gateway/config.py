@@ -114,7 +114,7 @@ class Settings:
     """Replicas of every KV bucket the gateway creates (3 on a JetStream cluster)."""
     region: str = DEFAULT_REGION
     azs: tuple[str, ...] = ()
-    """Availability zones served; empty means ``<region>a``."""
+    """Availability zones served; empty means ``<region>a``, ``b`` and ``c``."""
     accept_any_region: bool = False
     bucket_prefix: str = "hive"
     strict_serializer: bool = False
@@ -127,13 +127,16 @@ class Settings:
     """Give every account a default VPC before its first EC2 request (as Hive does)."""
     public_endpoint: str | None = None
     """URL advertised by DescribeRegions; defaults to the listen address."""
+    instance_limit: int = 1000
+    """Live instances an account may have (``InstanceLimitExceeded`` past it; ``--instance-limit``)."""
     timings: Timings = field(default_factory=Timings)
     """State-machine timings (volumes, snapshots, images, instances, placement groups)."""
 
     @property
     def zones(self) -> tuple[str, ...]:
-        """The availability zones, defaulting to Hive's single ``<region>a`` zone."""
-        return self.azs or (f"{self.region}a",)
+        """The availability zones, defaulting to three, ``<region>a``, ``b`` and ``c`` (as AWS's
+        regions; Hive serves one, ``<region>a``: give ``--az <region>a`` to match it)."""
+        return self.azs or tuple(f"{self.region}{letter}" for letter in "abc")
 
     @property
     def endpoint(self) -> str:

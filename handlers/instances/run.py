@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Final
 
 from handlers import network_interfaces, volumes
-from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
+from handlers.instances.constants import ENI, INSTANCE, SETTLED_STATES
 from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
 from handlers.instances.plans import InterfacePlan, RunPlan, VolumePlan
@@ -297,11 +297,12 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
     live = [
         r for r in await records.list_records(ctx, INSTANCE) if state_name(r) not in SETTLED_STATES
     ]
-    if len(live) + plan.min_count > MAX_INSTANCES_PER_ACCOUNT:
+    limit = ctx.runtime.settings.instance_limit
+    if len(live) + plan.min_count > limit:
         raise AwsError(
             "InstanceLimitExceeded",
             f"You have requested more instances ({len(live) + plan.min_count}) than your current "
-            f"instance limit of {MAX_INSTANCES_PER_ACCOUNT} allows for the specified instance type.",
+            f"instance limit of {limit} allows for the specified instance type.",
         )
     group = plan.placement_group
     lock = process_lock(ctx, "placement-group", str(group["group_name"] if group else ""))
