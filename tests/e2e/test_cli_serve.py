@@ -119,7 +119,9 @@ def test_aws_cli_against_the_embedded_default(served: Served) -> None:
 
     regions = aws(served, "ec2", "describe-regions")
     assert regions.returncode == 0, regions.stderr
-    assert json.loads(regions.stdout)["Regions"][0]["RegionName"] == "ap-southeast-2"
+    by_name = {r["RegionName"]: r for r in json.loads(regions.stdout)["Regions"]}
+    assert by_name["ap-southeast-2"]["Endpoint"] == f"https://localhost:{served.port}"
+    assert "us-east-1" in by_name
 
     wrong = aws(served, "ec2", "describe-regions", secret="x" * 40)
     assert wrong.returncode != 0
