@@ -90,6 +90,20 @@ def not_yours(public_ip: str) -> AwsError:
     return AwsError("AuthFailure", f"The address '{public_ip}' does not belong to you.")
 
 
+def service_managed(_resource_id: str = "") -> AwsError:
+    """An association a service manages (a NAT gateway's address, its interface): AWS answers
+    ``AuthFailure`` to releasing, re-associating or disassociating it."""
+    return AwsError("AuthFailure", "You do not have permission to access the specified resource.")
+
+
+async def check_changeable(ctx: RequestContext, eip: Mapping[str, Any]) -> None:
+    """Refuse to change an address whose association a service holds: every family that does
+    declares ``dependents.blocks("elastic-ip", by=…, event="association-change", …)``."""
+    await dependents.check(
+        ctx, "elastic-ip", dict(eip), event="association-change", violation=service_managed
+    )
+
+
 # --- rendering -----------------------------------------------------------------------------------
 
 
@@ -475,6 +489,7 @@ async def release_address(ctx: RequestContext, params: Params) -> Result:
             )
         raise missing_parameter("AllocationId")
     record = await records.get(ctx, EIP, allocation_id)
+    await check_changeable(ctx, record)
     border_group = params.get("NetworkBorderGroup")
     if border_group and border_group != (
         record.get("network_border_group") or ctx.runtime.settings.region
@@ -504,6 +519,7 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
         eip = await _by_public_ip(ctx, str(params["PublicIp"]))
     else:
         raise missing_parameter("AllocationId")
+    await check_changeable(ctx, eip)
     instance_id = params.get("InstanceId")
     eni_id = params.get("NetworkInterfaceId")
     if instance_id and eni_id:
@@ -518,6 +534,8 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
         raise AwsError(
             "MissingParameter", "Either instance ID or network interface id must be specified"
         )
+    if eni.get("requester_managed"):
+        raise service_managed()
     private_ip = str(params.get("PrivateIpAddress") or eni["private_ip_address"])
     if private_ip not in network_interfaces.private_ips(eni):
         raise invalid_parameter_value(
@@ -571,6 +589,7 @@ async def disassociate_address(ctx: RequestContext, params: Params) -> Result:
         record = await _by_public_ip(ctx, str(params["PublicIp"]))
     else:
         raise missing_parameter("AssociationId")
+    await check_changeable(ctx, record)
     await disassociate(ctx, record)
     return None
 

@@ -57,6 +57,12 @@ class Timings:
     """How long a new placement group shows ``pending``."""
     placement_group_deleting: float = 1.0
     """How long a deleted placement group shows ``deleting``."""
+    nat_gateway_pending: float = 1.0
+    """How long a new NAT gateway shows ``pending`` before ``available``."""
+    nat_gateway_deleting: float = 1.0
+    """How long a deleted NAT gateway shows ``deleting`` before ``deleted``."""
+    nat_gateway_retention: float = 3600.0
+    """How long a deleted NAT gateway stays describable as ``deleted`` (AWS: about an hour)."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""
