@@ -470,22 +470,13 @@ def store_snapshot(gateway: RunningGateway, account_id: str) -> dict[str, dict[s
     Left out, as they change on their own after an answer: instance buckets (the node simulator
     moves instances through their states) and records being deleted (``"state":"deleting"``,
     e.g. placement groups, removed a moment later). Other accounts' records are other tests'
-    business; keys of no account (the public IP pool, IPAM allocations by subnet) are kept,
-    except other accounts' subnets' IPAM allocations (another world's instance terminating in
-    the background gives its addresses back there).
+    business; keys of no account (the public IP pool, IPAM allocations by subnet) are kept.
     """
     store: Any = gateway.runtime.store
     prefix = f"{account_id}."
 
     async def dump() -> dict[str, dict[str, bytes]]:
         snapshot: dict[str, dict[str, bytes]] = {}
-        theirs = {
-            key.partition(".")[2]
-            for name, bucket in store._buckets.items()
-            if name.endswith("-vpc-subnets")
-            for key, slot in bucket._slots.items()
-            if slot.value is not None and not key.startswith(prefix)
-        }
         for name, bucket in store._buckets.items():
             if ASYNC_STATE_BUCKET.search(name):
                 continue
@@ -496,7 +487,6 @@ def store_snapshot(gateway: RunningGateway, account_id: str) -> dict[str, dict[s
                 and key != "_version"
                 and (key.startswith(prefix) or not _ACCOUNT_KEY.match(key))
                 and b'"state":"deleting"' not in slot.value
-                and not (name.endswith("-vpc-ipam") and key in theirs)
             }
             if live:
                 snapshot[name] = live
