@@ -610,3 +610,23 @@ def test_timings_come_from_settings(tmp_path: Path) -> None:
         assert describe_one(ec2, nat_id)["State"] == "pending"
     finally:
         slow._stop()
+
+
+def test_lifecycle_on_nats(nats_gateway: RunningGateway) -> None:
+    """The same lifecycle on a real nats-server (CAS writes, claims, the ClientToken claim)."""
+    ec2 = nats_gateway.client("ec2")
+    net = network(ec2)
+    allocation = eip(ec2)
+    created = ec2.create_nat_gateway(SubnetId=net.public, AllocationId=allocation,
+                                     ClientToken="nats-1")["NatGateway"]
+    nat_id = created["NatGatewayId"]
+    again = ec2.create_nat_gateway(SubnetId=net.public, AllocationId=allocation,
+                                   ClientToken="nats-1")["NatGateway"]
+    assert again["NatGatewayId"] == nat_id
+    assert available(ec2, nat_id)["NatGatewayAddresses"][0]["AllocationId"] == allocation
+    ec2.delete_nat_gateway(NatGatewayId=nat_id)
+    assert describe_one(ec2, nat_id)["State"] in ("deleting", "deleted")
+    (addr,) = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"]
+    assert "AssociationId" not in addr
+    gone(ec2, nat_id)
+    ec2.delete_subnet(SubnetId=net.public)
