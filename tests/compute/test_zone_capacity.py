@@ -31,7 +31,10 @@ def subnet_in(ec2: Any, vpc_id: str, cidr: str, zone: str) -> str:
 
 def launch(ec2: Any, subnet_id: str, count: int = 1, instance_type: str = "t3.micro") -> list[Any]:
     reservation = ec2.run_instances(
-        ImageId=DEBIAN_AMD64, InstanceType=instance_type, MinCount=count, MaxCount=count,
+        ImageId=DEBIAN_AMD64,
+        InstanceType=instance_type,
+        MinCount=count,
+        MaxCount=count,
         SubnetId=subnet_id,
     )
     return list(reservation["Instances"])
@@ -73,8 +76,9 @@ def hosts_in_a_only(tmp_path: Path) -> Iterator[RunningGateway]:
     async def memory() -> Store:
         return MemoryStore()
 
-    config = NodeConfig(nodes=1, vcpus=4, memory_mib=8192, azs=("ap-southeast-2a",),
-                        **TEST_NODE_TIMINGS)  # type: ignore[arg-type]
+    config = NodeConfig(
+        nodes=1, vcpus=4, memory_mib=8192, azs=("ap-southeast-2a",), **TEST_NODE_TIMINGS
+    )  # type: ignore[arg-type]
     running = start_gateway(memory, tmp_path, node_config=config)
     yield running
     running._stop()
@@ -98,8 +102,10 @@ def test_running_out_is_insufficient_capacity_not_internal_error(
     with pytest.raises(ClientError) as too_big:
         launch(ec2, in_a, instance_type="m5.4xlarge")
     assert code(too_big) == "InsufficientInstanceCapacity"
-    assert ec2.describe_instances(Filters=[{"Name": "subnet-id", "Values": [in_b]}])[
-        "Reservations"] == []
+    assert (
+        ec2.describe_instances(Filters=[{"Name": "subnet-id", "Values": [in_b]}])["Reservations"]
+        == []
+    )
 
 
 def test_accept_any_region_launches_in_the_signed_regions_zones(tmp_path: Path) -> None:
@@ -109,7 +115,9 @@ def test_accept_any_region_launches_in_the_signed_regions_zones(tmp_path: Path) 
     running = start_gateway(memory, tmp_path, accept_any_region=True)
     try:
         eu = boto3.client(
-            "ec2", endpoint_url=running.url, region_name="eu-west-1",
+            "ec2",
+            endpoint_url=running.url,
+            region_name="eu-west-1",
             aws_access_key_id=running.admin.access_key_id,
             aws_secret_access_key=running.admin.secret_access_key,
             config=Config(retries={"max_attempts": 1}),

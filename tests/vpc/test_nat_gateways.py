@@ -119,7 +119,9 @@ def test_public_gateway_pending_then_available_with_its_interface_and_eip(ec2: A
 def test_private_gateway_with_secondary_addresses(ec2: Any) -> None:
     net = network(ec2, igw=False)
     created = ec2.create_nat_gateway(
-        SubnetId=net.private, ConnectivityType="private", PrivateIpAddress="10.0.2.10",
+        SubnetId=net.private,
+        ConnectivityType="private",
+        PrivateIpAddress="10.0.2.10",
         SecondaryPrivateIpAddressCount=2,
     )["NatGateway"]
     assert created["ConnectivityType"] == "private"
@@ -131,23 +133,35 @@ def test_private_gateway_with_secondary_addresses(ec2: Any) -> None:
     (eni,) = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"]
     assert sorted(a["PrivateIpAddress"] for a in eni["PrivateIpAddresses"]) == sorted(ips)
     explicit = ec2.create_nat_gateway(
-        SubnetId=net.private, ConnectivityType="private",
+        SubnetId=net.private,
+        ConnectivityType="private",
         SecondaryPrivateIpAddresses=["10.0.2.20", "10.0.2.21"],
     )["NatGateway"]
-    assert [a["PrivateIp"] for a in explicit["NatGatewayAddresses"]][1:] == ["10.0.2.20", "10.0.2.21"]
+    assert [a["PrivateIp"] for a in explicit["NatGatewayAddresses"]][1:] == [
+        "10.0.2.20",
+        "10.0.2.21",
+    ]
     with pytest.raises(ClientError) as taken:
-        ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private",
-                               PrivateIpAddress="10.0.2.10")
+        ec2.create_nat_gateway(
+            SubnetId=net.private, ConnectivityType="private", PrivateIpAddress="10.0.2.10"
+        )
     assert code(taken) == "InvalidIPAddress.InUse"
 
 
 def test_public_gateway_with_secondary_allocations(ec2: Any) -> None:
     net = network(ec2)
     primary, second, third = eip(ec2), eip(ec2), eip(ec2)
-    created = public_nat(ec2, net, AllocationId=primary, SecondaryAllocationIds=[second, third],
-                         SecondaryPrivateIpAddresses=["10.0.1.50", "10.0.1.51"])
+    created = public_nat(
+        ec2,
+        net,
+        AllocationId=primary,
+        SecondaryAllocationIds=[second, third],
+        SecondaryPrivateIpAddresses=["10.0.1.50", "10.0.1.51"],
+    )
     by_allocation = {a["AllocationId"]: a for a in created["NatGatewayAddresses"]}
-    assert by_allocation[second]["PrivateIp"] == "10.0.1.50" and not by_allocation[second]["IsPrimary"]
+    assert (
+        by_allocation[second]["PrivateIp"] == "10.0.1.50" and not by_allocation[second]["IsPrimary"]
+    )
     assert by_allocation[third]["PrivateIp"] == "10.0.1.51"
     for allocation in (second, third):
         (addr,) = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"]
@@ -159,20 +173,39 @@ def test_public_gateway_with_secondary_allocations(ec2: Any) -> None:
     ("kwargs", "expected"),
     [
         ({}, "MissingParameter"),  # public without AllocationId
-        ({"ConnectivityType": "private", "AllocationId": "eipalloc-0123456789abcdef0"},
-         "InvalidParameterCombination"),
-        ({"ConnectivityType": "private", "SecondaryAllocationIds": ["eipalloc-0123456789abcdef0"]},
-         "InvalidParameterCombination"),
-        ({"ConnectivityType": "private", "SecondaryPrivateIpAddressCount": 2,
-          "SecondaryPrivateIpAddresses": ["10.0.2.9"]}, "InvalidParameterCombination"),
-        ({"ConnectivityType": "private", "SecondaryPrivateIpAddressCount": 8},
-         "InvalidParameterValue"),
-        ({"AllocationId": "eipalloc-0123456789abcdef0", "SecondaryPrivateIpAddressCount": 1},
-         "InvalidParameterCombination"),
+        (
+            {"ConnectivityType": "private", "AllocationId": "eipalloc-0123456789abcdef0"},
+            "InvalidParameterCombination",
+        ),
+        (
+            {
+                "ConnectivityType": "private",
+                "SecondaryAllocationIds": ["eipalloc-0123456789abcdef0"],
+            },
+            "InvalidParameterCombination",
+        ),
+        (
+            {
+                "ConnectivityType": "private",
+                "SecondaryPrivateIpAddressCount": 2,
+                "SecondaryPrivateIpAddresses": ["10.0.2.9"],
+            },
+            "InvalidParameterCombination",
+        ),
+        (
+            {"ConnectivityType": "private", "SecondaryPrivateIpAddressCount": 8},
+            "InvalidParameterValue",
+        ),
+        (
+            {"AllocationId": "eipalloc-0123456789abcdef0", "SecondaryPrivateIpAddressCount": 1},
+            "InvalidParameterCombination",
+        ),
         ({"ConnectivityType": "sideways"}, "InvalidParameterValue"),
         ({"AllocationId": "eipalloc-0123456789abcdef0"}, "InvalidAllocationID.NotFound"),
-        ({"TagSpecifications": tag_specifications("vpc", a="b"),
-          "ConnectivityType": "private"}, "InvalidParameterValue"),
+        (
+            {"TagSpecifications": tag_specifications("vpc", a="b"), "ConnectivityType": "private"},
+            "InvalidParameterValue",
+        ),
     ],
 )
 def test_create_errors(ec2: Any, kwargs: dict[str, Any], expected: str) -> None:
@@ -195,10 +228,13 @@ def test_unknown_subnet_and_associated_eip(ec2: Any) -> None:
     with pytest.raises(ClientError) as taken:
         public_nat(ec2, net, AllocationId=allocation)
     assert error_of(taken) == (
-        "Resource.AlreadyAssociated", f"Elastic IP address [{allocation}] is already associated")
+        "Resource.AlreadyAssociated",
+        f"Elastic IP address [{allocation}] is already associated",
+    )
     assert len(ec2.describe_nat_gateways()["NatGateways"]) == 1
     enis = ec2.describe_network_interfaces(
-        Filters=[{"Name": "interface-type", "Values": ["nat_gateway"]}])["NetworkInterfaces"]
+        Filters=[{"Name": "interface-type", "Values": ["nat_gateway"]}]
+    )["NetworkInterfaces"]
     assert len(enis) == 1  # the refused create left no interface behind
 
 
@@ -217,8 +253,12 @@ def test_public_gateway_without_internet_gateway_fails(ec2: Any) -> None:
 def test_client_token_is_idempotent(ec2: Any) -> None:
     net = network(ec2)
     allocation = eip(ec2)
-    first = ec2.create_nat_gateway(SubnetId=net.public, AllocationId=allocation, ClientToken="tok-1")
-    again = ec2.create_nat_gateway(SubnetId=net.public, AllocationId=allocation, ClientToken="tok-1")
+    first = ec2.create_nat_gateway(
+        SubnetId=net.public, AllocationId=allocation, ClientToken="tok-1"
+    )
+    again = ec2.create_nat_gateway(
+        SubnetId=net.public, AllocationId=allocation, ClientToken="tok-1"
+    )
     assert first["ClientToken"] == again["ClientToken"] == "tok-1"
     assert first["NatGateway"]["NatGatewayId"] == again["NatGateway"]["NatGatewayId"]
     assert len(ec2.describe_nat_gateways()["NatGateways"]) == 1
@@ -250,9 +290,11 @@ def test_describe_filters_ids_and_pagination(ec2: Any) -> None:
     other = network(ec2, "10.1.0.0/16", igw=False)
     a = public_nat(ec2, net, TagSpecifications=tag_specifications("natgateway", team="red"))
     b = ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")["NatGateway"]
-    c = ec2.create_nat_gateway(SubnetId=other.private, ConnectivityType="private",
-                               TagSpecifications=tag_specifications("natgateway", team="blue"))[
-        "NatGateway"]
+    c = ec2.create_nat_gateway(
+        SubnetId=other.private,
+        ConnectivityType="private",
+        TagSpecifications=tag_specifications("natgateway", team="blue"),
+    )["NatGateway"]
     ids = {a["NatGatewayId"], b["NatGatewayId"], c["NatGatewayId"]}
 
     def found(**kwargs: Any) -> set[str]:
@@ -288,7 +330,8 @@ def test_describe_pages_through_many(ec2: Any) -> None:
     net = network(ec2)
     made = {
         ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")["NatGateway"][
-            "NatGatewayId"]
+            "NatGatewayId"
+        ]
         for _ in range(7)
     }
     first = ec2.describe_nat_gateways(MaxResults=5)
@@ -302,7 +345,9 @@ def test_unknown_and_malformed_ids(ec2: Any) -> None:
     with pytest.raises(ClientError) as missing:
         ec2.describe_nat_gateways(NatGatewayIds=["nat-0123456789abcdef0"])
     assert error_of(missing) == (
-        "NatGatewayNotFound", "The Nat Gateway nat-0123456789abcdef0 was not found")
+        "NatGatewayNotFound",
+        "The Nat Gateway nat-0123456789abcdef0 was not found",
+    )
     assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with pytest.raises(ClientError) as delete:
         ec2.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0")
@@ -350,8 +395,12 @@ def test_delete_releases_everything_and_stays_describable(ec2: Any) -> None:
     with pytest.raises(ClientError) as again:
         ec2.delete_nat_gateway(NatGatewayId=nat_id)
     assert code(again) == "NatGatewayNotFound"
-    assert ec2.describe_network_interfaces(
-        Filters=[{"Name": "network-interface-id", "Values": [eni_id]}])["NetworkInterfaces"] == []
+    assert (
+        ec2.describe_network_interfaces(
+            Filters=[{"Name": "network-interface-id", "Values": [eni_id]}]
+        )["NetworkInterfaces"]
+        == []
+    )
     (addr,) = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"]
     assert "AssociationId" not in addr and "NetworkInterfaceId" not in addr
     ec2.release_address(AllocationId=allocation)
@@ -367,8 +416,9 @@ def test_delete_releases_everything_and_stays_describable(ec2: Any) -> None:
 
 def test_deleted_gateway_filters_and_tags(ec2: Any) -> None:
     net = network(ec2)
-    nat_id = ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")[
-        "NatGateway"]["NatGatewayId"]
+    nat_id = ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")["NatGateway"][
+        "NatGatewayId"
+    ]
     ec2.delete_nat_gateway(NatGatewayId=nat_id)
     gone(ec2, nat_id)
     listed = ec2.describe_nat_gateways(Filter=[{"Name": "state", "Values": ["deleted"]}])
@@ -380,13 +430,15 @@ def test_deleted_gateway_filters_and_tags(ec2: Any) -> None:
 
 def test_tags_after_create(ec2: Any) -> None:
     net = network(ec2)
-    nat_id = ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")[
-        "NatGateway"]["NatGatewayId"]
+    nat_id = ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")["NatGateway"][
+        "NatGatewayId"
+    ]
     ec2.create_tags(Resources=[nat_id], Tags=[{"Key": "Name", "Value": "later"}])
     assert describe_one(ec2, nat_id)["Tags"] == [{"Key": "Name", "Value": "later"}]
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat_id]}])["Tags"]
-    assert tags == [{"Key": "Name", "ResourceId": nat_id, "ResourceType": "natgateway",
-                     "Value": "later"}]
+    assert tags == [
+        {"Key": "Name", "ResourceId": nat_id, "ResourceType": "natgateway", "Value": "later"}
+    ]
 
 
 # --- what a gateway holds on to -------------------------------------------------------------------
@@ -405,12 +457,17 @@ def test_eip_in_use_cannot_be_released_or_disassociated(ec2: Any) -> None:
         with pytest.raises(ClientError) as refused:
             call()
         assert error_of(refused) == (
-            "AuthFailure", "You do not have permission to access the specified resource.")
+            "AuthFailure",
+            "You do not have permission to access the specified resource.",
+        )
     other = network(ec2, "10.5.0.0/16")
     target = ec2.create_network_interface(SubnetId=other.public)["NetworkInterface"]
     with pytest.raises(ClientError) as moved:
-        ec2.associate_address(AllocationId=allocation, AllowReassociation=True,
-                              NetworkInterfaceId=target["NetworkInterfaceId"])
+        ec2.associate_address(
+            AllocationId=allocation,
+            AllowReassociation=True,
+            NetworkInterfaceId=target["NetworkInterfaceId"],
+        )
     assert code(moved) == "AuthFailure"
     spare = eip(ec2)
     with pytest.raises(ClientError) as onto:
@@ -468,22 +525,27 @@ def test_routes_target_the_gateway_and_blackhole_when_it_goes(ec2: Any) -> None:
         return [r for r in table["Routes"] if r.get("NatGatewayId")]
 
     assert {(r["DestinationCidrBlock"], r["State"]) for r in routes()} == {
-        ("0.0.0.0/0", "active"), ("192.168.0.0/16", "active")}
+        ("0.0.0.0/0", "active"),
+        ("192.168.0.0/16", "active"),
+    }
     by_target = ec2.describe_route_tables(
-        Filters=[{"Name": "route.nat-gateway-id", "Values": [nat_id]}])["RouteTables"]
+        Filters=[{"Name": "route.nat-gateway-id", "Values": [nat_id]}]
+    )["RouteTables"]
     assert [t["RouteTableId"] for t in by_target] == [rtb]
     other = network(ec2, "10.9.0.0/16")
     other_rtb = ec2.create_route_table(VpcId=other.vpc_id)["RouteTable"]["RouteTableId"]
     with pytest.raises(ClientError) as elsewhere:
-        ec2.create_route(RouteTableId=other_rtb, DestinationCidrBlock="0.0.0.0/0",
-                         NatGatewayId=nat_id)
+        ec2.create_route(
+            RouteTableId=other_rtb, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id
+        )
     assert code(elsewhere) == "InvalidParameterValue"
     ec2.delete_nat_gateway(NatGatewayId=nat_id)
     assert {r["State"] for r in routes()} == {"blackhole"}
     gone(ec2, nat_id)
     with pytest.raises(ClientError) as to_deleted:
-        ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="172.16.0.0/12",
-                         NatGatewayId=nat_id)
+        ec2.create_route(
+            RouteTableId=rtb, DestinationCidrBlock="172.16.0.0/12", NatGatewayId=nat_id
+        )
     assert code(to_deleted) == "NatGatewayNotFound"
 
 
@@ -491,11 +553,22 @@ def test_route_to_a_hive_written_gateway(nat_gateway: RunningGateway, ec2: Any) 
     """A record Hive wrote (its fields only, ``state available``) is a gateway like ours."""
     net = network(ec2)
     nat_id = "nat-0abc0abc0abc0abc0"
-    put_raw(nat_gateway, "nat_gateways", f"000000000001.{nat_id}", {
-        "nat_gateway_id": nat_id, "vpc_id": net.vpc_id, "subnet_id": net.public,
-        "allocation_id": "eipalloc-0abc0abc0abc0abc0", "public_ip": "198.51.100.77",
-        "state": "available", "account_id": "000000000001", "tags": {},
-        "created_at": "2026-11-21T23:42:32.123456789Z"})
+    put_raw(
+        nat_gateway,
+        "nat_gateways",
+        f"000000000001.{nat_id}",
+        {
+            "nat_gateway_id": nat_id,
+            "vpc_id": net.vpc_id,
+            "subnet_id": net.public,
+            "allocation_id": "eipalloc-0abc0abc0abc0abc0",
+            "public_ip": "198.51.100.77",
+            "state": "available",
+            "account_id": "000000000001",
+            "tags": {},
+            "created_at": "2026-11-21T23:42:32.123456789Z",
+        },
+    )
     found = describe_one(ec2, nat_id)
     assert found["State"] == "available" and found["ConnectivityType"] == "public"
     assert found["NatGatewayAddresses"][0]["PublicIp"] == "198.51.100.77"
@@ -518,10 +591,14 @@ def test_associate_and_disassociate_secondary_eips(ec2: Any) -> None:
     available(ec2, nat_id)
     second = eip(ec2)
     answer = ec2.associate_nat_gateway_address(
-        NatGatewayId=nat_id, AllocationIds=[second], PrivateIpAddresses=["10.0.1.99"])
+        NatGatewayId=nat_id, AllocationIds=[second], PrivateIpAddresses=["10.0.1.99"]
+    )
     (added,) = answer["NatGatewayAddresses"]
     assert (added["AllocationId"], added["PrivateIp"], added["IsPrimary"]) == (
-        second, "10.0.1.99", False)
+        second,
+        "10.0.1.99",
+        False,
+    )
     listed = describe_one(ec2, nat_id)["NatGatewayAddresses"]
     assert [a["AllocationId"] for a in listed][1:] == [second]
     (addr,) = ec2.describe_addresses(AllocationIds=[second])["Addresses"]
@@ -531,14 +608,17 @@ def test_associate_and_disassociate_secondary_eips(ec2: Any) -> None:
     assert code(twice) == "Resource.AlreadyAssociated"
     with pytest.raises(ClientError) as primary:
         ec2.disassociate_nat_gateway_address(
-            NatGatewayId=nat_id, AssociationIds=[listed[0]["AssociationId"]])
+            NatGatewayId=nat_id, AssociationIds=[listed[0]["AssociationId"]]
+        )
     assert code(primary) == "InvalidParameterValue"
     with pytest.raises(ClientError) as unknown:
         ec2.disassociate_nat_gateway_address(
-            NatGatewayId=nat_id, AssociationIds=["eipassoc-0123456789abcdef0"])
+            NatGatewayId=nat_id, AssociationIds=["eipassoc-0123456789abcdef0"]
+        )
     assert code(unknown) == "InvalidAssociationID.NotFound"
     out = ec2.disassociate_nat_gateway_address(
-        NatGatewayId=nat_id, AssociationIds=[added["AssociationId"]])
+        NatGatewayId=nat_id, AssociationIds=[added["AssociationId"]]
+    )
     assert out["NatGatewayAddresses"][0]["Status"] == "disassociating"
     assert len(describe_one(ec2, nat_id)["NatGatewayAddresses"]) == 1
     ec2.release_address(AllocationId=second)  # no longer held
@@ -560,7 +640,8 @@ def test_assign_and_unassign_private_addresses(ec2: Any) -> None:
     assert len(ips) == 4 and "10.0.2.200" in ips
     with pytest.raises(ClientError) as both:
         ec2.assign_private_nat_gateway_address(
-            NatGatewayId=nat_id, PrivateIpAddresses=["10.0.2.201"], PrivateIpAddressCount=1)
+            NatGatewayId=nat_id, PrivateIpAddresses=["10.0.2.201"], PrivateIpAddressCount=1
+        )
     assert code(both) == "InvalidParameterCombination"
     with pytest.raises(ClientError) as neither:
         ec2.assign_private_nat_gateway_address(NatGatewayId=nat_id)
@@ -576,10 +657,12 @@ def test_assign_and_unassign_private_addresses(ec2: Any) -> None:
     assert code(the_primary) == "InvalidParameterValue"
     with pytest.raises(ClientError) as not_its:
         ec2.unassign_private_nat_gateway_address(
-            NatGatewayId=nat_id, PrivateIpAddresses=["10.0.2.250"])
+            NatGatewayId=nat_id, PrivateIpAddresses=["10.0.2.250"]
+        )
     assert code(not_its) == "InvalidParameterValue"
     out = ec2.unassign_private_nat_gateway_address(
-        NatGatewayId=nat_id, PrivateIpAddresses=["10.0.2.200"])
+        NatGatewayId=nat_id, PrivateIpAddresses=["10.0.2.200"]
+    )
     assert out["NatGatewayAddresses"][0]["Status"] == "unassigning"
     ips = [a["PrivateIp"] for a in describe_one(ec2, nat_id)["NatGatewayAddresses"]]
     assert "10.0.2.200" not in ips and len(ips) == 3
@@ -590,7 +673,8 @@ def test_assign_and_unassign_private_addresses(ec2: Any) -> None:
     assert code(public_only) == "InvalidParameterValue"
     with pytest.raises(ClientError) as missing:
         ec2.assign_private_nat_gateway_address(
-            NatGatewayId="nat-0123456789abcdef0", PrivateIpAddressCount=1)
+            NatGatewayId="nat-0123456789abcdef0", PrivateIpAddressCount=1
+        )
     assert code(missing) == "NatGatewayNotFound"
 
 
@@ -605,7 +689,8 @@ def test_timings_come_from_settings(tmp_path: Path) -> None:
         ec2 = slow.client("ec2")
         net = network(ec2)
         nat_id = ec2.create_nat_gateway(SubnetId=net.private, ConnectivityType="private")[
-            "NatGateway"]["NatGatewayId"]
+            "NatGateway"
+        ]["NatGatewayId"]
         time.sleep(0.5)
         assert describe_one(ec2, nat_id)["State"] == "pending"
     finally:
@@ -617,11 +702,13 @@ def test_lifecycle_on_nats(nats_gateway: RunningGateway) -> None:
     ec2 = nats_gateway.client("ec2")
     net = network(ec2)
     allocation = eip(ec2)
-    created = ec2.create_nat_gateway(SubnetId=net.public, AllocationId=allocation,
-                                     ClientToken="nats-1")["NatGateway"]
+    created = ec2.create_nat_gateway(
+        SubnetId=net.public, AllocationId=allocation, ClientToken="nats-1"
+    )["NatGateway"]
     nat_id = created["NatGatewayId"]
-    again = ec2.create_nat_gateway(SubnetId=net.public, AllocationId=allocation,
-                                   ClientToken="nats-1")["NatGateway"]
+    again = ec2.create_nat_gateway(
+        SubnetId=net.public, AllocationId=allocation, ClientToken="nats-1"
+    )["NatGateway"]
     assert again["NatGatewayId"] == nat_id
     assert available(ec2, nat_id)["NatGatewayAddresses"][0]["AllocationId"] == allocation
     ec2.delete_nat_gateway(NatGatewayId=nat_id)
