@@ -129,3 +129,21 @@ def test_accept_any_region_launches_in_the_signed_regions_zones(tmp_path: Path) 
         assert instance["Placement"]["AvailabilityZone"] == "eu-west-1b"
     finally:
         running._stop()
+
+
+def test_instance_limit_is_a_setting(tmp_path: Path) -> None:
+    async def memory() -> Store:
+        return MemoryStore()
+
+    running = start_gateway(memory, tmp_path, instance_limit=2)
+    try:
+        ec2 = running.client("ec2")
+        vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet_id = subnet_in(ec2, vpc_id, "10.0.1.0/24", "ap-southeast-2a")
+        assert len(launch(ec2, subnet_id, count=2)) == 2
+        with pytest.raises(ClientError) as limit:
+            launch(ec2, subnet_id)
+        assert code(limit) == "InstanceLimitExceeded"
+        assert "instance limit of 2" in limit.value.response["Error"]["Message"]
+    finally:
+        running._stop()
