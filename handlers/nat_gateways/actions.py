@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from handlers import addresses, network_interfaces
+from handlers import network_interfaces
+from handlers.addresses import association as addresses
 from handlers.nat_gateways.model import (
     CONNECTIVITY_TYPES,
     DELETED,

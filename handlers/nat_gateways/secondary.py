@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from handlers import addresses
+from handlers.addresses import association as addresses
+from handlers.addresses.common import association_not_found
 from handlers.nat_gateways.actions import already_associated, limit_exceeded
 from handlers.nat_gateways.model import (
     AVAILABLE,
@@ -180,7 +181,7 @@ async def disassociate_nat_gateway_address(ctx: RequestContext, params: Params) 
     for association_id in wanted:
         entry = by_association.get(association_id)
         if entry is None:
-            raise addresses.association_not_found(association_id)
+            raise association_not_found(association_id)
         if entry.get("is_primary"):
             raise invalid_parameter_value(
                 f"The association {association_id} is the primary address of NAT gateway "
