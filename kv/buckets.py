@@ -57,6 +57,8 @@ BUCKETS: Final = MappingProxyType(
         "instances": "instances",
         "account_names": "account-names",
         "vpc_index": "vpc-index",
+        "prefix_lists": "vpc-prefix-lists",
+        "vpc_endpoints": "vpc-endpoints",
         # Claim spaces (hive_gateway/core/claims.py), one bucket each.
         "client_tokens": "claim-client-tokens",
         "key_pair_names": "claim-key-pair-names",
