@@ -310,15 +310,20 @@ async def create_nat_gateway(ctx: RequestContext, params: Params) -> Result:
     request = validate(params)
     subnet = await records.get(ctx, SUBNET, request.subnet_id)
     token = params.get("ClientToken")
+    made: list[Record] = []
 
     async def create(nat_id: str) -> Record:
-        return await create_gateway(ctx, nat_id, request, subnet)
+        made.append(await create_gateway(ctx, nat_id, request, subnet))
+        return made[-1]
 
     async def existing(nat_id: str) -> Record | None:
         return await records.find(ctx, NAT, nat_id, live_only=False)
 
     record = await idempotency.create_once(ctx, NAT, token, params, create, existing)
-    result: Record = {"NatGateway": nat_gateway_to_api(ctx, record)}
+    # A new gateway is shown as created (``pending``), however long the request took; a retry
+    # with the token shows the gateway as it is now.
+    when = clock.parse_time(str(record["created_at"])) if made else None
+    result: Record = {"NatGateway": nat_gateway_to_api(ctx, record, when)}
     if token:
         result["ClientToken"] = token
     return result
