@@ -57,6 +57,12 @@ class Timings:
     """How long a new placement group shows ``pending``."""
     placement_group_deleting: float = 1.0
     """How long a deleted placement group shows ``deleting``."""
+    nat_gateway_pending: float = 1.0
+    """How long a new NAT gateway shows ``pending`` before ``available``."""
+    nat_gateway_deleting: float = 1.0
+    """How long a deleted NAT gateway shows ``deleting`` before ``deleted``."""
+    nat_gateway_retention: float = 3600.0
+    """How long a deleted NAT gateway stays describable as ``deleted`` (AWS: about an hour)."""
     prefix_list_create: float = 1.0
     """How long a new managed prefix list shows ``create-in-progress``."""
     prefix_list_modify: float = 1.0
@@ -137,7 +143,7 @@ class Settings:
     """Replicas of every KV bucket the gateway creates (3 on a JetStream cluster)."""
     region: str = DEFAULT_REGION
     azs: tuple[str, ...] = ()
-    """Availability zones served; empty means ``<region>a``."""
+    """Availability zones served; empty means ``<region>a``, ``b`` and ``c``."""
     accept_any_region: bool = False
     bucket_prefix: str = "hive"
     strict_serializer: bool = False
@@ -150,13 +156,16 @@ class Settings:
     """Give every account a default VPC before its first EC2 request (as Hive does)."""
     public_endpoint: str | None = None
     """URL advertised by DescribeRegions; defaults to the listen address."""
+    instance_limit: int = 1000
+    """Live instances an account may have (``InstanceLimitExceeded`` past it; ``--instance-limit``)."""
     timings: Timings = field(default_factory=Timings)
     """State-machine timings (volumes, snapshots, images, instances, placement groups)."""
 
     @property
     def zones(self) -> tuple[str, ...]:
-        """The availability zones, defaulting to Hive's single ``<region>a`` zone."""
-        return self.azs or (f"{self.region}a",)
+        """The availability zones, defaulting to three, ``<region>a``, ``b`` and ``c`` (as AWS's
+        regions; Hive serves one, ``<region>a``: give ``--az <region>a`` to match it)."""
+        return self.azs or tuple(f"{self.region}{letter}" for letter in "abc")
 
     @property
     def endpoint(self) -> str:

@@ -11,7 +11,7 @@ from typing import Final
 
 from handlers import ebs, network_interfaces
 from handlers.capacity_reservations import usage as capacity
-from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
+from handlers.instances.constants import ENI, INSTANCE, SETTLED_STATES
 from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
 from handlers.instances.plans import InterfacePlan, RunPlan, VolumePlan
@@ -21,13 +21,13 @@ from handlers.instances.spot import spot_fields
 from handlers.instances.state import sync_states
 from handlers.instances.validation import fingerprint_of, validate_run
 from handlers.instances.views import gather_context, instance_to_api
-from hive_gateway.hive import daemon_contract as contract
 from hive_gateway.core import dependents, idempotency, leases, records
-from hive_gateway.hive.bus import BusError
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.hive.bus import BusError
 
 LOG = logging.getLogger(__name__)
 
@@ -305,11 +305,12 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
     live = [
         r for r in await records.list_records(ctx, INSTANCE) if state_name(r) not in SETTLED_STATES
     ]
-    if len(live) + plan.min_count > MAX_INSTANCES_PER_ACCOUNT:
+    limit = ctx.runtime.settings.instance_limit
+    if len(live) + plan.min_count > limit:
         raise AwsError(
             "InstanceLimitExceeded",
             f"You have requested more instances ({len(live) + plan.min_count}) than your current "
-            f"instance limit of {MAX_INSTANCES_PER_ACCOUNT} allows for the specified instance type.",
+            f"instance limit of {limit} allows for the specified instance type.",
         )
     plan.capacity_hold = await capacity.hold_for_launch(
         ctx,
