@@ -57,6 +57,16 @@ class Timings:
     """How long a new placement group shows ``pending``."""
     placement_group_deleting: float = 1.0
     """How long a deleted placement group shows ``deleting``."""
+    vpc_peering_transition: float = 0.5
+    """How long a peering connection shows ``initiating-request``, ``provisioning`` or
+    ``deleting``/``rejecting`` before its next state."""
+    vpc_peering_retention: float = 7200.0
+    """How long a deleted, rejected or failed peering connection stays describable (AWS: 2 h)."""
+    vpn_gateway_transition: float = 1.0
+    """How long a VPN gateway attachment shows ``attaching``/``detaching`` (and a new gateway
+    ``pending``, a deleted one ``deleting``)."""
+    vpn_retention: float = 600.0
+    """How long deleted VPN and customer gateways (and detached attachments) stay describable."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""

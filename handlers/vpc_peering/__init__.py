@@ -1,0 +1,11 @@
+"""VPC peering connections (``pcx-…``): create, accept, reject, delete, describe, options.
+
+Split by role: :mod:`.lifecycle` (states and their times), :mod:`.store` (the connection and
+its cross-account link), :mod:`.view` (API form and filters), :mod:`.actions` (the actions),
+:mod:`.cascade` (what a deleted VPC means for its peerings, declared through
+:mod:`hive_gateway.core.dependents`).
+"""
+
+from handlers.vpc_peering import actions, cascade
+
+__all__ = ["actions", "cascade"]
