@@ -106,7 +106,6 @@ async def _peer_vpc(ctx: RequestContext, owner_id: str, vpc_id: str) -> Record |
 @action("CreateVpcPeeringConnection")
 async def create_vpc_peering_connection(ctx: RequestContext, params: Params) -> Result:
     """Request a connection from the caller's ``VpcId`` to ``PeerVpcId`` (of ``PeerOwnerId``)."""
-    vpc = await records.get(ctx, VPC, params["VpcId"])
     peer_owner = str(params.get("PeerOwnerId") or ctx.account_id)
     if not ACCOUNT_ID.match(peer_owner):
         raise invalid_parameter_value(f"Invalid value '{peer_owner}' for peerOwnerId")
@@ -119,6 +118,7 @@ async def create_vpc_peering_connection(ctx: RequestContext, params: Params) -> 
     same_account = peer_owner == ctx.account_id
     if peer is None and same_account:
         raise VPC.not_found(peer_vpc_id)
+    vpc = await records.get(ctx, VPC, params["VpcId"])
     now = clock.now()
     connection_id = new_id("vpc-peering-connection")
     record: Record = {
