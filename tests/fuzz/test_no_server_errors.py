@@ -33,6 +33,7 @@ Examples per operation and per kind: ``HIVE_FUZZ_EXAMPLES`` (default 3: the modu
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -465,28 +466,60 @@ _ACCOUNT_KEY = re.compile(r"[0-9]{12}\.")
 
 
 def store_snapshot(gateway: RunningGateway, account_id: str) -> dict[str, dict[str, bytes]]:
-    """Every live key of ``account_id`` in every bucket of the in-memory store.
+    """What ``account_id`` owns in every bucket of the in-memory store.
+
+    That is its own keys (``<account>.…``) and the keys of no account (IPAM allocations by
+    subnet, the public IP pool) except what belongs to another account: an IPAM record of another
+    account's subnet, another account's entries of the public pool. Those change on their own
+    while a request runs (an instance of an earlier test terminating gives its addresses back),
+    and they are other tests' business. An account-less key owned by nobody (an orphan a failed
+    request left behind) is kept, so it shows up as a change.
 
     Left out, as they change on their own after an answer: instance buckets (the node simulator
     moves instances through their states) and records being deleted (``"state":"deleting"``,
-    e.g. placement groups, removed a moment later). Other accounts' records are other tests'
-    business; keys of no account (the public IP pool, IPAM allocations by subnet) are kept.
+    e.g. placement groups, removed a moment later).
     """
     store: Any = gateway.runtime.store
     prefix = f"{account_id}."
 
+    def own_share(value: bytes) -> bytes:
+        try:
+            record = json.loads(value)
+        except ValueError:
+            return value
+        allocated = record.get("allocated") if isinstance(record, dict) else None
+        if not isinstance(allocated, dict):
+            return value
+        record["allocated"] = {
+            ip: entry
+            for ip, entry in allocated.items()
+            if not isinstance(entry, dict) or entry.get("account_id", account_id) == account_id
+        }
+        return json.dumps(record, sort_keys=True).encode()
+
     async def dump() -> dict[str, dict[str, bytes]]:
-        snapshot: dict[str, dict[str, bytes]] = {}
-        for name, bucket in store._buckets.items():
-            if ASYNC_STATE_BUCKET.search(name):
-                continue
-            live = {
+        buckets = {
+            name: {
                 key: slot.value
                 for key, slot in bucket._slots.items()
-                if slot.value is not None
-                and key != "_version"
-                and (key.startswith(prefix) or not _ACCOUNT_KEY.match(key))
-                and b'"state":"deleting"' not in slot.value
+                if slot.value is not None and key != "_version"
+            }
+            for name, bucket in store._buckets.items()
+            if not ASYNC_STATE_BUCKET.search(name)
+        }
+        foreign = {
+            key.split(".", 1)[1]
+            for keys in buckets.values()
+            for key in keys
+            if _ACCOUNT_KEY.match(key) and not key.startswith(prefix)
+        }
+        snapshot: dict[str, dict[str, bytes]] = {}
+        for name, keys in buckets.items():
+            live = {
+                key: value if _ACCOUNT_KEY.match(key) else own_share(value)
+                for key, value in keys.items()
+                if (key.startswith(prefix) or not (_ACCOUNT_KEY.match(key) or key in foreign))
+                and b'"state":"deleting"' not in value
             }
             if live:
                 snapshot[name] = live
