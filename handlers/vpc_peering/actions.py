@@ -150,8 +150,28 @@ async def create_vpc_peering_connection(ctx: RequestContext, params: Params) -> 
         await records.create(
             store.as_account(ctx, peer_owner), PCX, store.link_of(record, peer_owner)
         )
+    await _recheck_vpcs(ctx, record)
     connection = Connection(ctx, record, record)
     return {"VpcPeeringConnection": connection_to_api(ctx, connection)}
+
+
+async def _recheck_vpcs(ctx: RequestContext, record: Record) -> None:
+    """Write-then-verify: a request written while ``DeleteVpc`` removed one of its VPCs (whose
+    cascade may have run before the write) removes itself and answers that VPC's NotFound.
+
+    A failed request holds on to nothing and is left as it is."""
+    if record["state"] == lifecycle.FAILED:
+        return
+    accepter = store.as_account(ctx, str(record["accepter"]["owner_id"]))
+    for owner, vpc_id in ((ctx, record["requester_vpc_id"]), (accepter, record["accepter_vpc_id"])):
+        vpc = await records.find(owner, VPC, str(vpc_id))
+        if vpc is not None and not await dependents.is_deleting(owner, VPC, vpc):
+            continue
+        connection_id = str(record["vpc_peering_connection_id"])
+        await records.delete(ctx, PCX, connection_id)
+        if accepter.account_id != ctx.account_id:
+            await records.delete(accepter, PCX, connection_id)
+        raise VPC.not_found(str(vpc_id))
 
 
 def _failure(record: Record, peer: Record | None) -> str | None:

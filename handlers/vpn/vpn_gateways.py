@@ -264,8 +264,36 @@ async def attach_vpn_gateway(ctx: RequestContext, params: Params) -> Result:
 
     attached = await records.mutate(ctx, VGW, gateway_id, attach)
     assert attached is not None
+    await _recheck_attachment(ctx, gateway_id, vpc_id)
     await route_tables.set_route_state(ctx, "gateway_id", gateway_id, "active", vpc_id=vpc_id)
     return {"VpcAttachment": {"VpcId": vpc_id, "State": "attaching"}}
+
+
+async def _recheck_attachment(ctx: RequestContext, gateway_id: str, vpc_id: str) -> None:
+    """Write-then-verify: an attachment that finds, after its write, a rival gateway on the VPC
+    or the VPC gone (or being deleted) removes itself and fails, so racing attaches never both
+    win and no attachment outlives its VPC."""
+    now = clock.now()
+    rivals = [
+        g
+        for g in await records.where(ctx, VGW)
+        if g["vpn_gateway_id"] != gateway_id and attached_to(g, now) == vpc_id
+    ]
+    vpc = await records.find(ctx, VPC, vpc_id)
+    vpc_gone = vpc is None or await dependents.is_deleting(ctx, VPC, vpc)
+    if not rivals and not vpc_gone:
+        return
+
+    def undo(current: Record) -> Record:
+        kept = [a for a in current.get("attachments") or [] if a["vpc_id"] != vpc_id]
+        return {**current, "attachments": kept}
+
+    await records.mutate(ctx, VGW, gateway_id, undo, missing_ok=True)
+    if vpc_gone:
+        raise VPC.not_found(vpc_id)
+    raise AwsError(
+        "InvalidVpcState", f"VPC {vpc_id} is currently attached to the Virtual Private Gateway."
+    )
 
 
 @action("DetachVpnGateway")

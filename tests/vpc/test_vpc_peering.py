@@ -339,3 +339,27 @@ def test_cross_account_request_for_an_unknown_vpc_fails(gateway: RunningGateway,
     assert failed["Status"]["Message"] == "The vpc ID 'vpc-0123456789abcdef0' does not exist"
     bob = gateway.client("ec2", bob_creds)
     assert bob.describe_vpc_peering_connections()["VpcPeeringConnections"] == []
+
+
+def test_cross_account_peering_over_nats(nats_gateway: RunningGateway) -> None:
+    """The two-record layout (the requester's connection, the accepter's link) on a real
+    JetStream store: accept, options, delete seen from both accounts."""
+    ec2 = nats_gateway.client("ec2")
+    bob_creds = nats_gateway.create_account("bob")
+    bob = nats_gateway.client("ec2", bob_creds)
+    vpc_a = new_vpc(ec2, "10.90.0.0/16")
+    vpc_b = new_vpc(bob, "10.91.0.0/16")
+    pcx_id = request(ec2, vpc_a, vpc_b, PeerOwnerId=bob_creds.account_id)
+    until_state(bob, pcx_id, "pending-acceptance")
+    bob.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    until_state(ec2, pcx_id, "active")
+    bob.modify_vpc_peering_connection_options(
+        VpcPeeringConnectionId=pcx_id,
+        AccepterPeeringConnectionOptions={"AllowDnsResolutionFromRemoteVpc": True},
+    )
+    seen = until_state(ec2, pcx_id, "active")
+    assert seen["AccepterVpcInfo"]["PeeringOptions"]["AllowDnsResolutionFromRemoteVpc"] is True
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert until_state(bob, pcx_id, "deleted")["Status"]["Message"] == (
+        f"Deleted by {nats_gateway.admin.account_id}"
+    )

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.fixtures.gateway import RunningGateway
-from tests.helpers import error_of, new_vpc, tag_specifications, wait_for
+from tests.helpers import error_of, new_vpc, race, tag_specifications, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -233,3 +233,20 @@ def test_route_propagation_and_vgw_routes(ec2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ec2.enable_vgw_route_propagation(GatewayId=vgw_id, RouteTableId="rtb-0123456789abcdef0")
     assert error_of(exc)[0] == "InvalidRouteTableID.NotFound"
+
+
+@pytest.mark.parametrize("store", ["memory", "nats"])
+def test_racing_attaches_to_one_vpc_leave_at_most_one(
+    store: str, gateway: RunningGateway, request: pytest.FixtureRequest
+) -> None:
+    """Six gateways attached to one VPC at once: never two attached (write-then-verify)."""
+    running = gateway if store == "memory" else request.getfixturevalue("nats_gateway")
+    ec2 = running.client("ec2")
+    vpc_id = new_vpc(ec2, "10.63.0.0/16")
+    vgws = [ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"] for _ in range(6)]
+    outcomes = race(lambda vgw: ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=vpc_id), vgws)
+    assert set(outcomes) <= {"ok", "InvalidVpcState"}, outcomes
+    attached = ec2.describe_vpn_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+    )["VpnGateways"]
+    assert len(attached) == outcomes.count("ok") <= 1
