@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.fixtures.gateway import RunningGateway
 from tests.helpers import error_of, new_vpc, tag_specifications
 
 BUCKET = "arn:aws:s3:::flow-log-bucket/vpc/"
@@ -232,3 +233,32 @@ def test_describe_filters_and_pages(ec2: Any) -> None:
             break
         token = {"NextToken": page["NextToken"]}
     assert sorted(seen) == sorted(ids)
+
+
+def test_another_accounts_flow_logs_look_missing(gateway: RunningGateway, ec2: Any) -> None:
+    vpc_id = new_vpc(ec2, "10.90.0.0/16")
+    flow_log_id = ec2.create_flow_logs(
+        ResourceIds=[vpc_id],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination=BUCKET,
+    )["FlowLogIds"][0]
+    bob = gateway.client("ec2", gateway.create_account("bob"))
+    assert bob.describe_flow_logs(FlowLogIds=[flow_log_id])["FlowLogs"] == []
+    assert bob.describe_flow_logs()["FlowLogs"] == []
+    failed = bob.delete_flow_logs(FlowLogIds=[flow_log_id])["Unsuccessful"]
+    assert failed[0]["Error"]["Code"] == "InvalidFlowLogId.NotFound"
+    mine = bob.create_flow_logs(
+        ResourceIds=[vpc_id],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination=BUCKET,
+    )
+    assert mine["FlowLogIds"] == []
+    assert mine["Unsuccessful"][0]["Error"] == {
+        "Code": "InvalidVpcID.NotFound",
+        "Message": f"The vpc ID '{vpc_id}' does not exist",
+    }
+    assert flow_log(ec2, flow_log_id)["ResourceId"] == vpc_id

@@ -250,3 +250,48 @@ def test_racing_attaches_to_one_vpc_leave_at_most_one(
         Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
     )["VpnGateways"]
     assert len(attached) == outcomes.count("ok") <= 1
+
+
+def test_another_accounts_gateways_look_missing(gateway: RunningGateway, ec2: Any) -> None:
+    """Account B gets, for A's VPN and customer gateways, exactly the answers of ids that exist
+    nowhere; A's gateways are unchanged."""
+    bob = gateway.client("ec2", gateway.create_account("bob"))
+    vgw_id = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    cgw_id = ec2.create_customer_gateway(BgpAsn=65001, IpAddress="203.0.113.40", Type="ipsec.1")[
+        "CustomerGateway"
+    ]["CustomerGatewayId"]
+    bob_vpc = new_vpc(bob, "10.64.0.0/16")
+    bob_table = bob.create_route_table(VpcId=bob_vpc)["RouteTable"]["RouteTableId"]
+    for real, fake, calls in (
+        (
+            vgw_id,
+            "vgw-0123456789abcdef0",
+            [
+                lambda i: bob.describe_vpn_gateways(VpnGatewayIds=[i]),
+                lambda i: bob.attach_vpn_gateway(VpnGatewayId=i, VpcId=bob_vpc),
+                lambda i: bob.delete_vpn_gateway(VpnGatewayId=i),
+                lambda i: bob.enable_vgw_route_propagation(GatewayId=i, RouteTableId=bob_table),
+            ],
+        ),
+        (
+            cgw_id,
+            "cgw-0123456789abcdef0",
+            [
+                lambda i: bob.describe_customer_gateways(CustomerGatewayIds=[i]),
+                lambda i: bob.delete_customer_gateway(CustomerGatewayId=i),
+            ],
+        ),
+    ):
+        for call in calls:
+            with pytest.raises(ClientError) as theirs:
+                call(real)
+            with pytest.raises(ClientError) as nowhere:
+                call(fake)
+            code, text = error_of(theirs)
+            assert (code, text.replace(real, "<id>")) == (
+                error_of(nowhere)[0],
+                error_of(nowhere)[1].replace(fake, "<id>"),
+            )
+    assert bob.describe_vpn_gateways()["VpnGateways"] == []
+    assert [g["State"] for g in ec2.describe_vpn_gateways()["VpnGateways"]] == ["available"]
+    assert ec2.describe_customer_gateways()["CustomerGateways"][0]["State"] == "available"
