@@ -67,6 +67,7 @@ BUCKETS: Final = MappingProxyType(
         "eni_slots": "claim-eni-slots",
         "device_slots": "claim-device-slots",
         "image_names": "claim-image-names",
+        "leases": "claim-leases",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""
