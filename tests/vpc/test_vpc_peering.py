@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from handlers.vpc_peering.store import PCX
+from hive_gateway.core import clock, records, startup
+from hive_gateway.core.ids import new_id
 from tests.fixtures.gateway import RunningGateway
-from tests.helpers import error_of, new_vpc, tag_specifications, wait_for
+from tests.helpers import error_of, new_vpc, request_context, tag_specifications, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -363,3 +366,48 @@ def test_cross_account_peering_over_nats(nats_gateway: RunningGateway) -> None:
     assert until_state(bob, pcx_id, "deleted")["Status"]["Message"] == (
         f"Deleted by {nats_gateway.admin.account_id}"
     )
+
+
+def test_startup_repair_mends_cross_account_links(gateway: RunningGateway, ec2: Any) -> None:
+    """A link lost (create cut after the connection), a stale link state (a change cut before
+    its mirror) and an orphan link (a connection gone) are made whole at start-up."""
+    bob_creds = gateway.create_account("bob")
+    bob = gateway.client("ec2", bob_creds)
+    vpc_b = new_vpc(bob, "10.95.0.0/16")
+    pcx_id = request(ec2, new_vpc(ec2, "10.94.0.0/16"), vpc_b, PeerOwnerId=bob_creds.account_id)
+    until_state(bob, pcx_id, "pending-acceptance")
+    bob_ctx = request_context(gateway, bob_creds.account_id)
+    gateway.run(records.delete(bob_ctx, PCX, pcx_id))
+    assert bob.describe_vpc_peering_connections()["VpcPeeringConnections"] == []
+    orphan = new_id("vpc-peering-connection")
+    gateway.run(
+        records.create(
+            bob_ctx,
+            PCX,
+            {
+                "vpc_peering_connection_id": orphan,
+                "link": True,
+                "owner_id": gateway.admin.account_id,
+                "state": "pending-acceptance",
+                "accepter_vpc_id": vpc_b,
+                "accepter_owner_id": bob_creds.account_id,
+                "tags": {},
+                "created_at": clock.utc_now(),
+                "account_id": bob_creds.account_id,
+            },
+        )
+    )
+    with pytest.raises(ClientError) as exc:
+        bob.delete_vpc(VpcId=vpc_b)  # the orphan link holds it
+    assert error_of(exc)[0] == "DependencyViolation"
+
+    fixed = gateway.run(startup.run_repairs(gateway.runtime, grace=0.0))
+    assert fixed.get("peering-links") == 2
+    assert until_state(bob, pcx_id, "pending-acceptance")["VpcPeeringConnectionId"] == pcx_id
+    assert gateway.run(records.find(bob_ctx, PCX, orphan, live_only=False)) is None
+
+    gateway.run(records.mutate(bob_ctx, PCX, pcx_id, lambda r: {**r, "state": "active"}))
+    assert gateway.run(startup.run_repairs(gateway.runtime, grace=0.0)).get("peering-links") == 1
+    link = gateway.run(records.find(bob_ctx, PCX, pcx_id, live_only=False))
+    assert link is not None and link["state"] == "pending-acceptance"
+    assert gateway.run(startup.run_repairs(gateway.runtime, grace=0.0)).get("peering-links") is None
