@@ -57,6 +57,8 @@ BUCKETS: Final = MappingProxyType(
         "instances": "instances",
         "account_names": "account-names",
         "vpc_index": "vpc-index",
+        "prefix_lists": "vpc-prefix-lists",
+        "vpc_endpoints": "vpc-endpoints",
         "vpc_peering_connections": "vpc-peering-connections",
         "vpn_gateways": "vpc-vpn-gateways",
         "customer_gateways": "vpc-customer-gateways",

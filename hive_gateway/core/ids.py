@@ -39,6 +39,8 @@ PREFIXES: Final[dict[str, str]] = {
     "snapshot": "snap",
     "image": "ami",
     "key-pair": "key",
+    "prefix-list": "pl",
+    "vpc-endpoint": "vpce",
 }
 
 
