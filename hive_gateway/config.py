@@ -69,6 +69,12 @@ class Timings:
     """How long a deleted VPC endpoint shows ``deleting``."""
     vpc_endpoint_deleted_retention: float = 60.0
     """How long a deleted VPC endpoint then stays describable as ``deleted``."""
+    capacity_reservation_retention: float = 3600.0
+    """How long a cancelled or expired capacity reservation stays describable."""
+    capacity_hold: float = 120.0
+    """How long room held in a capacity reservation for a launch lasts if the launch crashed."""
+    spot_request_retention: float = 14400.0
+    """How long a cancelled or closed spot instance request stays describable (AWS: ~4 h)."""
     vpc_peering_transition: float = 0.5
     """How long a peering connection shows ``initiating-request``, ``provisioning`` or
     ``deleting``/``rejecting`` before its next state."""

@@ -59,6 +59,9 @@ BUCKETS: Final = MappingProxyType(
         "vpc_index": "vpc-index",
         "prefix_lists": "vpc-prefix-lists",
         "vpc_endpoints": "vpc-endpoints",
+        "launch_templates": "launch-templates",
+        "capacity_reservations": "capacity-reservations",
+        "spot_instance_requests": "spot-instance-requests",
         "vpc_peering_connections": "vpc-peering-connections",
         "vpn_gateways": "vpc-vpn-gateways",
         "customer_gateways": "vpc-customer-gateways",
@@ -69,6 +72,7 @@ BUCKETS: Final = MappingProxyType(
         "eni_slots": "claim-eni-slots",
         "device_slots": "claim-device-slots",
         "image_names": "claim-image-names",
+        "launch_template_names": "claim-launch-template-names",
         "leases": "claim-leases",
     }
 )

@@ -317,7 +317,8 @@ def test_security_group_names_resolve_in_the_default_vpc(ec2: Any) -> None:
          "InvalidParameterValue"),
         ({"BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "NoDevice": ""}]},
          "InvalidBlockDeviceMapping"),
-        ({"LaunchTemplate": {"LaunchTemplateId": "lt-0123456789abcdef0"}}, "UnsupportedOperation"),
+        ({"LaunchTemplate": {"LaunchTemplateId": "lt-0123456789abcdef0"}},
+         "InvalidLaunchTemplateId.NotFound"),
     ],
 )
 def test_run_instances_validation_errors(ec2: Any, kwargs: dict[str, Any], code: str) -> None:
