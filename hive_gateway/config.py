@@ -81,6 +81,16 @@ class Timings:
     """How long room held in a capacity reservation for a launch lasts if the launch crashed."""
     spot_request_retention: float = 14400.0
     """How long a cancelled or closed spot instance request stays describable (AWS: ~4 h)."""
+    vpc_peering_transition: float = 0.5
+    """How long a peering connection shows ``initiating-request``, ``provisioning`` or
+    ``deleting``/``rejecting`` before its next state."""
+    vpc_peering_retention: float = 7200.0
+    """How long a deleted, rejected or failed peering connection stays describable (AWS: 2 h)."""
+    vpn_gateway_transition: float = 1.0
+    """How long a VPN gateway attachment shows ``attaching``/``detaching`` (and a new gateway
+    ``pending``, a deleted one ``deleting``)."""
+    vpn_retention: float = 600.0
+    """How long deleted VPN and customer gateways (and detached attachments) stay describable."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""

@@ -62,6 +62,10 @@ BUCKETS: Final = MappingProxyType(
         "launch_templates": "launch-templates",
         "capacity_reservations": "capacity-reservations",
         "spot_instance_requests": "spot-instance-requests",
+        "vpc_peering_connections": "vpc-peering-connections",
+        "vpn_gateways": "vpc-vpn-gateways",
+        "customer_gateways": "vpc-customer-gateways",
+        "flow_logs": "vpc-flow-logs",
         # Claim spaces (hive_gateway/core/claims.py), one bucket each.
         "client_tokens": "claim-client-tokens",
         "key_pair_names": "claim-key-pair-names",

@@ -85,7 +85,8 @@ TARGETS: Final = (
         "vpc_peering_connection_id",
         "VpcPeeringConnectionId",
         "pcx-",
-        _not_found("InvalidVpcPeeringConnectionID.NotFound", "vpcPeeringConnection"),
+        KINDS["vpc-peering-connection"].not_found,
+        "vpc-peering-connection",
     ),
     Target(
         "TransitGatewayId",

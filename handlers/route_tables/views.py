@@ -54,7 +54,7 @@ def route_table_to_api(ctx: RequestContext, record: Record) -> Record:
     table_id = record["route_table_id"]
     return {
         "Associations": [association_to_api(table_id, a) for a in record.get("associations", [])],
-        "PropagatingVgws": [],
+        "PropagatingVgws": [{"GatewayId": g} for g in record.get("propagating_vgws", [])],
         "RouteTableId": table_id,
         "Routes": [route_to_api(ctx, r) for r in record.get("routes", [])],
         "Tags": api_tags(record_tags(record)),

@@ -50,6 +50,8 @@ SKIP: dict[str, str] = {
     "DescribeAvailabilityZones": "zones are shared",
     "DescribeRegions": "regions are shared",
     "RegisterImage": "names a snapshot inside BlockDeviceMappings only (not top-level)",
+    "CreateCustomerGateway": "IpAddress/PublicIp is the customer's own device address, not a "
+    "resource: any account may describe the same device",
 }
 
 FAKE_NAME = "no-such-name-4711"

@@ -301,6 +301,13 @@ def test_terraform_route_table_with_an_inline_route(ec2: Any) -> None:
     )
 
 
+def new_peering(ec2: Any, vpc_id: str) -> str:
+    """A peering connection from ``vpc_id`` to a new VPC (10.250.0.0/16)."""
+    peer_id = new_vpc(ec2, "10.250.0.0/16")
+    created = ec2.create_vpc_peering_connection(VpcId=vpc_id, PeerVpcId=peer_id)
+    return str(created["VpcPeeringConnection"]["VpcPeeringConnectionId"])
+
+
 def test_terraform_aws_route_lifecycle(ec2: Any) -> None:
     vpc_id = new_vpc(ec2)
     igw_id = attached_igw(ec2, vpc_id)
@@ -315,14 +322,15 @@ def test_terraform_aws_route_lifecycle(ec2: Any) -> None:
         "State": "active",
     }
     # Update: the target changes → ReplaceRoute.
+    pcx_id = new_peering(ec2, vpc_id)
     ec2.replace_route(
         RouteTableId=table_id,
         DestinationCidrBlock="192.168.0.0/16",
-        VpcPeeringConnectionId="pcx-0123456789abcdef0",
+        VpcPeeringConnectionId=pcx_id,
     )
     assert route_to(ec2, table_id, "192.168.0.0/16") == {
         "DestinationCidrBlock": "192.168.0.0/16",
-        "VpcPeeringConnectionId": "pcx-0123456789abcdef0",
+        "VpcPeeringConnectionId": pcx_id,
         "Origin": "CreateRoute",
         "State": "active",
     }
@@ -473,7 +481,6 @@ def test_targets_we_do_not_store_are_taken_as_given_and_rendered_alone(ec2: Any)
     table_id = new_table(ec2, vpc_id)
     cases = {
         "10.10.0.0/16": ("TransitGatewayId", "tgw-0123456789abcdef0"),
-        "10.11.0.0/16": ("VpcPeeringConnectionId", "pcx-0123456789abcdef0"),
         "10.12.0.0/16": ("CarrierGatewayId", "cagw-0123456789abcdef0"),
         "10.13.0.0/16": ("LocalGatewayId", "lgw-0123456789abcdef0"),
         "10.14.0.0/16": ("GatewayId", "vgw-0123456789abcdef0"),
@@ -911,10 +918,11 @@ def test_every_filter(ec2: Any) -> None:
     ec2.create_route(
         RouteTableId=private, DestinationPrefixListId="pl-051213b5", TransitGatewayId="tgw-0123"
     )
+    pcx_id = new_peering(ec2, vpc_id)
     ec2.create_route(
         RouteTableId=private,
         DestinationCidrBlock="172.16.0.0/12",
-        VpcPeeringConnectionId="pcx-0123456789abcdef0",
+        VpcPeeringConnectionId=pcx_id,
     )
     ec2.create_route(
         RouteTableId=private, DestinationCidrBlock="192.168.0.0/16", TransitGatewayId="tgw-9999"
@@ -952,7 +960,7 @@ def test_every_filter(ec2: Any) -> None:
     assert ids("route.origin", "CreateRouteTable") == gateway_tables
     assert ids("route.state", "active") == gateway_tables
     assert ids("route.state", "blackhole") == set()
-    assert ids("route.vpc-peering-connection-id", "pcx-0123456789abcdef0") == {private}
+    assert ids("route.vpc-peering-connection-id", pcx_id) == {private}
     assert ids("tag:Name", "*-rt") == {public, private}
     assert ids("tag-key", "tier") == {public}
     assert ids("tag-value", "private-rt") == {private}

@@ -24,6 +24,8 @@ Modules:
 * ``aws_vpc``, ``aws_subnet``, ``aws_security_group``, ``aws_internet_gateway``,
   ``aws_egress_only_internet_gateway``, ``aws_route_table`` (with ``aws_route`` and
   ``aws_route_table_association``), ``aws_network_acl`` — one resource each;
+* ``aws_vpc_peering_connection``, ``aws_vpn_gateway`` (with the attachment, route propagation
+  and ``aws_customer_gateway``), ``aws_flow_log`` — each with its configuration dataclass;
 * ``aws_defaults`` — every ``aws_default_*`` resource (VPC, subnet, DHCP options, security
   group, route table, network ACL);
 * ``data_sources`` — ``aws_availability_zones``, ``aws_vpc``, ``aws_subnet``, ``aws_subnets``,
