@@ -159,8 +159,9 @@ def rows_of(name: str, scenario: Scenario, report: Report) -> list[Row]:
     return result
 
 
-def print_matrix(rows: list[Row], out: Any = sys.stdout) -> None:
-    """A table: scenario, resource type, address, calls, result (first problem if any)."""
+def print_matrix(rows: list[Row], out: Any = None) -> None:
+    """A table: scenario, resource address, calls, result (first problem if any)."""
+    out = out or sys.stdout
     width = max([len(r.address) for r in rows] + [8])
     print(f"{'scenario':<14} {'resource':<{width}} {'calls':>5}  result", file=out)
     for row in rows:
