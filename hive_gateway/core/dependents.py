@@ -219,6 +219,16 @@ async def _unmark(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> 
     )
 
 
+def has_marker(kind: str) -> bool:
+    """Whether ``kind``'s ``deleting`` mark lives in its own document (:func:`marker`)."""
+    return kind in _MARKERS
+
+
+async def unmark(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> None:
+    """Undo the ``deleting`` mark of an interrupted guarded delete (start-up repair)."""
+    await _unmark(ctx, kind, resource_id)
+
+
 async def is_deleting(ctx: RequestContext, kind: ResourceKind, record: Record) -> bool:
     """Whether a guarded delete of ``record`` is under way."""
     how = _MARKERS.get(kind.name)
@@ -318,8 +328,9 @@ records.after_create(_after_create)
 def table() -> list[tuple[str, str, str, str]]:
     """Every declared relation and reaction, as ``(parent kind, event, dependent, declared in)``:
 
-    ``("vpc", "delete", "subnet.vpc_id", "handlers.subnets")``,
-    ``("instance", "terminated", "→ handlers.route_tables._blackhole", "handlers.route_tables")``.
+    ``("vpc", "delete", "subnet.vpc_id", "handlers.subnets.lifecycle")``,
+    ``("instance", "terminated", "→ handlers.route_tables.reactions.blackhole_routes[instance_id]",
+    "handlers.route_tables.reactions")``.
     """
     rows = [
         (
