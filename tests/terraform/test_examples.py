@@ -6,7 +6,7 @@ Per example: ``init`` → ``plan -out`` → ``apply`` → ``output -json`` (asse
 -detailed-exitcode`` is 0 → every id of the state described by the aws CLI (plus the example's own
 checks) → ``destroy`` → every id gone and the account empty. And ``terraform test`` with the
 example's ``tests/*.tftest.hcl``. Each run uses its own account, so all of them run at once
-(``HIVE_TF_JOBS`` at a time, default 4): most of a run is the provider's waiters.
+(``HIVE_TF_JOBS`` at a time, default 6): most of a run is the provider's waiters.
 
 Examples added later are picked up by directory; outputs ending in ``_id``/``_ids`` are checked
 for AWS id shapes, and an entry in ``CHECKS`` adds specific assertions.
@@ -188,7 +188,7 @@ def outcomes(gateway: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict
             directory = copy_config(EXAMPLES / name, tmp / kind / name)
             account = gateway.account(f"{kind}-{name}")
             work[f"{kind}:{name}"] = (run, Job(found, gateway, directory, account, wrapper=True))
-    jobs = int(os.environ.get("HIVE_TF_JOBS", "4"))
+    jobs = int(os.environ.get("HIVE_TF_JOBS", "6"))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {key: pool.submit(run, job) for key, (run, job) in work.items()}
         return {key: future.result() for key, future in futures.items()}
