@@ -623,10 +623,13 @@ async def _accounts(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hive-gateway`` console script."""
     raw = list(sys.argv[1:] if argv is None else argv)
-    if raw[:1] == ["terraform"]:  # its options and terraform's own are not argparse's business
+    start = 0
+    while start < len(raw) and raw[start].startswith("--log-level"):
+        start += 1 if "=" in raw[start] else 2
+    if raw[start : start + 1] == ["terraform"]:  # its options and terraform's: not argparse's
         from hive_gateway.tools import terraform
 
-        return terraform.main(raw[1:])
+        return terraform.main(raw[start + 1 :])
     args = _parser().parse_args(raw)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)

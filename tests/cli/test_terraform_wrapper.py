@@ -194,6 +194,8 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["terraform", "--help"]) == 0
     out = capsys.readouterr().out
     assert "--endpoint URL" in out and "--tofu" in out and "TF_CMD" in out
+    assert main(["--log-level", "DEBUG", "terraform", "--help"]) == 0  # after global options too
+    assert "--endpoint URL" in capsys.readouterr().out
 
 
 @pytest.mark.timeout(1800)
