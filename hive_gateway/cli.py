@@ -1,4 +1,5 @@
-"""``hive-gateway`` command line: ``serve``, ``node`` and ``accounts``.
+"""``hive-gateway`` command line: ``serve``, ``node``, ``accounts``, ``terraform`` and
+``conformance``.
 
 ``hive-gateway serve`` with no ``--nats-url`` starts an embedded nats-server (JetStream file
 storage under ``<data-dir>/nats``), supervises it and stops it on shutdown. Connection details of
@@ -192,6 +193,20 @@ def _parser() -> argparse.ArgumentParser:
     _store_arguments(create)
     listing = account_commands.add_parser("list", help="list accounts")
     _store_arguments(listing)
+
+    terraform = commands.add_parser(
+        "terraform",
+        help="run terraform/tofu here against the gateway (a temporary provider override)",
+        add_help=False,
+    )
+    terraform.add_argument("terraform_args", nargs=argparse.REMAINDER)
+    from hive_gateway.conformance import command as conformance_command
+
+    conformance_command.add_arguments(
+        commands.add_parser(
+            "conformance", help="replay the Terraform provider's calls against an endpoint"
+        )
+    )
     return parser
 
 
@@ -501,9 +516,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
                 await node.stop()
 
 
-async def _retrying(
-    step: Callable[[], Awaitable[_T]], what: str, timeout: float = 120.0
-) -> _T:
+async def _retrying(step: Callable[[], Awaitable[_T]], what: str, timeout: float = 120.0) -> _T:
     """``step()`` (idempotent) again while the store is unavailable: on a cluster that just
     started, a bucket's stream has no leader for a moment after it is created."""
     loop = asyncio.get_running_loop()
@@ -630,7 +643,15 @@ async def _accounts(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hive-gateway`` console script."""
-    args = _parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    start = 0
+    while start < len(raw) and raw[start].startswith("--log-level"):
+        start += 1 if "=" in raw[start] else 2
+    if raw[start : start + 1] == ["terraform"]:  # its options and terraform's: not argparse's
+        from hive_gateway.tools import terraform
+
+        return terraform.main(raw[start + 1 :])
+    args = _parser().parse_args(raw)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(
@@ -657,6 +678,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "node":
             return asyncio.run(run_node(args))
+        if args.command == "terraform":
+            from hive_gateway.tools import terraform
+
+            return terraform.main(args.terraform_args)
+        if args.command == "conformance":
+            from hive_gateway.conformance import command as conformance_command
+
+            return conformance_command.run(args)
         return asyncio.run(_accounts(args))
     except KeyboardInterrupt:
         return 130
