@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="listen port (default 9999)")
     serve.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
     serve.add_argument(
+        "--no-read-replica",
+        action="store_true",
+        help="read every record from NATS instead of the watch-fed in-memory replica",
+    )
+    serve.add_argument(
         "--tls-cert", type=Path, help="PEM server certificate (instead of the local CA)"
     )
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -396,6 +401,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         public_endpoint=args.public_endpoint,
         ipv6_pool=args.ipv6_pool,
         default_vpc=not args.no_default_vpc,
+        read_replica=not args.no_read_replica,
         public_pool=str(ipaddress.IPv4Network(args.public_pool, strict=False)),
         timings=Timings(terminated_retention=float(args.terminated_retention)),
     )
@@ -474,6 +480,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
             await runner.cleanup()
             if node is not None:
                 await node.stop()
+            await runtime.store.close()  # the read replica's watches (then the store itself)
 
 
 async def _retrying(

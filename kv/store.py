@@ -112,8 +112,10 @@ class Bucket(Protocol):
     async def put(self, key: str, value: bytes) -> int:
         """Unconditional write. Returns the revision."""
 
-    async def delete(self, key: str, revision: int | None = None) -> None:
-        """Delete (optionally only at ``revision``); deleting an absent key is a no-op."""
+    async def delete(self, key: str, revision: int | None = None) -> int | None:
+        """Delete (optionally only at ``revision``); deleting an absent key is a no-op.
+
+        Returns the revision of the delete marker when the backend reports it."""
 
     async def keys(self, prefix: str = "") -> list[str]:
         """Sorted live keys starting with ``prefix`` (``_version`` excluded)."""
@@ -123,6 +125,18 @@ class Bucket(Protocol):
 
     def watch(self, prefix: str = "") -> AsyncIterator[WatchEvent]:
         """Current values under ``prefix`` first, then every later change, until closed."""
+
+
+class Followable(Protocol):
+    """What a watch-fed replica (:mod:`kv.replica`) needs from a bucket besides :class:`Bucket`."""
+
+    async def last_revision(self) -> int:
+        """The bucket's latest revision (its stream's last sequence; 0 when empty)."""
+
+    def follow(self) -> AsyncIterator[WatchEvent]:
+        """Every key's current value (``_version`` included; deletes as ``op="delete"``) in
+        revision order, then every later change, until the store closes. After a lost
+        connection it resumes after the last revision it yielded."""
 
 
 class Store(Protocol):
