@@ -13,7 +13,9 @@ Semantics follow JetStream KV, because that is what Hive daemons share with us:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -164,7 +166,11 @@ async def cas_update(
     ``None`` to delete. It may raise to abort (nothing is written). Returns the written entry
     (``None`` after a delete). Raises :class:`RevisionMismatchError` after ``attempts`` lost races.
     """
-    for _ in range(attempts):
+    for attempt in range(attempts):
+        if attempt:
+            # Lost a race: back off a random, growing while (≤ 50 ms), so a crowd of writers on
+            # one hot key (a shared counter) spreads out instead of colliding again in lockstep.
+            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         current = await bucket.get(key)
         result = mutate(current.value if current else None)
         new_value = await result if inspect.isawaitable(result) else result

@@ -81,7 +81,8 @@ async def describe(
     ``missing_ids_ok`` unknown ids are simply absent (AWS's behaviour for a few kinds, e.g.
     egress-only internet gateways). ``extra`` adds API-form items that are not stored.
     """
-    selected = await _stored(ctx, kind, params, ids_param, spec)
+    wanted = [str(resource_id) for resource_id in params.get(ids_param) or ()]
+    selected = await stored_records(ctx, kind, params, wanted, spec)
     items = [to_api(ctx, record) for record in selected] + list(extra)
     return describe_items(
         items,
@@ -95,19 +96,18 @@ async def describe(
     )
 
 
-async def _stored(
+async def stored_records(
     ctx: RequestContext,
     kind: ResourceKind,
     params: Mapping[str, Any],
-    ids_param: str,
-    spec: FilterSpec[Record],
+    wanted: Sequence[str],
+    spec: FilterSpec[Any],
 ) -> list[Record]:
     """The live records that can answer: those of the wanted ids (O(ids)), else those an
     indexed filter without wildcards selects (O(matches), ``FilterSpec.indexes``), else all of
     the account's. Filters still run over the API form afterwards, so this only narrows."""
-    wanted = [str(resource_id) for resource_id in params.get(ids_param) or ()]
     if wanted:
-        return await find_many(ctx, kind, wanted)
+        return await find_many(ctx, kind, list(wanted))
     if spec.indexes:
         indexed(kind, *spec.indexes.values())
         for entry in params.get("Filters") or ():
