@@ -49,6 +49,8 @@ _EXPECTED_LAST_SUBJECT_SEQ = "Nats-Expected-Last-Subject-Sequence"
 _WRONG_LAST_SEQUENCE_CODES = (10071, 10164)
 _DELETE_OPS = ("DEL", "PURGE")
 _PREFIX_CHARS = re.compile(r"[-/_=.a-zA-Z0-9]*")
+_SETTLE_ATTEMPTS = 4
+_SETTLE_PAUSE = 0.5
 
 # Errors that mean "the server is not reachable/answering right now".
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -141,22 +143,55 @@ class NatsBucket:
     async def create(self, key: str, value: bytes) -> int:
         """Write only if absent or deleted; raises :class:`KeyExistsError`."""
         self._check(key)
-        with _translated(self._what("create", key)):
-            try:
-                return int(await self._kv.create(key, value))
-            except nats.js.errors.KeyWrongLastSequenceError as err:
-                raise KeyExistsError(f"{self._name}/{key} already exists") from err
+        try:
+            with _translated(self._what("create", key)):
+                try:
+                    return int(await self._kv.create(key, value))
+                except nats.js.errors.KeyWrongLastSequenceError as err:
+                    raise KeyExistsError(f"{self._name}/{key} already exists") from err
+        except StoreUnavailableError:
+            return await self._landed(key, value)
 
     async def update(self, key: str, value: bytes, revision: int) -> int:
         """Write only if ``revision`` is the revision of the key's last operation (0: none)."""
         self._check(key)
-        with _translated(self._what("update", key)):
+        try:
+            with _translated(self._what("update", key)):
+                try:
+                    return int(await self._kv.update(key, value, last=revision))
+                except nats.js.errors.KeyWrongLastSequenceError as err:
+                    raise RevisionMismatchError(
+                        f"{self._name}/{key} is no longer at revision {revision}"
+                    ) from err
+        except StoreUnavailableError:
+            return await self._landed(key, value, after=revision)
+
+    async def _landed(self, key: str, value: bytes, *, after: int = 0) -> int:
+        """Settle a conditional write whose answer was lost (a timeout, a leader election).
+
+        JetStream may have stored the write although its acknowledgement never arrived. Callers
+        undo their claims when a write fails, so "failed" must mean "not stored": read the key
+        back (a few times, while the cluster heals) and report the write as done when it holds
+        exactly ``value`` at a revision past ``after``; re-raise when it does not, or when the
+        store still cannot say.
+        """
+        error: StoreUnavailableError | None = None
+        for attempt in range(_SETTLE_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(_SETTLE_PAUSE * attempt)
             try:
-                return int(await self._kv.update(key, value, last=revision))
-            except nats.js.errors.KeyWrongLastSequenceError as err:
-                raise RevisionMismatchError(
-                    f"{self._name}/{key} is no longer at revision {revision}"
-                ) from err
+                entry = await self.get(key)
+            except StoreUnavailableError as exc:
+                error = exc
+                continue
+            if entry is not None and entry.value == value and entry.revision > after:
+                log.info("%s: acknowledgement lost, the write is stored", self._what("write", key))
+                return entry.revision
+            raise StoreUnavailableError(
+                f"{self._what('write', key)}: acknowledgement lost and the write is not stored"
+            )
+        assert error is not None
+        raise error
 
     async def put(self, key: str, value: bytes) -> int:
         """Unconditional write."""

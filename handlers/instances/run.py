@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from handlers import network_interfaces, volumes
+from handlers import ebs, network_interfaces
 from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
 from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
@@ -67,7 +67,7 @@ async def _create_resources(
             interfaces.append((spec, record))
         for volume in plan.volumes:
             created = (
-                await volumes.create_root_volume(
+                await ebs.create_root_volume(
                     ctx,
                     availability_zone=plan.zone,
                     size=volume.size or 0,
@@ -79,7 +79,7 @@ async def _create_resources(
                     tags=dict(plan.volume_tags),
                 )
                 if volume.size
-                else await volumes.create_root_volume(
+                else await ebs.create_root_volume(
                     ctx,
                     availability_zone=plan.zone,
                     size=_snapshot_size(volume),
@@ -243,7 +243,7 @@ async def _finish(
             delete_on_termination=spec.delete_on_termination,
         )
     for volume, created in item.volumes:
-        await volumes.attach(
+        await ebs.attach(
             ctx,
             str(created["VolumeId"]),
             instance_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from handlers import network_interfaces, volumes
+from handlers import ebs, network_interfaces
 from handlers.instances.constants import INSTANCE
 from handlers.instances.record_fields import state_name
 from handlers.instances.runtime import forget_lock, process_lock
@@ -47,7 +47,7 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
         if record is None or state_name(record) != "terminated" or record.get("released"):
             return
         try:
-            await volumes.delete_on_termination(ctx, instance_id)
+            await ebs.delete_on_termination(ctx, instance_id)
             await network_interfaces.release_instance_interfaces(ctx, instance_id)
             # Elastic IP associations, routes to the instance (blackhole): declared by their
             # families as ("instance", "terminated") reactions.

@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
-from handlers import images, key_pairs, placement_groups, volumes
+from handlers import ebs, key_pairs, placement_groups
 from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, MAX_USER_DATA, TAGGABLE
 from handlers.instances.launch_network import plan_interfaces
 from handlers.instances.launch_volumes import plan_volumes
@@ -70,7 +70,7 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     instance_type = str(params.get("InstanceType") or DEFAULT_INSTANCE_TYPE)
     if not instance_types.exists(instance_type):
         raise invalid_parameter_value(f"Invalid value '{instance_type}' for InstanceType.")
-    image = await images.get_image(ctx, str(image_id), for_launch=True)
+    image = await ebs.get_image(ctx, str(image_id), for_launch=True)
     arch = str(image.get("Architecture") or "x86_64")
     if arch not in instance_types.architectures(instance_type):
         raise invalid_parameter_value(
@@ -133,7 +133,7 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     interface_tags = tags_from_specifications(params, "network-interface", allowed=TAGGABLE)
     root, volume_plans = plan_volumes(params, image)
     for plan in volume_plans:  # the CreateVolume rules, checked before anything is created
-        await volumes.build_spec(
+        await ebs.build_spec(
             ctx,
             availability_zone=zone,
             size=plan.size,

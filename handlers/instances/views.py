@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers import network_interfaces, volumes
+from handlers import ebs, network_interfaces
 from handlers.instances.constants import DEFAULT_INSTANCE_TYPE, ENI, SECURITY_GROUP
 from handlers.instances.record_fields import parse_moment, state_name, utc_now
 from hive_gateway.hive import daemon_contract as contract
@@ -45,8 +45,8 @@ async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context
     for enis in view.interfaces.values():
         enis.sort(key=lambda r: int(r.get("device_index") or 0))
     at = clock.now()
-    for record in await volumes.visible_volumes(ctx, at):
-        api = volumes.volume_to_api(ctx, record, at)
+    for record in await ebs.visible_volumes(ctx, at):
+        api = ebs.volume_to_api(ctx, record, at)
         if api is None:
             continue
         for attachment in api.get("Attachments") or []:

@@ -320,8 +320,9 @@ records.after_create(_after_create)
 def table() -> list[tuple[str, str, str, str]]:
     """Every declared relation and reaction, as ``(parent kind, event, dependent, declared in)``:
 
-    ``("vpc", "delete", "subnet.vpc_id", "handlers.subnets")``,
-    ``("instance", "terminated", "→ handlers.route_tables._blackhole", "handlers.route_tables")``.
+    ``("vpc", "delete", "subnet.vpc_id", "handlers.subnets.lifecycle")``,
+    ``("instance", "terminated", "→ handlers.route_tables.reactions.blackhole_routes[instance_id]",
+    "handlers.route_tables.reactions")``.
     """
     rows = [
         (

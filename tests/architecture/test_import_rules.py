@@ -45,9 +45,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 # Known violations being removed (each entry: "module -> imported"); must only shrink.
-KNOWN: set[str] = {
-    "handlers.volumes -> handlers.snapshots (function-local sibling import)",
-}
+KNOWN: set[str] = set()
 
 
 def _module_name(path: Path) -> str:

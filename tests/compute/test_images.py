@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from handlers import images, volumes
+from handlers import ebs
 from hive_gateway.catalogue import image_catalogue
 from hive_gateway.core import claims, records
 from hive_gateway.core.errors import AwsError
@@ -494,9 +494,7 @@ def test_register_same_name_race_has_one_winner(gateway: RunningGateway, ec2: An
         client.register_image(
             Name="raced",
             RootDeviceName="/dev/xvda",
-            BlockDeviceMappings=[
-                {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}
-            ],
+            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}],
         )
 
     outcomes = race(attempt, clients)
@@ -512,7 +510,7 @@ def test_images_registered_before_name_claims_keep_their_name(
     name stays taken all the same, and is free again once it is deregistered."""
     image_id = register(ec2, "legacy-name")
     ctx = request_context(gateway)
-    gateway.run(claims.release(ctx, claims.IMAGE_NAMES, images._name_claim("legacy-name"), image_id))
+    gateway.run(claims.release(ctx, claims.IMAGE_NAMES, ebs._name_claim("legacy-name"), image_id))
     with pytest.raises(ClientError) as exc:
         register(ec2, "legacy-name")
     assert error_of(exc) == (
@@ -547,7 +545,7 @@ def launch(gateway: RunningGateway, ec2: Any, **instance: Any) -> tuple[str, str
     ctx = request_context(gateway)
     instance_id = seed_instance(gateway, root_device_name="/dev/xvda", **instance)
     root = gateway.run(
-        volumes.create_root_volume(
+        ebs.create_root_volume(
             ctx,
             availability_zone=ZONE,
             size=8,
@@ -560,7 +558,7 @@ def launch(gateway: RunningGateway, ec2: Any, **instance: Any) -> tuple[str, str
         )
     )
     data = gateway.run(
-        volumes.create_root_volume(
+        ebs.create_root_volume(
             ctx,
             availability_zone=ZONE,
             size=20,
@@ -573,10 +571,10 @@ def launch(gateway: RunningGateway, ec2: Any, **instance: Any) -> tuple[str, str
         )
     )
     gateway.run(
-        volumes.attach(ctx, root["VolumeId"], instance_id, "/dev/xvda", delete_on_termination=True)
+        ebs.attach(ctx, root["VolumeId"], instance_id, "/dev/xvda", delete_on_termination=True)
     )
     gateway.run(
-        volumes.attach(ctx, data["VolumeId"], instance_id, "/dev/sdf", delete_on_termination=False)
+        ebs.attach(ctx, data["VolumeId"], instance_id, "/dev/sdf", delete_on_termination=False)
     )
     return instance_id, root["VolumeId"], data["VolumeId"]
 
@@ -624,9 +622,7 @@ def test_create_image_snapshots_every_volume(
     assert all(s["Tags"] == [{"Key": "kind", "Value": "snap"}] for s in snapshots)
     wait_for(lambda: image(ec2, image_id)["State"] == "available")
     assert (
-        gateway.run(
-            images.get_image(request_context(gateway), image_id, for_launch=True)
-        )["ImageId"]
+        gateway.run(ebs.get_image(request_context(gateway), image_id, for_launch=True))["ImageId"]
         == image_id
     )
 
@@ -765,9 +761,7 @@ def test_launch_permissions_share_an_image(gateway: RunningGateway, ec2: Any) ->
         other.deregister_image(ImageId=image_id)
     assert error_of(exc) == ("AuthFailure", f"Not authorized for image:{image_id}")
     assert (
-        gateway.run(
-            images.get_image(request_context(gateway, tenant.account_id), image_id)
-        )["ImageId"]
+        gateway.run(ebs.get_image(request_context(gateway, tenant.account_id), image_id))["ImageId"]
         == image_id
     )
 
@@ -821,23 +815,23 @@ def test_get_image_export(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = request_context(gateway)
-    debian = gateway.run(images.get_image(ctx, DEBIAN_AMD64, for_launch=True))
+    debian = gateway.run(ebs.get_image(ctx, DEBIAN_AMD64, for_launch=True))
     assert debian["RootDeviceName"] == "/dev/xvda"
     assert debian["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"] == "snap-0deb12a6420240211"
     with pytest.raises(AwsError) as error:
-        gateway.run(images.get_image(ctx, "ami-00000000000000000"))
+        gateway.run(ebs.get_image(ctx, "ami-00000000000000000"))
     assert (error.value.code, error.value.message) == (
         "InvalidAMIID.NotFound",
         "The image id '[ami-00000000000000000]' does not exist",
     )
     with pytest.raises(AwsError) as error:
-        gateway.run(images.get_image(ctx, "nope"))
+        gateway.run(ebs.get_image(ctx, "nope"))
     assert error.value.code == "InvalidAMIID.Malformed"
     slow(monkeypatch, gateway, image_available=10.0)
     pending = register(ec2, "pending-one")
-    assert gateway.run(images.get_image(ctx, pending))["State"] == "pending"
+    assert gateway.run(ebs.get_image(ctx, pending))["State"] == "pending"
     with pytest.raises(AwsError) as error:
-        gateway.run(images.get_image(ctx, pending, for_launch=True))
+        gateway.run(ebs.get_image(ctx, pending, for_launch=True))
     assert error.value.code == "InvalidAMIID.Unavailable"
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from botocore.exceptions import ClientError
 
-from handlers import volumes
+from handlers import ebs
 from hive_gateway.config import Timings
 from hive_gateway.core import claims, records
 from hive_gateway.core.errors import AwsError
@@ -1001,7 +1001,7 @@ def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: A
     ctx = request_context(gateway)
     instance_id = new_id("instance")  # RunInstances attaches before writing the instance
     root = gateway.run(
-        volumes.create_root_volume(
+        ebs.create_root_volume(
             ctx,
             availability_zone=ZONE,
             size=8,
@@ -1016,7 +1016,7 @@ def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: A
     assert root["State"] == "available" and root["SnapshotId"] == "snap-0deb12a6420240211"
     assert (root["Iops"], root["Throughput"]) == (3000, 125)
     data = gateway.run(
-        volumes.create_root_volume(
+        ebs.create_root_volume(
             ctx,
             availability_zone=ZONE,
             size=20,
@@ -1029,22 +1029,22 @@ def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: A
         )
     )
     attachment = gateway.run(
-        volumes.attach(ctx, root["VolumeId"], instance_id, "/dev/xvda", delete_on_termination=True)
+        ebs.attach(ctx, root["VolumeId"], instance_id, "/dev/xvda", delete_on_termination=True)
     )
     assert attachment["State"] == "attached"
     gateway.run(
-        volumes.attach(ctx, data["VolumeId"], instance_id, "/dev/sdb", delete_on_termination=False)
+        ebs.attach(ctx, data["VolumeId"], instance_id, "/dev/sdb", delete_on_termination=False)
     )
     with pytest.raises(AwsError) as error:
         gateway.run(
-            volumes.attach(
+            ebs.attach(
                 ctx, data["VolumeId"], new_id("instance"), "/dev/sdb", delete_on_termination=False
             )
         )
     assert error.value.code == "VolumeInUse"
     with pytest.raises(AwsError) as error:
         gateway.run(
-            volumes.create_root_volume(
+            ebs.create_root_volume(
                 ctx,
                 availability_zone=ZONE,
                 size=4,
@@ -1058,7 +1058,7 @@ def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: A
         )
     assert error.value.code == "InvalidParameterValue"
 
-    attached = gateway.run(volumes.volumes_of_instance(ctx, instance_id))
+    attached = gateway.run(ebs.volumes_of_instance(ctx, instance_id))
     assert [(v["VolumeId"], v["Attachments"][0]["Device"]) for v in attached] == [
         (data["VolumeId"], "/dev/sdb"),
         (root["VolumeId"], "/dev/xvda"),
@@ -1069,18 +1069,16 @@ def test_exports_for_run_and_terminate_instances(gateway: RunningGateway, ec2: A
     )
     assert len(by_filter["Volumes"]) == 2
 
-    gateway.run(volumes.delete_on_termination(ctx, instance_id))
+    gateway.run(ebs.delete_on_termination(ctx, instance_id))
     assert state_of(ec2, root["VolumeId"]) is None  # deleted (instant transitions)
     assert describe_one(ec2, data["VolumeId"])["State"] == "available"
-    assert gateway.run(volumes.volumes_of_instance(ctx, instance_id)) == []
+    assert gateway.run(ebs.volumes_of_instance(ctx, instance_id)) == []
 
     other_instance = new_id("instance")
     gateway.run(
-        volumes.attach(
-            ctx, data["VolumeId"], other_instance, "/dev/sdb", delete_on_termination=True
-        )
+        ebs.attach(ctx, data["VolumeId"], other_instance, "/dev/sdb", delete_on_termination=True)
     )
-    gateway.run(volumes.detach_all(ctx, other_instance))
+    gateway.run(ebs.detach_all(ctx, other_instance))
     assert describe_one(ec2, data["VolumeId"])["State"] == "available"  # detached, not deleted
 
 
@@ -1091,7 +1089,7 @@ def test_delete_on_termination_leaves_deleting_then_gone(
     ctx = request_context(gateway)
     instance_id = new_id("instance")
     root = gateway.run(
-        volumes.create_root_volume(
+        ebs.create_root_volume(
             ctx,
             availability_zone=ZONE,
             size=8,
@@ -1104,9 +1102,9 @@ def test_delete_on_termination_leaves_deleting_then_gone(
         )
     )
     gateway.run(
-        volumes.attach(ctx, root["VolumeId"], instance_id, "/dev/xvda", delete_on_termination=True)
+        ebs.attach(ctx, root["VolumeId"], instance_id, "/dev/xvda", delete_on_termination=True)
     )
-    gateway.run(volumes.delete_on_termination(ctx, instance_id))
+    gateway.run(ebs.delete_on_termination(ctx, instance_id))
     assert state_of(ec2, root["VolumeId"]) == "deleting"
     wait_for(lambda: state_of(ec2, root["VolumeId"]) is None)
 

@@ -1,4 +1,4 @@
-"""Network ACLs end to end: real boto3 against a real gateway (handlers/network_acls.py)."""
+"""Network ACLs end to end: real boto3 against a real gateway (handlers/network_acls/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Subnets end to end: real boto3 against a real gateway (handlers/subnets.py).
+"""Subnets end to end: real boto3 against a real gateway (handlers/subnets/).
 
 VPCs come from ``CreateVpc`` when it is implemented; VPCs with IPv6 or secondary CIDRs (and every
 VPC until ``CreateVpc`` exists) are seeded the way ``CreateVpc`` stores them: claim index, record,
@@ -1065,7 +1065,9 @@ def test_delete_subnet_frees_cidr_acl_and_route_table_associations(
         removed.append(subnet_id)
 
     monkeypatch.setattr(
-        route_tables, "remove_subnet_associations", remove_subnet_associations, raising=False
+        route_tables.reactions,  # where the subnet-deleted reaction looks it up
+        "remove_subnet_associations",
+        remove_subnet_associations,
     )
     vpc_id = make_vpc(gateway)
     subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
