@@ -45,7 +45,9 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     requests = job["requests"]
     total = job.get("total")
     deadline = time.monotonic() + float(job.get("seconds") or 1e9)
-    collect = re.compile(f"<{job['collect']}>([^<]+)</{job['collect']}>") if job.get("collect") else None
+    collect = (
+        re.compile(f"<{job['collect']}>([^<]+)</{job['collect']}>") if job.get("collect") else None
+    )
     latencies: list[float] = []
     errors: dict[str, int] = {}
     collected: list[str] = []

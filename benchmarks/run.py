@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,9 +121,22 @@ def targets(work: Path) -> list[Target]:
         Target(
             "hive NATS",
             18810,
-            [sys.executable, "-m", "hive_gateway", "--log-level", "WARNING", "serve",
-             "--no-tls", "--port", "18810", "--data-dir", str(nats_dir), "--nats-port", "18820",
-             "--no-builtin-node"],
+            [
+                sys.executable,
+                "-m",
+                "hive_gateway",
+                "--log-level",
+                "WARNING",
+                "serve",
+                "--no-tls",
+                "--port",
+                "18810",
+                "--data-dir",
+                str(nats_dir),
+                "--nats-port",
+                "18820",
+                "--no-builtin-node",
+            ],
             env,
         ),
         Target(
@@ -158,7 +170,10 @@ def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str,
         vpc_ids += created["collected"]
         if level == levels[0]:
             out["CreateVpc, 64 clients, req/s"] = created["rps"]
-        sample = [{"Action": "DescribeVpcs", "VpcId.1": v} for v in random.sample(vpc_ids, min(2000, len(vpc_ids)))]
+        sample = [
+            {"Action": "DescribeVpcs", "VpcId.1": v}
+            for v in random.sample(vpc_ids, min(2000, len(vpc_ids)))
+        ]
         for clients in (1, 16, 64):
             result = load(target, sample, clients=clients, seconds=seconds)
             label = f"DescribeVpcs by id @{level // 1000}k, {clients} clients"
@@ -172,7 +187,11 @@ def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str,
     load(
         target,
         [
-            {"Action": "CreateSubnet", "VpcId": v, "CidrBlock": f"10.{vpc_ids.index(v) % 250}.1.0/24"}
+            {
+                "Action": "CreateSubnet",
+                "VpcId": v,
+                "CidrBlock": f"10.{vpc_ids.index(v) % 250}.1.0/24",
+            }
             for v in with_subnet
         ],
         clients=16,
@@ -189,7 +208,9 @@ def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str,
         out[f"{label}, p50 ms"] = result["p50"]
         if result["errors"]:
             out[f"{label}, errors"] = json.dumps(result["errors"])
-    out["memory per stored VPC (+SG, RT, ACL), KiB"] = (target.rss_mib() - rss0) * 1024 / max(1, len(vpc_ids))
+    out["memory per stored VPC (+SG, RT, ACL), KiB"] = (
+        (target.rss_mib() - rss0) * 1024 / max(1, len(vpc_ids))
+    )
     return out
 
 
@@ -224,9 +245,15 @@ def main() -> None:
             try:
                 results[target.name] = bench_target(target, levels, seconds)
                 if target.name == "hive NATS":
-                    some = load(target, [{"Action": "DescribeVpcs", "MaxResults": "5"}], clients=1, total=1, collect="vpcId")
-                    results[target.name][f"restart to first read @{levels[-1] // 1000}k, s"] = restart_time(
-                        target, some["collected"][0]
+                    some = load(
+                        target,
+                        [{"Action": "DescribeVpcs", "MaxResults": "5"}],
+                        clients=1,
+                        total=1,
+                        collect="vpcId",
+                    )
+                    results[target.name][f"restart to first read @{levels[-1] // 1000}k, s"] = (
+                        restart_time(target, some["collected"][0])
                     )
             finally:
                 target.stop()
@@ -257,7 +284,9 @@ def print_table(results: dict[str, dict[str, float | str]], levels: list[int]) -
             else:
                 cells.append("")
         print("| " + " | ".join(cells) + " |")
-    print(f"\nstored VPC levels: {levels}; ratios > 1 mean hive-gateway is better (faster, less memory).")
+    print(
+        f"\nstored VPC levels: {levels}; ratios > 1 mean hive-gateway is better (faster, less memory)."
+    )
 
 
 if __name__ == "__main__":

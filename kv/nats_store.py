@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import ssl
@@ -285,8 +286,15 @@ class NatsBucket:
         """The bucket stream's last sequence (one JetStream API request, to the stream leader)."""
         self._store._require_connection()
         with _translated(f"stream info {self._name}"):
-            info = await self._store._js.stream_info(f"KV_{self._name}")
-        return int(info.state.last_seq or 0)
+            # The raw API reply, of which only one number is read (nats-py would build the
+            # whole StreamInfo, which costs more than the round trip).
+            msg = await self._store._nc.request(
+                f"$JS.API.STREAM.INFO.KV_{self._name}", b"", timeout=self._store._timeout
+            )
+        reply = json.loads(msg.data)
+        if "error" in reply:
+            raise StoreUnavailableError(f"stream info {self._name}: {reply['error']}")
+        return int(reply.get("state", {}).get("last_seq") or 0)
 
     async def follow(self) -> AsyncIterator[WatchEvent]:
         """Every key's last operation (``_version`` and delete markers included) in revision

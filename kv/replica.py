@@ -6,13 +6,15 @@ through to the backend (compare-and-swap stays the backend's), one watch per buc
   consumer per bucket, which nats-py resumes after the last revision it delivered when the
   connection comes back). If the watch itself ends while the store is open it is started again
   and the replica reloaded in full (keys the new pass does not show are dropped).
-* **Reads** (``get``/``keys``/``entries``/:meth:`ReplicaBucket.lookup`) first make sure the
+* **Reads** (``keys``/``entries``/``get_many``/:meth:`ReplicaBucket.lookup`) first make sure the
   replica has applied every write the backend had acknowledged when the read began: they fetch
   the bucket's latest revision (one request shared by every read that arrived while the
   previous fetch was out, so concurrent reads coalesce) and wait, at most ``sync_timeout``
   seconds, until the watch has delivered it. So a write acknowledged by any process (another
   gateway, a Hive daemon) is seen by every later read on every process; a replica that cannot
   catch up answers :class:`StoreUnavailableError` (a retryable 503), never stale data.
+* **One key** (``get``: what a compare-and-swap reads) is read from the backend (a direct
+  get, no consumer) and applied to the replica.
 * **Writes** go to the backend and are applied to the replica at once with the revision the
   backend gave them (the watch later delivers the same revision, which changes nothing; an
   older one never overwrites a newer one).
@@ -288,10 +290,19 @@ class ReplicaBucket:
         return Entry(key, slot.value, slot.revision)
 
     async def get(self, key: str) -> Entry | None:
-        """The live value of ``key`` (``_version`` included), or ``None``."""
+        """The live value of ``key`` (``_version`` included), or ``None``.
+
+        One key is read from the backend itself (a direct get: one round trip, like a
+        :meth:`sync`, but without waiting for the watch), so the read of a compare-and-swap
+        is always the latest; what it finds is applied to the replica. Many keys at once:
+        :meth:`get_many`."""
         validate_key(key)
-        await self.sync()
-        return self._live(key)
+        if self._failure is not None:
+            raise StoreUnavailableError(str(self._failure))
+        entry = await self._inner.get(key)
+        if entry is not None:
+            self._apply(key, entry.value, entry.revision, local=True)
+        return entry
 
     async def get_many(self, keys: list[str]) -> list[Entry]:
         """The live entries of ``keys`` in the order given (one :meth:`sync` for all)."""

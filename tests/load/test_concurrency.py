@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -52,36 +53,29 @@ def test_64_clients_against_1000_vpcs_get_no_5xx(nats_gateway: RunningGateway) -
     lock = threading.Lock()
     deadline = time.monotonic() + SECONDS
 
+    def create(client: Any, mine: list[str]) -> None:
+        mine.append(client.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"])
+
     def worker(number: int) -> None:
         client = nats_gateway.client("ec2")
         rng = random.Random(number)
         mine: list[str] = []
         while time.monotonic() < deadline:
-            vpc_id = rng.choice(vpc_ids)
+            vpc_filter = [{"Name": "vpc-id", "Values": [rng.choice(vpc_ids)]}]
             step = rng.randrange(6)
+            call: Any
             if step == 0:
-                call: Any = lambda: client.describe_vpcs(VpcIds=[vpc_id])  # noqa: E731
+                call = partial(client.describe_vpcs, VpcIds=[rng.choice(vpc_ids)])
             elif step == 1:
-                call = lambda: client.describe_subnets(  # noqa: E731
-                    Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
-                )
+                call = partial(client.describe_subnets, Filters=vpc_filter)
             elif step == 2:
-                call = lambda: client.describe_route_tables(  # noqa: E731
-                    Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
-                )
+                call = partial(client.describe_route_tables, Filters=vpc_filter)
             elif step == 3:
-                call = lambda: client.describe_security_groups(  # noqa: E731
-                    Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
-                )
+                call = partial(client.describe_security_groups, Filters=vpc_filter)
             elif step == 4 or not mine:
-
-                def call() -> None:
-                    created = client.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
-                    mine.append(created)
-
+                call = partial(create, client, mine)
             else:
-                doomed = mine.pop()
-                call = lambda: client.delete_vpc(VpcId=doomed)  # noqa: E731
+                call = partial(client.delete_vpc, VpcId=mine.pop())
             status = _status(call)
             with lock:
                 statuses[status] += 1
