@@ -174,7 +174,7 @@ class ReplicaBucket:
         self._progress = asyncio.Event()
         self._closed = False
         self._failure: BaseException | None = None
-        self._latest = _Coalescer(self._inner.last_revision)
+        self._latest = _Coalescer(lambda: self._inner.last_revision())
         self._task: asyncio.Task[None] | None = None
 
     @property

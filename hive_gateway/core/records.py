@@ -303,7 +303,10 @@ async def next_in_sequence(ctx: RequestContext, logical_bucket: str, *, first: i
         allocated = (json.loads(current) if current else first - 1) + 1
         return json.dumps(allocated).encode()
 
-    await cas_update(bucket, "counter", bump)
+    # One allocation at a time per process (a crowd of CreateVpc would otherwise collide on this
+    # one key until its compare-and-swap gives up); across processes the swap still decides.
+    async with ctx.runtime.lock("sequence", logical_bucket):
+        await cas_update(bucket, "counter", bump)
     return allocated
 
 
