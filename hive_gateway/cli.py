@@ -47,6 +47,7 @@ from hive_gateway.node.config import (
     NodeConfig,
 )
 from hive_gateway.core.runtime import Runtime
+from hive_gateway.core.startup import repair_in_background
 from hive_gateway.process.tls import ensure_certificates, server_ssl_context
 from kv.nats_store import NatsStore, replicas_advice
 from kv.store import Store, StoreUnavailableError
@@ -469,6 +470,9 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
         await site.start()
         _announce(settings, admin.access_key_id, admin.secret_access_key, ca_path)
+        # Half-made resources a crash left (core/startup.py): looked for twice, a request
+        # deadline apart, so other gateways' requests in flight are not taken for them.
+        runtime.spawn(repair_in_background(runtime, grace=settings.request_timeout + 2.0))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -57,6 +57,18 @@ class Timings:
     """How long a new placement group shows ``pending``."""
     placement_group_deleting: float = 1.0
     """How long a deleted placement group shows ``deleting``."""
+    prefix_list_create: float = 1.0
+    """How long a new managed prefix list shows ``create-in-progress``."""
+    prefix_list_modify: float = 1.0
+    """How long a modified (or restored) prefix list shows ``modify-in-progress``."""
+    prefix_list_delete: float = 1.0
+    """How long a deleted prefix list shows ``delete-in-progress``."""
+    vpc_endpoint_pending: float = 1.0
+    """How long a new (or modified) VPC endpoint shows ``pending``."""
+    vpc_endpoint_deleting: float = 1.0
+    """How long a deleted VPC endpoint shows ``deleting``."""
+    vpc_endpoint_deleted_retention: float = 60.0
+    """How long a deleted VPC endpoint then stays describable as ``deleted``."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""
@@ -81,6 +93,11 @@ _TRANSITIONS: tuple[str, ...] = (
     "snapshot_complete",
     "image_available",
     "image_deregistered",
+    "prefix_list_create",
+    "prefix_list_modify",
+    "prefix_list_delete",
+    "vpc_endpoint_pending",
+    "vpc_endpoint_deleting",
 )
 
 

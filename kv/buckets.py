@@ -57,12 +57,15 @@ BUCKETS: Final = MappingProxyType(
         "instances": "instances",
         "account_names": "account-names",
         "vpc_index": "vpc-index",
+        "prefix_lists": "vpc-prefix-lists",
+        "vpc_endpoints": "vpc-endpoints",
         # Claim spaces (hive_gateway/core/claims.py), one bucket each.
         "client_tokens": "claim-client-tokens",
         "key_pair_names": "claim-key-pair-names",
         "eni_slots": "claim-eni-slots",
         "device_slots": "claim-device-slots",
         "image_names": "claim-image-names",
+        "leases": "claim-leases",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""

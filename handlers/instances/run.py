@@ -15,12 +15,12 @@ from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
 from handlers.instances.plans import InterfacePlan, RunPlan, VolumePlan
 from handlers.instances.record_fields import iso_stamp, state_name, utc_now
-from handlers.instances.runtime import daemon_client, process_lock
+from handlers.instances.runtime import daemon_client
 from handlers.instances.state import sync_states
 from handlers.instances.validation import fingerprint_of, validate_run
 from handlers.instances.views import gather_context, instance_to_api
 from hive_gateway.hive import daemon_contract as contract
-from hive_gateway.core import idempotency, records
+from hive_gateway.core import idempotency, leases, records
 from hive_gateway.hive.bus import BusError
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
@@ -304,8 +304,10 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
             f"instance limit of {MAX_INSTANCES_PER_ACCOUNT} allows for the specified instance type.",
         )
     group = plan.placement_group
-    lock = process_lock(ctx, "placement-group", str(group["group_name"] if group else ""))
-    async with lock:
+    # A lease, not a process lock: gateways sharing the store place one launch at a time per
+    # group, so a spread group never gets two instances on one node.
+    placing = leases.lease_name("placement", str(group["group_name"] if group else ""))
+    async with leases.held(ctx, placing):
         targets = await placement_targets(ctx, client, plan)
         if len(targets) < plan.min_count:
             raise insufficient_capacity(plan.instance_type, plan.zone)

@@ -1,9 +1,8 @@
-"""Per-runtime plumbing of the instances handlers: the daemon client, locks, background tasks,
+"""Per-runtime plumbing of the instances handlers: the daemon client, background tasks,
 served zones. Everything lives on ``ctx.runtime`` (several gateways may share one process)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
@@ -16,16 +15,6 @@ from hive_gateway.core.zones import zones
 def spawn_background(ctx: RequestContext, coro: Coroutine[Any, Any, Any]) -> None:
     """Run ``coro`` in the background of the caller's runtime."""
     ctx.runtime.spawn(coro)
-
-
-def process_lock(ctx: RequestContext, kind: str, name: str) -> asyncio.Lock:
-    """A lock of this gateway process per (account, kind, name)."""
-    return ctx.runtime.lock(ctx.account_id, kind, name)
-
-
-def forget_lock(ctx: RequestContext, kind: str, name: str) -> None:
-    """Drop the lock of :func:`process_lock` once nothing will take it again."""
-    ctx.runtime.forget_lock(ctx.account_id, kind, name)
 
 
 def daemon_client(ctx: RequestContext) -> contract.DaemonClient | None:

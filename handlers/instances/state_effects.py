@@ -12,8 +12,7 @@ import logging
 from handlers import ebs, network_interfaces
 from handlers.instances.constants import INSTANCE
 from handlers.instances.record_fields import state_name
-from handlers.instances.runtime import forget_lock, process_lock
-from hive_gateway.core import dependents, records
+from hive_gateway.core import dependents, leases, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import Record
@@ -42,7 +41,11 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
 
     Idempotent (``released`` marks completion); errors are logged and retried on the next read.
     """
-    async with process_lock(ctx, "finalize", instance_id):  # the watcher and a Describe may race
+    record = await records.find(ctx, INSTANCE, instance_id)
+    if record is None or state_name(record) != "terminated" or record.get("released"):
+        return  # nothing to give back (no lease taken; checked again under it)
+    # the watcher and a Describe may race, in this gateway or another one sharing the store
+    async with leases.held(ctx, leases.lease_name("finalize", instance_id)):
         record = await records.find(ctx, INSTANCE, instance_id)
         if record is None or state_name(record) != "terminated" or record.get("released"):
             return
@@ -61,7 +64,6 @@ async def finalize_termination(ctx: RequestContext, instance_id: str) -> None:
             return
         with contextlib.suppress(AwsError):
             await records.mutate(ctx, INSTANCE, instance_id, lambda r: {**r, "released": True})
-    forget_lock(ctx, "finalize", instance_id)
 
 
 async def public_ip_follows(ctx: RequestContext, instance_id: str, state: str) -> None:

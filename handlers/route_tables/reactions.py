@@ -23,6 +23,16 @@ from hive_gateway.core.kinds import KINDS, Record
 dependents.blocks("vpc", by="route-table", field="vpc_id", unless=lambda t: bool(t.get("is_main")))
 
 
+def _routes_to_prefix_list(table: Record, prefix_list: Record) -> bool:
+    """Whether a route of ``table`` has ``prefix_list`` as its destination."""
+    wanted = prefix_list["prefix_list_id"]
+    return any(r.get("destination_prefix_list_id") == wanted for r in table.get("routes", []))
+
+
+# A prefix list a route goes to is associated with the table and cannot be deleted.
+dependents.blocks("prefix-list", by="route-table", where=_routes_to_prefix_list)
+
+
 @dependents.on("vpc", "deleted")
 async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
     """The main table goes with its VPC (other tables blocked the delete)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.prefix_lists import lookup as prefix_lists
 from handlers.route_tables.constants import ACTIVE, LOCAL, LOCAL_ROUTE_TARGETS, ORIGIN_ROUTE, RTB
 from handlers.route_tables.destinations import is_local, requested_destination
 from handlers.route_tables.reactions import _recheck_internet_gateway
@@ -24,6 +25,8 @@ async def create_route(ctx: RequestContext, params: Params) -> Result:
     """Add a route; ``RouteAlreadyExists`` when the destination is taken (local routes too)."""
     table = await records.get(ctx, RTB, params["RouteTableId"])
     destination = requested_destination(params)
+    if destination[0] == "destination_prefix_list_id":
+        await prefix_lists.check_reference(ctx, destination[1])  # InvalidPrefixListID.NotFound
     target = await requested_target(ctx, table, params)
     route: Record = {
         destination[0]: destination[1],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from handlers.prefix_lists import lookup as prefix_lists
 from handlers.security_groups.constants import SG, RuleKey
 from handlers.security_groups.lookup import _target_group
 from handlers.security_groups.permissions import (
@@ -61,6 +62,8 @@ async def _authorize(ctx: RequestContext, params: Params, *, egress: bool) -> Re
         raise missing_parameter("ipPermissions")
     tags = tags_from_specifications(params, "security-group-rule")
     requested = await expand_permissions(permissions, _authorize_resolver(ctx, group))
+    for pl_id in {str(r["prefix_list_id"]) for r in requested if r.get("prefix_list_id")}:
+        await prefix_lists.check_reference(ctx, pl_id)  # InvalidPrefixListID.NotFound
     seen: set[RuleKey] = set()
     for rule in requested:
         key = rule_key(rule)

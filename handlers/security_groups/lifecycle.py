@@ -73,6 +73,18 @@ def _references(group: Record, referenced: Record) -> bool:
 dependents.blocks("security-group", by="security-group", where=_references)
 
 
+def _uses_prefix_list(group: Record, prefix_list: Record) -> bool:
+    """Whether one of ``group``'s rules names ``prefix_list`` (``PrefixListIds``)."""
+    wanted = prefix_list["prefix_list_id"]
+    rules = [*group.get("ingress_rules", []), *group.get("egress_rules", [])]
+    return any(rule.get("prefix_list_id") == wanted for rule in rules)
+
+
+# A prefix list a rule uses is associated with the group (GetManagedPrefixListAssociations) and
+# cannot be deleted.
+dependents.blocks("prefix-list", by="security-group", where=_uses_prefix_list)
+
+
 dependents.blocks(
     "vpc",
     by="security-group",

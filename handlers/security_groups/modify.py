@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from handlers.prefix_lists import lookup as prefix_lists
 from handlers.security_groups.authorize import _direction, _with_ids
 from handlers.security_groups.constants import SG, RuleKey
 from handlers.security_groups.lookup import _target_group
@@ -73,6 +74,8 @@ async def modify_security_group_rules(ctx: RequestContext, params: Params) -> Re
             [_request_to_permission(request)], _authorize_resolver(ctx, group)
         )
         replacements[rule_id] = expanded[0]
+        if expanded[0].get("prefix_list_id"):
+            await prefix_lists.check_reference(ctx, str(expanded[0]["prefix_list_id"]))
 
     def modify(current: Record) -> Record:
         result = _with_ids(current)

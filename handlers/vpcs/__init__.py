@@ -12,7 +12,15 @@ as Hive does, so ``aws_default_vpc`` and ``data "aws_vpc" { default = true }`` w
 
 from __future__ import annotations
 
-from handlers.vpcs import attributes, cidr_blocks, constants, default_vpc, lifecycle, views
+from handlers.vpcs import (
+    attributes,
+    cidr_blocks,
+    constants,
+    default_vpc,
+    lifecycle,
+    repairs,
+    views,
+)
 
 __all__ = [
     "attributes",
@@ -20,5 +28,6 @@ __all__ = [
     "constants",
     "default_vpc",
     "lifecycle",
+    "repairs",
     "views",
 ]

@@ -59,7 +59,17 @@ _CONTAINERS: Final = (StructureShape, ListShape, MapShape)
 
 
 #: (enum shape name, value) pairs AWS really answers although the model's enum omits them.
-ENUM_GAPS: Final[frozenset[tuple[str, str]]] = frozenset({("AttachmentStatus", "available")})
+ENUM_GAPS: Final[frozenset[tuple[str, str]]] = frozenset(
+    {
+        ("AttachmentStatus", "available"),
+        # VpcEndpoint.State: the model lists "Available" …, AWS answers (and the provider's
+        # waiters compare) lower camel case.
+        *(
+            ("State", value)
+            for value in ("pendingAcceptance", "pending", "available", "deleting", "deleted")
+        ),
+    }
+)
 
 
 class XmlShapeError(AssertionError):

@@ -221,6 +221,16 @@ async def _unmark(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> 
     )
 
 
+def has_marker(kind: str) -> bool:
+    """Whether ``kind``'s ``deleting`` mark lives in its own document (:func:`marker`)."""
+    return kind in _MARKERS
+
+
+async def unmark(ctx: RequestContext, kind: ResourceKind, resource_id: str) -> None:
+    """Undo the ``deleting`` mark of an interrupted guarded delete (start-up repair)."""
+    await _unmark(ctx, kind, resource_id)
+
+
 async def is_deleting(ctx: RequestContext, kind: ResourceKind, record: Record) -> bool:
     """Whether a guarded delete of ``record`` is under way."""
     how = _MARKERS.get(kind.name)

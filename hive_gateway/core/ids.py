@@ -35,6 +35,8 @@ PREFIXES: Final[dict[str, str]] = {
     "snapshot": "snap",
     "image": "ami",
     "key-pair": "key",
+    "prefix-list": "pl",
+    "vpc-endpoint": "vpce",
 }
 
 

@@ -116,6 +116,12 @@ KINDS: Final[dict[str, ResourceKind]] = {
         _kind("placement-group", "pg", "placement_groups", "group_id", "placement_group",
               "placement-group", "InvalidPlacementGroup.Unknown",
               "The Placement Group '{id}' is unknown.", key_field="group_name"),
+        _kind("prefix-list", "pl", "prefix_lists", "prefix_list_id", "prefix_list",
+              "prefix-list", "InvalidPrefixListID.NotFound",
+              "The prefix list ID '{id}' does not exist", "InvalidPrefixListId.Malformed"),
+        _kind("vpc-endpoint", "vpce", "vpc_endpoints", "vpc_endpoint_id", "vpc_endpoint",
+              "vpc-endpoint", "InvalidVpcEndpointId.NotFound",
+              "The Vpc Endpoint Id '{id}' does not exist", "InvalidVpcEndpointId.Malformed"),
     )
 }
 # fmt: on

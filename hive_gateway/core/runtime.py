@@ -61,7 +61,8 @@ class Runtime:
         """This gateway process's lock named ``key`` (``("000000000001", "finalize", "i-…")``).
 
         Only for work that one process must not do twice at once; what must hold across
-        gateways sharing a store is a claim (:mod:`hive_gateway.core.claims`).
+        gateways sharing a store is a claim (:mod:`hive_gateway.core.claims`) or a lease
+        (:mod:`hive_gateway.core.leases`).
         """
         found = self._locks.get(key)
         if found is None:

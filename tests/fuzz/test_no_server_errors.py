@@ -130,6 +130,12 @@ def seed_world(gateway: RunningGateway, creds: Credentials, *, instance: bool = 
     acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
     eigw = ec2.create_egress_only_internet_gateway(VpcId=vpc)["EgressOnlyInternetGateway"]
     ec2.create_placement_group(GroupName="fuzz-pg", Strategy="spread")
+    prefix_list = ec2.create_managed_prefix_list(
+        PrefixListName="fuzz-pl", MaxEntries=2, AddressFamily="IPv4"
+    )["PrefixList"]["PrefixListId"]
+    vpce = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName=f"com.amazonaws.{gateway.settings.region}.s3", RouteTableIds=[rtb]
+    )["VpcEndpoint"]["VpcEndpointId"]
     image = ec2.describe_images(MaxResults=5)["Images"][0]["ImageId"]  # from the catalogue
     instance_id = "i-0123456789abcdef0"  # well-formed, missing
     try:
@@ -159,6 +165,8 @@ def seed_world(gateway: RunningGateway, creds: Credentials, *, instance: bool = 
         "dopt": [dopt, "default"],
         "acl": [acl],
         "eigw": [eigw["EgressOnlyInternetGatewayId"]],
+        "pl": [prefix_list],
+        "vpce": [vpce],
         "ami": [image],
         "instance": [instance_id],
         "zone": [zone],
@@ -184,6 +192,8 @@ _KIND_BY_NAME = [
     ("snapshot", "snap"),
     ("image", "ami"),
     ("instance", "instance"),
+    ("prefixlist", "pl"),
+    ("vpcendpoint", "vpce"),
     ("vpc", "vpc"),
     ("subnet", "subnet"),
     ("internetgateway", "igw"),

@@ -2,8 +2,8 @@
 
 Token and user/password are also exercised by ``test_clear_failures`` / ``test_auth_hardening``;
 here each option gets its own server, and a wrong secret must fail fast with a clear line.
-Creds files (``--nats-creds``) are not tested: they need operator-mode JWTs (``nsc``) and the
-``nkeys`` package, neither of which this environment provides.
+Creds files (``--nats-creds``) run against a server in operator mode whose operator → account →
+user JWT chain the test makes itself (:mod:`tests.reliability.nats_jwt`, no ``nsc`` needed).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hive_gateway.process.tls import ensure_certificates
+from tests.reliability.nats_jwt import chain, write_creds
 from tests.reliability.procs import NatsProcess, nats_with_config, run_cli, start_gateway
 
 
@@ -130,5 +131,38 @@ def test_user_and_password(tmp_path: Path) -> None:
                         timeout=60)
         assert wrong.returncode != 0 and "store unavailable" in wrong.stderr, wrong.stderr
         assert "wrong-pw-777" not in wrong.stderr + wrong.stdout
+    finally:
+        server.stop()
+
+
+def test_creds_file(tmp_path: Path) -> None:
+    """``--nats-creds`` (a user JWT and nkey seed) reaches a nats-server in operator mode with
+    JetStream for the user's account; a user of an account the server does not trust is a
+    clear one-line failure; the seed appears in no output."""
+    made = chain()
+    server = nats_with_config(tmp_path / "nats", made.server_config)
+    server.start()
+    try:
+        creds = write_creds(tmp_path / "gw.creds", made.creds)
+        seed = made.creds.split("-----BEGIN USER NKEY SEED-----\n")[1].split("\n")[0]
+        gateway = start_gateway(
+            tmp_path / "gw", "--nats-url", server.url, "--nats-creds", str(creds),
+            "--no-builtin-node", tls=False,
+        )  # fmt: skip
+        try:
+            assert gateway.client("sts").get_caller_identity()["Account"] == "000000000001"
+            assert "Vpcs" in gateway.client().describe_vpcs()
+        finally:
+            output = gateway.stop()
+        assert seed not in output
+        info = (tmp_path / "gw" / "nats.json").read_text()
+        assert seed not in info and str(creds) in info  # the path is kept, never the secret
+        stranger = write_creds(tmp_path / "stranger.creds", made.other_account_creds)
+        refused = run_cli(
+            "accounts", "list", "--data-dir", str(tmp_path / "gw2"), "--nats-url", server.url,
+            "--nats-creds", str(stranger), timeout=60,
+        )  # fmt: skip
+        assert refused.returncode != 0 and "store unavailable" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
     finally:
         server.stop()

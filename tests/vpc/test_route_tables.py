@@ -351,15 +351,15 @@ def test_route_destinations(ec2: Any) -> None:
         "Origin": "CreateRoute",
         "State": "active",
     }
-    ec2.create_route(RouteTableId=table_id, DestinationPrefixListId="pl-0123abcd", GatewayId=igw_id)
-    assert route_to(ec2, table_id, "pl-0123abcd") == {
-        "DestinationPrefixListId": "pl-0123abcd",
+    ec2.create_route(RouteTableId=table_id, DestinationPrefixListId="pl-1869ddea", GatewayId=igw_id)
+    assert route_to(ec2, table_id, "pl-1869ddea") == {
+        "DestinationPrefixListId": "pl-1869ddea",
         "GatewayId": igw_id,
         "Origin": "CreateRoute",
         "State": "active",
     }
     ec2.delete_route(RouteTableId=table_id, DestinationIpv6CidrBlock="2001:db8::/32")
-    ec2.delete_route(RouteTableId=table_id, DestinationPrefixListId="pl-0123abcd")
+    ec2.delete_route(RouteTableId=table_id, DestinationPrefixListId="pl-1869ddea")
     ec2.delete_route(RouteTableId=table_id, DestinationCidrBlock="100.68.0.0/18")
     assert routes(ec2, table_id) == [LOCAL_10]
 
@@ -913,7 +913,7 @@ def test_every_filter(ec2: Any) -> None:
         RouteTableId=public, DestinationIpv6CidrBlock="::/0", EgressOnlyInternetGatewayId=eigw_id
     )
     ec2.create_route(
-        RouteTableId=private, DestinationPrefixListId="pl-00112233", TransitGatewayId="tgw-0123"
+        RouteTableId=private, DestinationPrefixListId="pl-051213b5", TransitGatewayId="tgw-0123"
     )
     ec2.create_route(
         RouteTableId=private,

@@ -369,7 +369,7 @@ def test_describe_filters(ec2: Any, vpc_id: str) -> None:
     ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
         tcp(443, "0.0.0.0/0"),
         {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]},
-        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8081, "PrefixListIds": [{"PrefixListId": "pl-12345678"}]},
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8081, "PrefixListIds": [{"PrefixListId": "pl-1869ddea"}]},
     ])
     ec2.authorize_security_group_ingress(GroupId=db, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": web}]},
@@ -377,7 +377,7 @@ def test_describe_filters(ec2: Any, vpc_id: str) -> None:
     ec2.authorize_security_group_egress(GroupId=far, IpPermissions=[
         {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": far}],
-         "Ipv6Ranges": [{"CidrIpv6": "fd00::/8"}], "PrefixListIds": [{"PrefixListId": "pl-abcdef01"}]},
+         "Ipv6Ranges": [{"CidrIpv6": "fd00::/8"}], "PrefixListIds": [{"PrefixListId": "pl-051213b5"}]},
     ])
     mine = {web, db, far}
 
@@ -397,7 +397,7 @@ def test_describe_filters(ec2: Any, vpc_id: str) -> None:
     assert ids(("tag-value", ["fr?nt"])) == {web}
     assert ids(("ip-permission.cidr", ["0.0.0.0/0"])) == {web}
     assert ids(("ip-permission.ipv6-cidr", ["2001:db8::/32"])) == {web}
-    assert ids(("ip-permission.prefix-list-id", ["pl-12345678"])) == {web}
+    assert ids(("ip-permission.prefix-list-id", ["pl-1869ddea"])) == {web}
     assert ids(("ip-permission.protocol", ["udp"])) == {web}
     assert ids(("ip-permission.protocol", ["17"])) == {web}  # a number matches its name
     assert ids(("ip-permission.from-port", ["5432"])) == {db}
@@ -408,7 +408,7 @@ def test_describe_filters(ec2: Any, vpc_id: str) -> None:
     assert ids(("egress.ip-permission.cidr", ["10.0.0.0/8"])) == {far}
     assert ids(("egress.ip-permission.cidr", ["0.0.0.0/0"])) == {web, db, far}
     assert ids(("egress.ip-permission.ipv6-cidr", ["fd00::/8"])) == {far}
-    assert ids(("egress.ip-permission.prefix-list-id", ["pl-abcdef01"])) == {far}
+    assert ids(("egress.ip-permission.prefix-list-id", ["pl-051213b5"])) == {far}
     assert ids(("egress.ip-permission.protocol", ["icmp"])) == {far}
     assert ids(("egress.ip-permission.protocol", ["-1"])) == {web, db, far}
     assert ids(("egress.ip-permission.from-port", ["8"])) == {far}
@@ -689,7 +689,7 @@ PEERS = st.sampled_from([
     ("IpRanges", {"CidrIp": "10.0.0.0/8"}), ("IpRanges", {"CidrIp": "0.0.0.0/0"}),
     ("IpRanges", {"CidrIp": "192.168.1.0/24", "Description": "lan"}),
     ("Ipv6Ranges", {"CidrIpv6": "::/0"}), ("Ipv6Ranges", {"CidrIpv6": "2001:db8::/48"}),
-    ("PrefixListIds", {"PrefixListId": "pl-00112233"}), ("UserIdGroupPairs", "self"),
+    ("PrefixListIds", {"PrefixListId": "pl-1869ddea"}), ("UserIdGroupPairs", "self"),
 ])
 
 
