@@ -159,6 +159,8 @@ async def any_of(
 async def find_many(ctx: RequestContext, kind: ResourceKind, ids: list[str]) -> list[Record]:
     """The caller's live records of those ``ids`` that exist (each once, sorted by id): one
     read per id (one consistency wait for all), never a listing of the account."""
+    if not ids:
+        return []
     if kind.key_field is not None:
         wanted = set(ids)
         return [r for r in await where(ctx, kind) if r.get(kind.id_field) in wanted]
