@@ -1,6 +1,7 @@
-"""``DescribeRegions`` and ``DescribeAvailabilityZones``: the region and zones this gateway serves.
+"""``DescribeRegions`` and ``DescribeAvailabilityZones``: AWS's commercial regions and the
+zones of the request's region.
 
-The zones come from the settings (:mod:`hive_gateway.core.zones`); unlike Hive, we honour
+Regions and zones come from the settings (:mod:`hive_gateway.core.zones`); unlike Hive, we honour
 filters and explicit names.
 """
 
@@ -12,7 +13,7 @@ from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import invalid_parameter_value
 from hive_gateway.core.filters import FilterSpec, apply_filters
 from hive_gateway.core.registry import Params, Result, action
-from hive_gateway.core.zones import zones
+from hive_gateway.core.zones import regions, zones
 
 Record = dict[str, Any]
 
@@ -43,20 +44,19 @@ ZONE_FILTERS: FilterSpec[Record] = FilterSpec(
 
 @action("DescribeRegions")
 async def describe_regions(ctx: RequestContext, params: Params) -> Result:
-    """The one region this gateway serves, with its endpoint."""
+    """The commercial regions with their opt-in status (``AllRegions`` adds the not-opted-in
+    ones); the served region's endpoint is this gateway's (every region's under
+    ``--accept-any-region``). An unknown ``RegionNames`` entry is ``InvalidParameterValue``."""
     settings = ctx.runtime.settings
-    regions = [
-        {
-            "Endpoint": settings.endpoint,
-            "RegionName": settings.region,
-            "OptInStatus": "opt-in-not-required",
-        }
-    ]
     names = params.get("RegionNames") or []
-    unknown = [name for name in names if name != settings.region]
+    found = regions(settings, all_regions=bool(params.get("AllRegions")) or bool(names))
+    known = {r["RegionName"] for r in found}
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise invalid_parameter_value(f"Invalid region: {', '.join(unknown)}")
-    return {"Regions": apply_filters(REGION_FILTERS, params.get("Filters"), regions)}
+    if names:
+        found = [r for r in found if r["RegionName"] in names]
+    return {"Regions": apply_filters(REGION_FILTERS, params.get("Filters"), found)}
 
 
 @action("DescribeAvailabilityZones")

@@ -43,6 +43,8 @@ from hive_gateway.node.config import (
     DEFAULT_PENDING_SECONDS,
     DEFAULT_SHUTTING_DOWN_SECONDS,
     DEFAULT_STOPPING_SECONDS,
+    DEFAULT_HOST_MEMORY_MIB,
+    DEFAULT_HOST_VCPUS,
     DEFAULT_TERMINATED_RETENTION,
     NodeConfig,
 )
@@ -85,12 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         dest="azs",
         default=[],
-        help="availability zone served (repeatable; default <region>a)",
+        help="availability zone served (repeatable; default <region>a, b and c)",
     )
     serve.add_argument(
         "--accept-any-region",
         action="store_true",
-        help="accept requests signed for any region and treat them as --region (Hive's leniency)",
+        help="accept requests signed for any region (Hive's leniency); they see that region's "
+        "zones (<region>a, b, c)",
     )
     serve.add_argument(
         "--nats-port",
@@ -159,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not start the built-in node simulator (Hive daemons or `hive-gateway node` answer)",
     )
+    serve.add_argument(
+        "--instance-limit",
+        type=int,
+        default=1000,
+        help="live instances per account (default 1000; InstanceLimitExceeded past it)",
+    )
     _node_arguments(serve)
 
     node = commands.add_parser(
@@ -171,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         dest="azs",
         default=[],
-        help="availability zone of the hosts (repeatable, round-robin; default <region>a)",
+        help="availability zone of the hosts (repeatable, round-robin; default <region>a, b, c)",
     )
     node.add_argument(
         "--wait",
@@ -196,13 +205,22 @@ def _node_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nodes",
         type=int,
-        default=3,
-        help="simulated hosts (default 3; a spread placement group holds one instance per host)",
+        default=0,
+        help="simulated hosts, spread round-robin over the zones (default 3 per zone; a spread "
+        "placement group holds one instance per host)",
     )
     parser.add_argument("--node-name", default="node", help="host name prefix (node1, node2, …)")
-    parser.add_argument("--node-vcpus", type=int, default=64, help="vCPUs per simulated host")
     parser.add_argument(
-        "--node-memory-mib", type=int, default=256 * 1024, help="memory per simulated host (MiB)"
+        "--node-vcpus",
+        type=int,
+        default=DEFAULT_HOST_VCPUS,
+        help=f"vCPUs per simulated host (default {DEFAULT_HOST_VCPUS})",
+    )
+    parser.add_argument(
+        "--node-memory-mib",
+        type=int,
+        default=DEFAULT_HOST_MEMORY_MIB,
+        help=f"memory per simulated host in MiB (default {DEFAULT_HOST_MEMORY_MIB})",
     )
     parser.add_argument(
         "--pending-seconds",
@@ -233,8 +251,10 @@ def _node_arguments(parser: argparse.ArgumentParser) -> None:
 def _node_config(
     args: argparse.Namespace, *, bucket_prefix: str, region: str, azs: Sequence[str]
 ) -> NodeConfig:
-    if args.nodes < 1:
-        raise ValueError("--nodes must be at least 1")
+    if args.nodes < 0:
+        raise ValueError("--nodes must be at least 1 (0: three per zone)")
+    if args.node_vcpus < 1 or args.node_memory_mib < 1:
+        raise ValueError("--node-vcpus and --node-memory-mib must be at least 1")
     return NodeConfig(
         nodes=args.nodes,
         name_prefix=args.node_name,
@@ -404,6 +424,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         default_vpc=not args.no_default_vpc,
         read_replica=not args.no_read_replica,
         public_pool=str(ipaddress.IPv4Network(args.public_pool, strict=False)),
+        instance_limit=args.instance_limit,
         timings=Timings(terminated_retention=float(args.terminated_retention)),
     )
 

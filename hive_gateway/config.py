@@ -57,6 +57,12 @@ class Timings:
     """How long a new placement group shows ``pending``."""
     placement_group_deleting: float = 1.0
     """How long a deleted placement group shows ``deleting``."""
+    nat_gateway_pending: float = 1.0
+    """How long a new NAT gateway shows ``pending`` before ``available``."""
+    nat_gateway_deleting: float = 1.0
+    """How long a deleted NAT gateway shows ``deleting`` before ``deleted``."""
+    nat_gateway_retention: float = 3600.0
+    """How long a deleted NAT gateway stays describable as ``deleted`` (AWS: about an hour)."""
     prefix_list_create: float = 1.0
     """How long a new managed prefix list shows ``create-in-progress``."""
     prefix_list_modify: float = 1.0
@@ -69,6 +75,12 @@ class Timings:
     """How long a deleted VPC endpoint shows ``deleting``."""
     vpc_endpoint_deleted_retention: float = 60.0
     """How long a deleted VPC endpoint then stays describable as ``deleted``."""
+    capacity_reservation_retention: float = 3600.0
+    """How long a cancelled or expired capacity reservation stays describable."""
+    capacity_hold: float = 120.0
+    """How long room held in a capacity reservation for a launch lasts if the launch crashed."""
+    spot_request_retention: float = 14400.0
+    """How long a cancelled or closed spot instance request stays describable (AWS: ~4 h)."""
 
     def seconds(self, name: str) -> float:
         """The timing named ``name`` (``"volume-create"`` or ``"volume_create"``)."""
@@ -131,7 +143,7 @@ class Settings:
     """Replicas of every KV bucket the gateway creates (3 on a JetStream cluster)."""
     region: str = DEFAULT_REGION
     azs: tuple[str, ...] = ()
-    """Availability zones served; empty means ``<region>a``."""
+    """Availability zones served; empty means ``<region>a``, ``b`` and ``c``."""
     accept_any_region: bool = False
     bucket_prefix: str = "hive"
     strict_serializer: bool = False
@@ -146,13 +158,16 @@ class Settings:
     """URL advertised by DescribeRegions; defaults to the listen address."""
     read_replica: bool = True
     """Serve reads from the watch-fed in-memory replica (:mod:`kv.replica`) with its indexes."""
+    instance_limit: int = 1000
+    """Live instances an account may have (``InstanceLimitExceeded`` past it; ``--instance-limit``)."""
     timings: Timings = field(default_factory=Timings)
     """State-machine timings (volumes, snapshots, images, instances, placement groups)."""
 
     @property
     def zones(self) -> tuple[str, ...]:
-        """The availability zones, defaulting to Hive's single ``<region>a`` zone."""
-        return self.azs or (f"{self.region}a",)
+        """The availability zones, defaulting to three, ``<region>a``, ``b`` and ``c`` (as AWS's
+        regions; Hive serves one, ``<region>a``: give ``--az <region>a`` to match it)."""
+        return self.azs or tuple(f"{self.region}{letter}" for letter in "abc")
 
     @property
     def endpoint(self) -> str:

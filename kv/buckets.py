@@ -59,12 +59,16 @@ BUCKETS: Final = MappingProxyType(
         "vpc_index": "vpc-index",
         "prefix_lists": "vpc-prefix-lists",
         "vpc_endpoints": "vpc-endpoints",
+        "launch_templates": "launch-templates",
+        "capacity_reservations": "capacity-reservations",
+        "spot_instance_requests": "spot-instance-requests",
         # Claim spaces (hive_gateway/core/claims.py), one bucket each.
         "client_tokens": "claim-client-tokens",
         "key_pair_names": "claim-key-pair-names",
         "eni_slots": "claim-eni-slots",
         "device_slots": "claim-device-slots",
         "image_names": "claim-image-names",
+        "launch_template_names": "claim-launch-template-names",
         "leases": "claim-leases",
     }
 )

@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from handlers.addresses.association import disassociate
-from handlers.addresses.common import DEFAULT_PUBLIC_IPV4_POOL, EIP, MAX_ADDRESSES, VPC
+from handlers.addresses.common import (
+    DEFAULT_PUBLIC_IPV4_POOL,
+    EIP,
+    MAX_ADDRESSES,
+    VPC,
+    check_changeable,
+)
 from hive_gateway.core import clock, ipam, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
@@ -92,6 +98,7 @@ async def release_address(ctx: RequestContext, params: Params) -> Result:
             )
         raise missing_parameter("AllocationId")
     record = await records.get(ctx, EIP, allocation_id)
+    await check_changeable(ctx, record)
     border_group = params.get("NetworkBorderGroup")
     if border_group and border_group != (
         record.get("network_border_group") or ctx.runtime.settings.region

@@ -13,7 +13,9 @@ from handlers.addresses.common import (
     INSTANCE,
     INTERNET_GATEWAY,
     association_not_found,
+    check_changeable,
     not_yours,
+    service_managed,
 )
 from hive_gateway.core import ipam, records
 from hive_gateway.core.context import RequestContext
@@ -210,6 +212,7 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
         eip = await _by_public_ip(ctx, str(params["PublicIp"]))
     else:
         raise missing_parameter("AllocationId")
+    await check_changeable(ctx, eip)
     instance_id = params.get("InstanceId")
     eni_id = params.get("NetworkInterfaceId")
     if instance_id and eni_id:
@@ -224,6 +227,8 @@ async def associate_address(ctx: RequestContext, params: Params) -> Result:
         raise AwsError(
             "MissingParameter", "Either instance ID or network interface id must be specified"
         )
+    if eni.get("requester_managed"):
+        raise service_managed()
     private_ip = str(params.get("PrivateIpAddress") or eni["private_ip_address"])
     if private_ip not in network_interfaces.private_ips(eni):
         raise invalid_parameter_value(
@@ -277,5 +282,6 @@ async def disassociate_address(ctx: RequestContext, params: Params) -> Result:
         record = await _by_public_ip(ctx, str(params["PublicIp"]))
     else:
         raise missing_parameter("AssociationId")
+    await check_changeable(ctx, record)
     await disassociate(ctx, record)
     return None

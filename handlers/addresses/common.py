@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
+from hive_gateway.core import dependents
+from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
 )
@@ -60,3 +63,17 @@ def association_not_found(association_id: str) -> AwsError:
 def not_yours(public_ip: str) -> AwsError:
     """A public address the caller has not allocated (the provider treats it as gone)."""
     return AwsError("AuthFailure", f"The address '{public_ip}' does not belong to you.")
+
+
+def service_managed(_resource_id: str = "") -> AwsError:
+    """An association a service manages (a NAT gateway's address, its interface): AWS answers
+    ``AuthFailure`` to releasing, re-associating or disassociating it."""
+    return AwsError("AuthFailure", "You do not have permission to access the specified resource.")
+
+
+async def check_changeable(ctx: RequestContext, eip: Mapping[str, Any]) -> None:
+    """Refuse to change an address whose association a service holds: every family that does
+    declares ``dependents.blocks("elastic-ip", by=…, event="association-change", …)``."""
+    await dependents.check(
+        ctx, "elastic-ip", dict(eip), event="association-change", violation=service_managed
+    )

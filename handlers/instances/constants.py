@@ -15,10 +15,9 @@ ENI: Final = KINDS["network-interface"]
 
 TAGGABLE: Final = ("instance", "volume", "network-interface")
 DEFAULT_INSTANCE_TYPE: Final = "t3.micro"
-"""AWS's documented default is m1.small, which this cloud does not offer."""
+"""AWS's documented default is m1.small, a paravirtual-era type the catalogue lists but that the
+HVM images of this cloud would not boot on AWS; t3.micro is what tools pick today."""
 MAX_USER_DATA: Final = 16384
-MAX_INSTANCES_PER_ACCOUNT: Final = 100
-"""``max-instances`` of DescribeAccountAttributes (Hive's static value)."""
 TERMINAL_STATES: Final = frozenset({"terminated"})
 SETTLED_STATES: Final = frozenset({"terminated", "stopped"})
 SHUTDOWN_REASON: Final = {

@@ -11,6 +11,7 @@ from handlers.instances.record_fields import state_name
 from hive_gateway.hive import daemon_contract as contract
 from hive_gateway.core import records
 from hive_gateway.core.context import RequestContext
+from hive_gateway.core.zones import home_zone
 
 
 async def placement_targets(
@@ -23,13 +24,12 @@ async def placement_targets(
     nodes with most room left. Spread groups skip nodes already running one of the group's
     instances and take one per node; cluster groups use one node (the group's, once it has one).
     """
+    zone = home_zone(ctx, plan.zone)  # hosts run in the gateway's zones (--accept-any-region)
     statuses = await client.node_status(ctx.account_id)
     if not statuses:
         return [None] * plan.max_count  # daemons without node.status (Hive before Spinifex)
     nodes = [
-        s
-        for s in statuses
-        if s.available(plan.instance_type) > 0 and (not s.az or s.az == plan.zone)
+        s for s in statuses if s.available(plan.instance_type) > 0 and (not s.az or s.az == zone)
     ]
     random.shuffle(nodes)
     nodes.sort(key=lambda s: s.available(plan.instance_type), reverse=True)
@@ -45,7 +45,7 @@ async def placement_targets(
         if strategy == "spread":
             free = [s.node for s in nodes if s.node not in used]
             if len(free) < plan.min_count:
-                in_zone = [s for s in statuses if not s.az or s.az == plan.zone]
+                in_zone = [s for s in statuses if not s.az or s.az == zone]
                 raise spread_full(str(group["group_name"]), len(in_zone))
             return list(free[: plan.max_count])
         target = (

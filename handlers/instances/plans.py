@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from hive_gateway.core.registry import Params
 from hive_gateway.core.kinds import Record
@@ -59,3 +60,9 @@ class RunPlan:
     interface_tags: dict[str, str]
     fingerprint: str
     record_defaults: Record
+    spot_options: Record | None = None
+    """Stored spot options when the instances are spot instances."""
+    spot_request_ids: list[str] = field(default_factory=list)
+    """The spot instance requests the instances fulfil (RequestSpotInstances), by position."""
+    capacity_hold: Any = None
+    """Room held in a capacity reservation for the first instances (``usage.Hold``)."""

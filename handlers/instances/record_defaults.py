@@ -98,6 +98,10 @@ def build_record_defaults(
             params.get("CapacityReservationSpecification") or {}
         ).get("CapacityReservationPreference")
         or "open",
+        "capacity_reservation_target": (
+            (params.get("CapacityReservationSpecification") or {}).get("CapacityReservationTarget")
+            or {}
+        ).get("CapacityReservationId"),
         "iam_instance_profile": (
             {
                 "arn": profile.get("Arn")

@@ -10,22 +10,24 @@ from datetime import datetime
 from typing import Final
 
 from handlers import ebs, network_interfaces
-from handlers.instances.constants import ENI, INSTANCE, MAX_INSTANCES_PER_ACCOUNT, SETTLED_STATES
+from handlers.capacity_reservations import usage as capacity
+from handlers.instances.constants import ENI, INSTANCE, SETTLED_STATES
 from handlers.instances.errors import daemon_error, insufficient_capacity
 from handlers.instances.placement import placement_targets
 from handlers.instances.plans import InterfacePlan, RunPlan, VolumePlan
 from handlers.instances.record_fields import iso_stamp, state_name, utc_now
 from handlers.instances.runtime import daemon_client
+from handlers.instances.spot import spot_fields
 from handlers.instances.state import sync_states
 from handlers.instances.validation import fingerprint_of, validate_run
 from handlers.instances.views import gather_context, instance_to_api
-from hive_gateway.hive import daemon_contract as contract
-from hive_gateway.core import idempotency, leases, records
-from hive_gateway.hive.bus import BusError
+from hive_gateway.core import dependents, idempotency, leases, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.registry import Params, Result, action
+from hive_gateway.hive import daemon_contract as contract
+from hive_gateway.hive.bus import BusError
 
 LOG = logging.getLogger(__name__)
 
@@ -280,6 +282,10 @@ async def _finish(
         "created_at": iso_stamp(now),
         "released": False,
     }
+    hold = plan.capacity_hold
+    if hold is not None and position < hold.count:
+        stored["capacity_reservation_id"] = hold.reservation_id
+    stored.update(spot_fields(plan.spot_options, plan.spot_request_ids, position))
     profile = stored.get("iam_instance_profile")
     if profile and "{account}" in profile.get("arn", ""):
         stored["iam_instance_profile"] = {
@@ -287,6 +293,8 @@ async def _finish(
             "arn": profile["arn"].replace("{account}", ctx.account_id),
         }
     await records.create(ctx, INSTANCE, stored)
+    if stored.get("spot_instance_request_id"):
+        await dependents.fire(ctx, "instance", "spot-launched", stored)
     return stored
 
 
@@ -297,12 +305,29 @@ async def _launch(ctx: RequestContext, plan: RunPlan) -> Result:
     live = [
         r for r in await records.list_records(ctx, INSTANCE) if state_name(r) not in SETTLED_STATES
     ]
-    if len(live) + plan.min_count > MAX_INSTANCES_PER_ACCOUNT:
+    limit = ctx.runtime.settings.instance_limit
+    if len(live) + plan.min_count > limit:
         raise AwsError(
             "InstanceLimitExceeded",
             f"You have requested more instances ({len(live) + plan.min_count}) than your current "
-            f"instance limit of {MAX_INSTANCES_PER_ACCOUNT} allows for the specified instance type.",
+            f"instance limit of {limit} allows for the specified instance type.",
         )
+    plan.capacity_hold = await capacity.hold_for_launch(
+        ctx,
+        plan.params.get("CapacityReservationSpecification"),
+        instance_type=plan.instance_type,
+        zone=plan.zone,
+        tenancy=plan.tenancy,
+        min_count=plan.min_count,
+        max_count=plan.max_count,
+    )
+    try:
+        return await _launch_held(ctx, client, plan)
+    finally:
+        await capacity.release(ctx, plan.capacity_hold)
+
+
+async def _launch_held(ctx: RequestContext, client: contract.DaemonClient, plan: RunPlan) -> Result:
     group = plan.placement_group
     # A lease, not a process lock: gateways sharing the store place one launch at a time per
     # group, so a spread group never gets two instances on one node.
@@ -417,3 +442,11 @@ async def run_instances(ctx: RequestContext, params: Params) -> Result:
     return await idempotency.create_once(
         ctx, INSTANCE, token, fingerprint, launch, existing, message=RUN_MISMATCH
     )
+
+
+async def launch_for_spot_request(ctx: RequestContext, params: Params, request_id: str) -> Result:
+    """Launch the one instance that fulfils spot instance request ``request_id`` (RunInstances
+    parameters with ``InstanceMarketOptions``, as RequestSpotInstances builds them)."""
+    plan = await validate_run(ctx, params)
+    plan.spot_request_ids = [request_id]
+    return await _launch(ctx, plan)

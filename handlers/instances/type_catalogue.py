@@ -122,7 +122,7 @@ async def describe_instance_type_offerings(ctx: RequestContext, params: Params) 
     """Every catalogue type in the region or in each served zone (``LocationType``)."""
     location_type = params.get("LocationType") or "region"
     if location_type == "region":
-        locations = [ctx.runtime.settings.region]
+        locations = [ctx.region]
     elif location_type == "availability-zone":
         locations = [z["ZoneName"] for z in served_zones(ctx)]
     elif location_type == "availability-zone-id":

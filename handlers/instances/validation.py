@@ -14,6 +14,8 @@ from handlers.instances.launch_volumes import plan_volumes
 from handlers.instances.plans import RunPlan
 from handlers.instances.record_defaults import build_record_defaults
 from handlers.instances.runtime import served_zones
+from handlers.instances.spot import market_options
+from handlers.launch_templates import merge as launch_templates
 from hive_gateway.catalogue import instance_types
 from hive_gateway.core import idempotency
 from hive_gateway.core.context import RequestContext
@@ -45,12 +47,10 @@ def _check_user_data(user_data: str | None) -> None:
 
 async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     """Every RunInstances rule that does not depend on capacity."""
+    fingerprint = fingerprint_of(params)  # of the request as sent (ClientToken retries)
+    template_tags: dict[str, str] = {}
     if params.get("LaunchTemplate"):
-        raise AwsError(
-            "UnsupportedOperation", "Launch templates are not supported by this gateway."
-        )
-    if params.get("InstanceMarketOptions"):
-        raise AwsError("UnsupportedOperation", "Spot instances are not supported by this gateway.")
+        params, template_tags = await launch_templates.from_launch_template(ctx, params)
     image_id = params.get("ImageId")
     if not image_id:
         raise missing_parameter("ImageId")
@@ -128,9 +128,13 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
     if tenancy == "host":
         raise AwsError("UnsupportedOperation", "Dedicated hosts are not supported by this gateway.")
     _check_user_data(params.get("UserData"))
-    tags = tags_from_specifications(params, "instance", allowed=TAGGABLE)
-    volume_tags = tags_from_specifications(params, "volume", allowed=TAGGABLE)
-    interface_tags = tags_from_specifications(params, "network-interface", allowed=TAGGABLE)
+    taggable = (
+        (*TAGGABLE, "spot-instances-request") if params.get("InstanceMarketOptions") else TAGGABLE
+    )
+    tags = tags_from_specifications(params, "instance", allowed=taggable) | template_tags
+    volume_tags = tags_from_specifications(params, "volume", allowed=taggable)
+    interface_tags = tags_from_specifications(params, "network-interface", allowed=taggable)
+    spot_options = market_options(params, instance_type, zone)
     root, volume_plans = plan_volumes(params, image)
     for plan in volume_plans:  # the CreateVolume rules, checked before anything is created
         await ebs.build_spec(
@@ -170,6 +174,7 @@ async def validate_run(ctx: RequestContext, params: Params) -> RunPlan:
         tags=tags,
         volume_tags=volume_tags,
         interface_tags=interface_tags,
-        fingerprint=fingerprint_of(params),
+        fingerprint=fingerprint,
+        spot_options=spot_options,
         record_defaults=defaults,
     )

@@ -91,6 +91,17 @@ def metadata_options_api(record: Mapping[str, Any], at: datetime | None = None) 
     }
 
 
+def _capacity_specification(record: Mapping[str, Any]) -> Record:
+    """A target when the instance was launched into one reservation, else the preference."""
+    if record.get("capacity_reservation_target"):
+        return {
+            "CapacityReservationTarget": {
+                "CapacityReservationId": record["capacity_reservation_target"]
+            }
+        }
+    return {"CapacityReservationPreference": record.get("capacity_reservation_preference", "open")}
+
+
 def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Context) -> Record:
     """An instance record in the ``Instance`` shape (every member the provider reads)."""
     from hive_gateway.core import ipam
@@ -140,9 +151,7 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
                 cpu.get("threads_per_core") or (info[0].threads_per_core if info else 1)
             ),
         },
-        "CapacityReservationSpecification": {
-            "CapacityReservationPreference": record.get("capacity_reservation_preference", "open")
-        },
+        "CapacityReservationSpecification": _capacity_specification(record),
         "HibernationOptions": {"Configured": bool(record.get("hibernation_configured", False))},
         "MetadataOptions": metadata_options_api(record),
         "EnclaveOptions": {"Enabled": bool(record.get("enclave_enabled", False))},
@@ -163,6 +172,12 @@ def instance_to_api(ctx: RequestContext, record: Mapping[str, Any], view: Contex
     }
     if record.get("placement_group_id"):
         out["Placement"]["GroupId"] = record["placement_group_id"]
+    if record.get("capacity_reservation_id"):
+        out["CapacityReservationId"] = record["capacity_reservation_id"]
+    if record.get("instance_lifecycle"):
+        out["InstanceLifecycle"] = record["instance_lifecycle"]
+    if record.get("spot_instance_request_id"):
+        out["SpotInstanceRequestId"] = record["spot_instance_request_id"]
     if record.get("key_name"):
         out["KeyName"] = record["key_name"]
     if record.get("boot_mode"):

@@ -20,11 +20,8 @@ from hive_gateway.hive import events
 # What a VPC holds on to (architecture.md §2): its DHCP option set cannot be deleted while used
 # (AssociateDhcpOptions re-reads the set after pointing the VPC at it; CreateVpc uses the
 # account's default set, created on demand, so it is not re-checked). Every family whose records
-# live in a VPC declares its own ``blocks("vpc", …)``; NAT gateways have no family yet.
+# live in a VPC declares its own ``blocks("vpc", …)``.
 dependents.blocks("dhcp-options", by="vpc", field="dhcp_options_id", recheck=False)
-
-
-dependents.blocks("vpc", by="nat-gateway", field="vpc_id")
 
 
 #: AWS refuses to mix these private ranges as primary and secondary VPC CIDRs.

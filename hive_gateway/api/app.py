@@ -31,6 +31,7 @@ from kv.store import StoreError, StoreUnavailableError
 from hive_gateway.api.auth.sigv4 import AuthResult, credential_scope_service, verify
 from hive_gateway.api.auth.throttle import COUNTED_CODES, AuthThrottle
 from hive_gateway.core.context import RequestContext
+from hive_gateway.core.zones import request_region
 from hive_gateway.core.errors import AwsError, dry_run_operation, internal_error
 from hive_gateway.api.protocol.models import SERVICE_BY_API_VERSION, SERVICES, operation_model
 from hive_gateway.api.protocol.parser import decode_form, parser_for
@@ -222,7 +223,7 @@ class Gateway:
             account_id=auth.key.account_id,
             user_name=auth.key.user_name,
             access_key_id=auth.key.access_key_id,
-            region=self.runtime.settings.region,
+            region=request_region(self.runtime.settings, auth.region),
             runtime=self.runtime,
         )
         if auth.service == "ec2":

@@ -8,7 +8,10 @@ network class; one row per size gives vCPUs, memory and network limits. :func:`i
                 BurstablePerformanceSupported=true, ENA required, EBS-optimized by default,
                 3 interfaces × 4 IPv4 addresses, boot modes legacy-bios + uefi
 
-Families: t2, t3, t3a, t4g (nano … 2xlarge); m5, m6i, m7i, c5, c6i, r5, r6i (large … 4xlarge).
+Families: t2, t3, t3a, t4g (nano … 2xlarge); m5, m5a, m6i, m6a, m7i, m7a, c5, c5a, c6i, c6a,
+c7i, r5, r5a, r6i, r6a, r7i (large … 4xlarge); Graviton m6g, m7g, c6g, c7g, r6g, r7g (medium …
+4xlarge); and the previous generation that old modules and tutorials still name: t1.micro,
+m1 (small … xlarge), m3 (medium … 2xlarge), c3, c4, m4, r4 (large … 4xlarge).
 The node simulator sizes its capacity from the same vCPU/memory figures, and the gateway uses
 :func:`default_credits` for the CPU credit default (``standard`` for t2, ``unlimited`` for the
 later burstable families, as AWS does).
@@ -16,7 +19,7 @@ later burstable families, as AWS does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 
@@ -37,6 +40,10 @@ class Family:
     strategies: tuple[str, ...]
     dedicated_hosts: bool
     in_transit_encryption: bool = False
+    current_generation: bool = True
+    virtualization: tuple[str, ...] = ("hvm",)
+    ebs_optimized: str | None = None
+    """``EbsOptimizedSupport``: ``default`` on nitro unless given (``supported``, ``unsupported``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +61,21 @@ class Size:
 _NITRO_BOOT: Final = ("legacy-bios", "uefi")
 _ALL_STRATEGIES: Final = ("cluster", "partition", "spread")
 _NO_CLUSTER: Final = ("partition", "spread")
+_BOTH_ARCHS: Final = ("i386", "x86_64")
+_X86: Final = ("x86_64",)
+_PV: Final = ("paravirtual",)
+_HVM_PV: Final = ("hvm", "paravirtual")
 
-FAMILIES: Final[dict[str, Family]] = {
+
+def _current(name: str, base: str) -> Family:
+    """A current family shaped like ``base`` (``m5a`` like ``m5``, on AMD processors when its
+    name ends in ``a``)."""
+    family = _BASE_FAMILIES[base]
+    amd = name.endswith("a")
+    return replace(family, name=name, manufacturer="AMD" if amd else family.manufacturer)
+
+
+_BASE_FAMILIES: Final[dict[str, Family]] = {
     f.name: f
     for f in (
         Family(
@@ -208,6 +228,73 @@ FAMILIES: Final[dict[str, Family]] = {
     )
 }
 
+FAMILIES: Final[dict[str, Family]] = {
+    **_BASE_FAMILIES,
+    **{
+        f.name: f
+        for f in (
+            *(
+                _current(name, base)
+                for name, base in (
+                    ("m5a", "m5"),
+                    ("m6a", "m6i"),
+                    ("m7a", "m7i"),
+                    ("c5a", "c5"),
+                    ("c6a", "c6i"),
+                    ("c7i", "c6i"),
+                    ("r5a", "r5"),
+                    ("r6a", "r6i"),
+                    ("r7i", "r6i"),
+                )
+            ),
+            *(
+                Family(
+                    name,
+                    "nitro",
+                    ("arm64",),
+                    "AWS",
+                    2.5 if name.endswith("6g") else 2.6,
+                    False,
+                    "Up to 10 Gigabit" if name.endswith("6g") else "Up to 12.5 Gigabit",
+                    1,
+                    ("uefi",),
+                    _ALL_STRATEGIES,
+                    True,
+                    not name.endswith("6g"),
+                )
+                for name in ("m6g", "m7g", "c6g", "c7g", "r6g", "r7g")
+            ),
+            *(
+                Family(
+                    name,
+                    "xen",
+                    archs,
+                    "Intel",
+                    clock,
+                    False,
+                    network,
+                    threads,
+                    ("legacy-bios",),
+                    strategies,
+                    name != "t1",
+                    current_generation=False,
+                    virtualization=virtualization,
+                    ebs_optimized=ebs,
+                )
+                for name, archs, clock, network, threads, strategies, virtualization, ebs in (
+                    ("t1", _BOTH_ARCHS, 2.0, "Very Low", 1, (), _PV, "unsupported"),
+                    ("m1", _BOTH_ARCHS, 2.0, "Moderate", 1, (), _PV, "supported"),
+                    ("m3", _X86, 2.5, "Moderate", 2, _NO_CLUSTER, _HVM_PV, "supported"),
+                    ("c3", _X86, 2.8, "Moderate", 2, _ALL_STRATEGIES, _HVM_PV, "supported"),
+                    ("c4", _X86, 2.9, "Moderate", 2, _ALL_STRATEGIES, ("hvm",), "default"),
+                    ("m4", _X86, 2.4, "Moderate", 2, _ALL_STRATEGIES, ("hvm",), "default"),
+                    ("r4", _X86, 2.3, "Up to 10 Gigabit", 2, _ALL_STRATEGIES, ("hvm",), "default"),
+                )
+            ),
+        )
+    },
+}
+
 _T2: Final = {
     "nano": Size(1, 512, 2, 2),
     "micro": Size(1, 1024, 2, 2),
@@ -244,18 +331,74 @@ _MEMORY: Final = {
     "2xlarge": Size(8, 65536, 4, 15),
     "4xlarge": Size(16, 131072, 8, 30),
 }
+_T1: Final = {"micro": Size(1, 627, 2, 2)}
+_M1: Final = {
+    "small": Size(1, 1740, 2, 4, "Low"),
+    "medium": Size(1, 3840, 2, 6),
+    "large": Size(2, 7680, 3, 10),
+    "xlarge": Size(4, 15360, 4, 15, "High"),
+}
+_M3: Final = {
+    "medium": Size(1, 3840, 2, 6),
+    "large": Size(2, 7680, 3, 10),
+    "xlarge": Size(4, 15360, 4, 15, "High"),
+    "2xlarge": Size(8, 30720, 4, 30, "High"),
+}
+_C3: Final = {
+    "large": Size(2, 3840, 3, 10),
+    "xlarge": Size(4, 7680, 4, 15),
+    "2xlarge": Size(8, 15360, 4, 15, "High"),
+    "4xlarge": Size(16, 30720, 8, 30, "High"),
+}
+_M4: Final = {
+    "large": Size(2, 8192, 2, 10),
+    "xlarge": Size(4, 16384, 4, 15, "High"),
+    "2xlarge": Size(8, 32768, 4, 15, "High"),
+    "4xlarge": Size(16, 65536, 8, 30, "High"),
+}
+_R4: Final = {
+    "large": Size(2, 15616, 3, 10),
+    "xlarge": Size(4, 31232, 4, 15),
+    "2xlarge": Size(8, 62464, 4, 15),
+    "4xlarge": Size(16, 124928, 8, 30),
+}
+_GENERAL_G: Final = {"medium": Size(1, 4096, 2, 4), **_GENERAL}
+_COMPUTE_G: Final = {"medium": Size(1, 2048, 2, 4), **_COMPUTE}
+_MEMORY_G: Final = {"medium": Size(1, 8192, 2, 4), **_MEMORY}
 _SIZES_BY_FAMILY: Final[dict[str, dict[str, Size]]] = {
     "t2": _T2,
     "t3": _T3,
     "t3a": _T3,
     "t4g": _T3,
     "m5": _GENERAL,
+    "m5a": _GENERAL,
     "m6i": _GENERAL,
+    "m6a": _GENERAL,
     "m7i": _GENERAL,
+    "m7a": _GENERAL,
+    "m6g": _GENERAL_G,
+    "m7g": _GENERAL_G,
     "c5": _COMPUTE,
+    "c5a": _COMPUTE,
     "c6i": _COMPUTE,
+    "c6a": _COMPUTE,
+    "c7i": _COMPUTE,
+    "c6g": _COMPUTE_G,
+    "c7g": _COMPUTE_G,
     "r5": _MEMORY,
+    "r5a": _MEMORY,
     "r6i": _MEMORY,
+    "r6a": _MEMORY,
+    "r7i": _MEMORY,
+    "r6g": _MEMORY_G,
+    "r7g": _MEMORY_G,
+    "t1": _T1,
+    "m1": _M1,
+    "m3": _M3,
+    "c3": _C3,
+    "c4": _C3,
+    "m4": _M4,
+    "r4": _R4,
 }
 
 #: EBS-optimized throughput by size (Mbps baseline / maximum, IOPS baseline / maximum).
@@ -343,15 +486,16 @@ def info(instance_type: str) -> dict[str, Any]:
         raise KeyError(instance_type)
     family, size = found
     nitro = family.hypervisor == "nitro"
+    ebs_optimized = family.ebs_optimized or ("default" if nitro else "unsupported")
     cores = max(1, size.vcpus // family.threads_per_core)
     network = size.network or family.network
     result: dict[str, Any] = {
         "InstanceType": instance_type,
-        "CurrentGeneration": True,
+        "CurrentGeneration": family.current_generation,
         "FreeTierEligible": instance_type in FREE_TIER,
         "SupportedUsageClasses": ["on-demand", "spot"],
         "SupportedRootDeviceTypes": ["ebs"],
-        "SupportedVirtualizationTypes": ["hvm"],
+        "SupportedVirtualizationTypes": list(family.virtualization),
         "BareMetal": False,
         "Hypervisor": family.hypervisor,
         "ProcessorInfo": {
@@ -369,7 +513,7 @@ def info(instance_type: str) -> dict[str, Any]:
         "MemoryInfo": {"SizeInMiB": size.memory_mib},
         "InstanceStorageSupported": False,
         "EbsInfo": {
-            "EbsOptimizedSupport": "default" if nitro else "unsupported",
+            "EbsOptimizedSupport": ebs_optimized,
             "EncryptionSupport": "supported",
             "NvmeSupport": "required" if nitro else "unsupported",
         },
@@ -405,7 +549,7 @@ def info(instance_type: str) -> dict[str, Any]:
         "NitroTpmSupport": "supported" if nitro else "unsupported",
         "PhcSupport": "unsupported",
     }
-    if nitro:
+    if ebs_optimized != "unsupported":
         base_mbps, max_mbps, base_iops, max_iops = _EBS_BY_SIZE[instance_type.split(".")[1]]
         result["EbsInfo"]["EbsOptimizedInfo"] = {
             "BaselineBandwidthInMbps": base_mbps,
@@ -415,5 +559,6 @@ def info(instance_type: str) -> dict[str, Any]:
             "MaximumThroughputInMBps": max_mbps / 8,
             "MaximumIops": max_iops,
         }
+    if nitro:
         result["NitroTpmInfo"] = {"SupportedVersions": ["2.0"]}
     return result

@@ -48,6 +48,8 @@ ENI_SLOTS: Final = ClaimSpace("eni_slots", stale_seconds=60.0)
 """``<instance>.<device-index>`` → the network interface attached (or attaching) there."""
 IMAGE_NAMES: Final = ClaimSpace("image_names", stale_seconds=60.0)
 """AMI names, unique per account."""
+LAUNCH_TEMPLATE_NAMES: Final = ClaimSpace("launch_template_names", stale_seconds=30.0)
+"""Launch template names, unique per account (and region)."""
 DEVICE_SLOTS: Final = ClaimSpace("device_slots", stale_seconds=30.0)
 """``<instance>.<device>`` → the volume attached (or attaching) there."""
 

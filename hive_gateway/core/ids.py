@@ -37,6 +37,9 @@ PREFIXES: Final[dict[str, str]] = {
     "key-pair": "key",
     "prefix-list": "pl",
     "vpc-endpoint": "vpce",
+    "launch-template": "lt",
+    "capacity-reservation": "cr",
+    "spot-instance-request": "sir",
 }
 
 

@@ -122,6 +122,20 @@ KINDS: Final[dict[str, ResourceKind]] = {
         _kind("vpc-endpoint", "vpce", "vpc_endpoints", "vpc_endpoint_id", "vpc_endpoint",
               "vpc-endpoint", "InvalidVpcEndpointId.NotFound",
               "The Vpc Endpoint Id '{id}' does not exist", "InvalidVpcEndpointId.Malformed"),
+        _kind("launch-template", "lt", "launch_templates", "launch_template_id",
+              "launch_template", "launch-template", "InvalidLaunchTemplateId.NotFound",
+              "The specified launch template, with template ID {id}, does not exist.",
+              "InvalidLaunchTemplateId.Malformed"),
+        _kind("capacity-reservation", "cr", "capacity_reservations", "capacity_reservation_id",
+              "capacity_reservation", "capacity-reservation",
+              "InvalidCapacityReservationId.NotFound",
+              "The capacity reservation ID '{id}' does not exist",
+              "InvalidCapacityReservationId.Malformed"),
+        _kind("spot-instance-request", "sir", "spot_instance_requests",
+              "spot_instance_request_id", "spot_instance_request", "spot-instances-request",
+              "InvalidSpotInstanceRequestID.NotFound",
+              "The spot instance request ID '{id}' does not exist",
+              "InvalidSpotInstanceRequestID.Malformed"),
     )
 }
 # fmt: on

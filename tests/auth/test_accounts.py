@@ -119,8 +119,29 @@ async def test_env_key_must_be_complete_and_well_formed(tmp_path: Path) -> None:
     reg = registry(MemoryStore(), tmp_path)
     with pytest.raises(ValueError):
         await reg.bootstrap(ENV_KEY, None)
-    with pytest.raises(ValueError):
-        await reg.bootstrap("akia-lower-case", ENV_SECRET)
+    for bad_key in ("ab", "x" * 129, "has space", "slash/key", "comma,key", "tab\tkey"):
+        with pytest.raises(ValueError, match="3-128 printable"):
+            await reg.bootstrap(bad_key, ENV_SECRET)
+    for bad_secret in ("ab", "s" * 129, "new\nline"):
+        with pytest.raises(ValueError, match="secret key must be 3-128"):
+            await reg.bootstrap("test", bad_secret)
+
+
+@pytest.mark.parametrize("akid", ["test", "abc", "akia-lower-case", "t.e+s=t!~", "K" * 128])
+async def test_any_printable_admin_key_a_user_chooses_is_accepted(
+    tmp_path: Path, akid: str
+) -> None:
+    """``HIVE_GATEWAY_ACCESS_KEY=test`` (the emulator habit): 3-128 printable characters."""
+    store = MemoryStore()
+    admin = await registry(store, tmp_path).bootstrap(akid, "test")
+    assert (admin.access_key_id, admin.secret_access_key) == (akid, "test")
+    key = await registry(store, tmp_path).lookup(akid)
+    assert key is not None and key.secret_access_key == "test"
+    assert key.account_id == ADMIN_ACCOUNT_ID
+    assert await registry(store, tmp_path).lookup(akid + "x") is None
+    # A restart without the env pair keeps using the chosen key.
+    again = await registry(store, tmp_path).bootstrap(None, None)
+    assert again.access_key_id == akid
 
 
 async def test_create_account_counts_up_from_two(tmp_path: Path) -> None:

@@ -29,8 +29,66 @@ def test_catalogue_has_the_common_families() -> None:
     for family in ("m5", "m6i", "m7i", "c5", "c6i", "r5", "r6i"):
         for size in ("large", "xlarge", "2xlarge", "4xlarge"):
             assert instance_types.exists(f"{family}.{size}")
-    assert len(instance_types.INSTANCE_TYPES) == 4 * 7 + 7 * 4
+    for family in ("m5a", "m6a", "m7a", "c5a", "c6a", "c7i", "r5a", "r6a", "r7i", "m4", "c4", "r4"):
+        for size in ("large", "xlarge", "2xlarge", "4xlarge"):
+            assert instance_types.exists(f"{family}.{size}")
+    for family in ("m6g", "m7g", "c6g", "c7g", "r6g", "r7g"):
+        for size in ("medium", "large", "xlarge", "2xlarge", "4xlarge"):
+            assert instance_types.exists(f"{family}.{size}")
+    previous = ("t1.micro", "m1.small", "m1.medium", "m1.large", "m1.xlarge", "m3.medium",
+                "m3.large", "m3.xlarge", "m3.2xlarge", "c3.large", "c3.4xlarge")
+    assert all(instance_types.exists(name) for name in previous)
+    assert len(instance_types.INSTANCE_TYPES) == 4 * 7 + 7 * 4 + 12 * 4 + 6 * 5 + 1 + 4 + 4 + 4
+    assert len(set(instance_types.INSTANCE_TYPES)) == len(instance_types.INSTANCE_TYPES)
     assert not instance_types.exists("t3.huge") and not instance_types.exists("x9.large")
+
+
+@pytest.mark.parametrize(
+    ("name", "vcpus", "memory", "virtualization", "ebs", "maker"),
+    [
+        ("t1.micro", 1, 627, ["paravirtual"], "unsupported", "Intel"),
+        ("m1.small", 1, 1740, ["paravirtual"], "supported", "Intel"),
+        ("m1.medium", 1, 3840, ["paravirtual"], "supported", "Intel"),
+        ("m1.large", 2, 7680, ["paravirtual"], "supported", "Intel"),
+        ("m3.medium", 1, 3840, ["hvm", "paravirtual"], "supported", "Intel"),
+        ("m3.large", 2, 7680, ["hvm", "paravirtual"], "supported", "Intel"),
+        ("c3.large", 2, 3840, ["hvm", "paravirtual"], "supported", "Intel"),
+        ("c4.large", 2, 3840, ["hvm"], "default", "Intel"),
+        ("m4.large", 2, 8192, ["hvm"], "default", "Intel"),
+        ("r4.large", 2, 15616, ["hvm"], "default", "Intel"),
+    ],
+)
+def test_previous_generation_types(ec2: Any, name: str, vcpus: int, memory: int,
+                                   virtualization: list[str], ebs: str, maker: str) -> None:
+    """Old modules and tutorials name them: AWS's published specs, ``CurrentGeneration`` false."""
+    (info,) = ec2.describe_instance_types(InstanceTypes=[name])["InstanceTypes"]
+    assert info["CurrentGeneration"] is False
+    assert info["Hypervisor"] == "xen"
+    assert (info["VCpuInfo"]["DefaultVCpus"], info["MemoryInfo"]["SizeInMiB"]) == (vcpus, memory)
+    assert info["SupportedVirtualizationTypes"] == virtualization
+    assert info["EbsInfo"]["EbsOptimizedSupport"] == ebs
+    assert ("EbsOptimizedInfo" in info["EbsInfo"]) is (ebs != "unsupported")
+    assert info["ProcessorInfo"]["Manufacturer"] == maker
+    assert info["BurstablePerformanceSupported"] is False
+    current = ec2.describe_instance_types(
+        InstanceTypes=[name, "t3.micro"], Filters=[{"Name": "current-generation", "Values": ["false"]}]
+    )["InstanceTypes"]
+    assert [t["InstanceType"] for t in current] == [name]
+
+
+@pytest.mark.parametrize(
+    ("name", "vcpus", "memory", "arch", "maker"),
+    [("m5a.large", 2, 8192, ["x86_64"], "AMD"), ("m6g.medium", 1, 4096, ["arm64"], "AWS"),
+     ("c7g.large", 2, 4096, ["arm64"], "AWS"), ("r6g.medium", 1, 8192, ["arm64"], "AWS"),
+     ("c7i.xlarge", 4, 8192, ["x86_64"], "Intel"), ("r6a.2xlarge", 8, 65536, ["x86_64"], "AMD")],
+)
+def test_current_families_modules_default_to(ec2: Any, name: str, vcpus: int, memory: int,
+                                              arch: list[str], maker: str) -> None:
+    (info,) = ec2.describe_instance_types(InstanceTypes=[name])["InstanceTypes"]
+    assert info["CurrentGeneration"] is True and info["Hypervisor"] == "nitro"
+    assert (info["VCpuInfo"]["DefaultVCpus"], info["MemoryInfo"]["SizeInMiB"]) == (vcpus, memory)
+    assert info["ProcessorInfo"]["SupportedArchitectures"] == arch
+    assert info["ProcessorInfo"]["Manufacturer"] == maker
 
 
 @pytest.mark.parametrize(
@@ -107,14 +165,20 @@ def test_all_types_paginate(ec2: Any) -> None:
         ([{"Name": "instance-type", "Values": ["t3.*"]}],
          {f"t3.{s}" for s in ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")}),
         ([{"Name": "processor-info.supported-architecture", "Values": ["arm64"]}],
-         {n for n in instance_types.INSTANCE_TYPES if n.startswith("t4g.")}),
+         {n for n in instance_types.INSTANCE_TYPES
+          if n.split(".")[0] in ("t4g", "m6g", "m7g", "c6g", "c7g", "r6g", "r7g")}),
         ([{"Name": "burstable-performance-supported", "Values": ["true"]},
           {"Name": "vcpu-info.default-vcpus", "Values": ["8"]}],
          {"t2.2xlarge", "t3.2xlarge", "t3a.2xlarge", "t4g.2xlarge"}),
-        ([{"Name": "memory-info.size-in-mib", "Values": ["131072"]}], {"r5.4xlarge", "r6i.4xlarge"}),
-        ([{"Name": "hypervisor", "Values": ["xen"]}], {n for n in instance_types.INSTANCE_TYPES if n.startswith("t2.")}),
+        ([{"Name": "memory-info.size-in-mib", "Values": ["131072"]}],
+         {f"{f}.4xlarge" for f in ("r5", "r5a", "r6i", "r6a", "r7i", "r6g", "r7g")}),
+        ([{"Name": "hypervisor", "Values": ["xen"]}],
+         {n for n in instance_types.INSTANCE_TYPES
+          if n.split(".")[0] in ("t1", "t2", "m1", "m3", "c3", "c4", "m4", "r4")}),
         ([{"Name": "free-tier-eligible", "Values": ["true"]}], {"t2.micro", "t3.micro"}),
-        ([{"Name": "network-info.network-performance", "Values": ["Moderate"]}], {"t2.xlarge", "t2.2xlarge"}),
+        ([{"Name": "network-info.network-performance", "Values": ["Moderate"]}],
+         {"t2.xlarge", "t2.2xlarge", "m1.medium", "m1.large", "m3.medium", "m3.large", "c3.large",
+          "c3.xlarge", "c4.large", "c4.xlarge", "m4.large"}),
         ([{"Name": "supported-boot-mode", "Values": ["uefi"]}, {"Name": "instance-type", "Values": ["t*.nano"]}],
          {"t3.nano", "t3a.nano", "t4g.nano"}),
         ([{"Name": "processor-info.sustained-clock-speed-in-ghz", "Values": ["2.2"]}],
@@ -148,11 +212,19 @@ def test_offerings(ec2: Any) -> None:
         LocationType="availability-zone",
         Filters=[{"Name": "instance-type", "Values": ["t3.small"]}])["InstanceTypeOfferings"]
     assert zones == [{"InstanceType": "t3.small", "LocationType": "availability-zone",
-                      "Location": "ap-southeast-2a"}]
+                      "Location": f"ap-southeast-2{letter}"} for letter in "abc"]
     by_id = ec2.describe_instance_type_offerings(
         LocationType="availability-zone-id",
-        Filters=[{"Name": "location", "Values": ["*z1"]}, {"Name": "instance-type", "Values": ["m5.large"]}])
-    assert [o["Location"] for o in by_id["InstanceTypeOfferings"]] == ["hivez1"]
+        Filters=[{"Name": "location", "Values": ["*az1"]}, {"Name": "instance-type", "Values": ["m5.large"]}])
+    assert [o["Location"] for o in by_id["InstanceTypeOfferings"]] == ["apse2-az1"]
+    every_zone = ec2.describe_instance_type_offerings(
+        LocationType="availability-zone-id",
+        Filters=[{"Name": "instance-type", "Values": ["t1.micro", "m3.medium"]}])
+    assert sorted((o["InstanceType"], o["Location"]) for o in every_zone["InstanceTypeOfferings"]) == [
+        (t, f"apse2-az{i}") for t in ("m3.medium", "t1.micro") for i in (1, 2, 3)]
+    with pytest.raises(ClientError) as bad:
+        ec2.describe_instance_type_offerings(LocationType="outpost")
+    assert code_of(bad) in ("InvalidParameterValue", "ValidationError")
     page = ec2.describe_instance_type_offerings(MaxResults=5)
     assert len(page["InstanceTypeOfferings"]) == 5 and page["NextToken"]
     rest = ec2.describe_instance_type_offerings(MaxResults=1000, NextToken=page["NextToken"])

@@ -133,8 +133,8 @@ def small_gateway(tmp_path: Path) -> Iterator[RunningGateway]:
 
 @pytest.fixture
 def three_nodes(tmp_path: Path) -> Iterator[RunningGateway]:
-    """Three simulated hosts."""
-    running = custom_gateway(tmp_path, nodes=3)
+    """Three simulated hosts in each of the three zones (the default), so three in ``ZONE``."""
+    running = custom_gateway(tmp_path)
     yield running
     running._stop()
 
@@ -317,7 +317,8 @@ def test_security_group_names_resolve_in_the_default_vpc(ec2: Any) -> None:
          "InvalidParameterValue"),
         ({"BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "NoDevice": ""}]},
          "InvalidBlockDeviceMapping"),
-        ({"LaunchTemplate": {"LaunchTemplateId": "lt-0123456789abcdef0"}}, "UnsupportedOperation"),
+        ({"LaunchTemplate": {"LaunchTemplateId": "lt-0123456789abcdef0"}},
+         "InvalidLaunchTemplateId.NotFound"),
     ],
 )
 def test_run_instances_validation_errors(ec2: Any, kwargs: dict[str, Any], code: str) -> None:
@@ -524,7 +525,8 @@ def test_spread_group_puts_one_instance_per_host(three_nodes: RunningGateway) ->
     reservation = run(ec2, Placement={"GroupName": "spread"}, MinCount=1, MaxCount=5)
     assert len(reservation["Instances"]) == 3
     records = three_nodes.run(instances.current_records(context(three_nodes)))
-    assert sorted(r["node"] for r in records) == ["node1", "node2", "node3"]
+    # Hosts go round-robin over the three zones: node1, node4 and node7 are ZONE's three.
+    assert sorted(r["node"] for r in records) == ["node1", "node4", "node7"]
     before = counts(ec2)
     with pytest.raises(ClientError) as exc:
         run(ec2, Placement={"GroupName": "spread"})
@@ -1119,5 +1121,5 @@ def test_state_is_written_back_for_other_modules(gateway: RunningGateway, ec2: A
     wait_state(ec2, [instance_id], "running")
     record = gateway.run(records.get(context(gateway), instances.INSTANCE, instance_id))
     assert record["state"] == "running"
-    assert record["node"] in ("node1", "node2", "node3")
+    assert record["node"] in ("node1", "node4", "node7")  # the default: three hosts per zone
     assert record["availability_zone"] == ZONE and record["image_id"] == DEBIAN_AMD64

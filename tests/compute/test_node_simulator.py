@@ -112,8 +112,9 @@ async def test_discovery_and_status(harness: Harness) -> None:
     status = await harness.status()
     assert {n: s["az"] for n, s in status.items()} == {
         "node1": "ap-southeast-2a", "node2": "ap-southeast-2b", "node3": "ap-southeast-2a"}
-    assert status["node1"]["total_vcpu"] == 64 and status["node1"]["alloc_vcpu"] == 0
-    assert available(status["node1"], "t3.small") == 32
+    assert status["node1"]["total_vcpu"] == 256 and status["node1"]["alloc_vcpu"] == 0
+    assert status["node1"]["total_mem_gb"] == 1024
+    assert available(status["node1"], "t3.small") == 128  # 384 per zone: a CI run of a big module
 
 
 # --- lifecycle timers ------------------------------------------------------------------------------------

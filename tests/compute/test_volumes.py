@@ -124,7 +124,7 @@ def test_create_volume_answers_the_aws_shape(ec2: Any) -> None:
     assert "Throughput" not in created
     assert created["SnapshotId"] == ""
     assert created["Size"] == 10 and created["AvailabilityZone"] == ZONE
-    assert created["AvailabilityZoneId"] == "hivez1"
+    assert created["AvailabilityZoneId"] == "apse2-az1"
     assert created["Encrypted"] is False and "KmsKeyId" not in created
     assert created["MultiAttachEnabled"] is False
     assert created["Attachments"] == []
@@ -259,7 +259,7 @@ def test_create_volume_zone_and_size_are_required(ec2: Any) -> None:
         "InvalidParameterValue",
         "Invalid availability zone: [ap-southeast-2z]",
     )
-    by_id = ec2.create_volume(AvailabilityZoneId="hivez1", Size=1)
+    by_id = ec2.create_volume(AvailabilityZoneId="apse2-az1", Size=1)
     assert by_id["AvailabilityZone"] == ZONE
     with pytest.raises(ClientError) as exc:
         ec2.create_volume(AvailabilityZoneId="nope", Size=1)
@@ -536,7 +536,7 @@ def test_every_volume_filter(gateway: RunningGateway, ec2: Any) -> None:
         "attachment.instance-id": [instance_id],
         "attachment.status": ["attached"],
         "availability-zone": ["ap-southeast-2?"],
-        "availability-zone-id": ["hivez1"],
+        "availability-zone-id": ["apse2-az1"],
         "create-time": [created + "*"],
         "encrypted": ["true"],
         "fast-restored": ["false"],
@@ -905,7 +905,7 @@ def test_describe_volume_status_and_attributes(gateway: RunningGateway, ec2: Any
         {
             "VolumeId": volume_id,
             "AvailabilityZone": ZONE,
-            "AvailabilityZoneId": "hivez1",
+            "AvailabilityZoneId": "apse2-az1",
             "VolumeStatus": {
                 "Status": "ok",
                 "Details": [

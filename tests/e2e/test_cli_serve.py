@@ -119,7 +119,9 @@ def test_aws_cli_against_the_embedded_default(served: Served) -> None:
 
     regions = aws(served, "ec2", "describe-regions")
     assert regions.returncode == 0, regions.stderr
-    assert json.loads(regions.stdout)["Regions"][0]["RegionName"] == "ap-southeast-2"
+    by_name = {r["RegionName"]: r for r in json.loads(regions.stdout)["Regions"]}
+    assert by_name["ap-southeast-2"]["Endpoint"] == f"https://localhost:{served.port}"
+    assert "us-east-1" in by_name
 
     wrong = aws(served, "ec2", "describe-regions", secret="x" * 40)
     assert wrong.returncode != 0
@@ -164,13 +166,21 @@ def test_credentials_and_records_survive_a_restart(tmp_path: Path) -> None:
 
 
 def test_environment_credentials_are_used(tmp_path: Path) -> None:
-    env = {"HIVE_GATEWAY_ACCESS_KEY": "AKIAENVPROVIDED00001", "HIVE_GATEWAY_SECRET_KEY": "s" * 40}
+    """The README's one-liner: ``HIVE_GATEWAY_ACCESS_KEY=test HIVE_GATEWAY_SECRET_KEY=test``,
+    then the aws CLI with ``AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test``."""
+    env = {"HIVE_GATEWAY_ACCESS_KEY": "test", "HIVE_GATEWAY_SECRET_KEY": "test"}
     running = start(tmp_path / "data", free_port(), env)
     try:
-        assert running.access_key == "AKIAENVPROVIDED00001"
+        assert (running.access_key, running.secret_key) == ("test", "test")
         result = aws(running, "ec2", "describe-availability-zones")
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["AvailabilityZones"][0]["ZoneName"] == "ap-southeast-2a"
+        names = [z["ZoneName"] for z in json.loads(result.stdout)["AvailabilityZones"]]
+        assert names == ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"]
+        identity = aws(running, "sts", "get-caller-identity")
+        assert identity.returncode == 0, identity.stderr
+        assert json.loads(identity.stdout)["Account"] == "000000000001"
+        wrong = aws(running, "sts", "get-caller-identity", secret="tesT")
+        assert wrong.returncode != 0 and "SignatureDoesNotMatch" in wrong.stderr
     finally:
         stop(running)
 

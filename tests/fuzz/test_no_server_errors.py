@@ -137,6 +137,16 @@ def seed_world(gateway: RunningGateway, creds: Credentials, *, instance: bool = 
         VpcId=vpc, ServiceName=f"com.amazonaws.{gateway.settings.region}.s3", RouteTableIds=[rtb]
     )["VpcEndpoint"]["VpcEndpointId"]
     image = ec2.describe_images(MaxResults=5)["Images"][0]["ImageId"]  # from the catalogue
+    template = ec2.create_launch_template(
+        LaunchTemplateName="fuzz-lt", LaunchTemplateData={"ImageId": image}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    reservation = ec2.create_capacity_reservation(
+        InstanceType="t3.micro", InstancePlatform="Linux/UNIX", AvailabilityZone=zone,
+        InstanceCount=1, InstanceMatchCriteria="targeted",
+    )["CapacityReservation"]["CapacityReservationId"]
+    spot = ec2.request_spot_instances(  # too cheap to be fulfilled: launches nothing
+        SpotPrice="0.000001", LaunchSpecification={"ImageId": image, "InstanceType": "t3.micro"}
+    )["SpotInstanceRequests"][0]["SpotInstanceRequestId"]
     instance_id = "i-0123456789abcdef0"  # well-formed, missing
     try:
         if instance:
@@ -168,6 +178,9 @@ def seed_world(gateway: RunningGateway, creds: Credentials, *, instance: bool = 
         "pl": [prefix_list],
         "vpce": [vpce],
         "ami": [image],
+        "lt": [template],
+        "cr": [reservation],
+        "sir": [spot],
         "instance": [instance_id],
         "zone": [zone],
         "cidr": ["10.7.2.0/24", "10.7.0.0/16", "0.0.0.0/0", "10.7.1.16/28", "192.168.0.0/16"],
@@ -191,6 +204,9 @@ _KIND_BY_NAME = [
     ("dhcpoptions", "dopt"),
     ("snapshot", "snap"),
     ("image", "ami"),
+    ("launchtemplate", "lt"),
+    ("capacityreservation", "cr"),
+    ("spotinstancerequest", "sir"),
     ("instance", "instance"),
     ("prefixlist", "pl"),
     ("vpcendpoint", "vpce"),

@@ -54,16 +54,81 @@ def test_sts_error_uses_the_query_envelope(gateway: RunningGateway) -> None:
 # --- regions, zones, account attributes ---------------------------------------------------------
 
 
-def test_describe_regions_returns_the_served_region(ec2: Any, gateway: RunningGateway) -> None:
+def test_describe_regions_lists_the_commercial_regions(ec2: Any, gateway: RunningGateway) -> None:
     regions = ec2.describe_regions()["Regions"]
-    assert regions == [
-        {"Endpoint": gateway.settings.endpoint, "RegionName": "ap-southeast-2",
-         "OptInStatus": "opt-in-not-required"}
-    ]
-    assert ec2.describe_regions(Filters=[{"Name": "region-name", "Values": ["us-*"]}])["Regions"] == []
+    by_name = {r["RegionName"]: r for r in regions}
+    assert by_name["ap-southeast-2"] == {
+        "Endpoint": gateway.settings.endpoint, "RegionName": "ap-southeast-2",
+        "OptInStatus": "opt-in-not-required"}
+    assert by_name["eu-west-1"] == {
+        "Endpoint": "ec2.eu-west-1.amazonaws.com", "RegionName": "eu-west-1",
+        "OptInStatus": "opt-in-not-required"}
+    assert {"us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1"} <= set(by_name)
+    assert "af-south-1" not in by_name  # opt-in regions only with AllRegions
+    assert all(r["OptInStatus"] == "opt-in-not-required" for r in regions)
+    every = {r["RegionName"]: r["OptInStatus"] for r in ec2.describe_regions(AllRegions=True)["Regions"]}
+    assert every["af-south-1"] == every["ap-southeast-4"] == "not-opted-in"
+    assert len(every) > len(regions) >= 17
+    us = ec2.describe_regions(Filters=[{"Name": "region-name", "Values": ["us-*"]}])["Regions"]
+    assert sorted(r["RegionName"] for r in us) == ["us-east-1", "us-east-2", "us-west-1", "us-west-2"]
+    opted = ec2.describe_regions(
+        AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["not-opted-in"]}])["Regions"]
+    assert "me-south-1" in {r["RegionName"] for r in opted}
+    named = ec2.describe_regions(RegionNames=["eu-west-2", "ap-east-1"])["Regions"]
+    assert sorted(r["RegionName"] for r in named) == ["ap-east-1", "eu-west-2"]
     with pytest.raises(ClientError) as exc:
         ec2.describe_regions(RegionNames=["mars-north-1"])
     assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_each_region_serves_three_zones_by_default(ec2: Any) -> None:
+    zones = ec2.describe_availability_zones()["AvailabilityZones"]
+    assert [(z["ZoneName"], z["ZoneId"], z["ZoneType"], z["RegionName"]) for z in zones] == [
+        (f"ap-southeast-2{letter}", f"apse2-az{i}", "availability-zone", "ap-southeast-2")
+        for i, letter in enumerate("abc", start=1)
+    ]
+    assert all(z["OptInStatus"] == "opt-in-not-required" and z["State"] == "available" for z in zones)
+
+
+def test_accept_any_region_serves_the_signed_regions_zones(tmp_path: Any) -> None:
+    """Modules with hard-coded zones (eu-west-1a …) work against an --accept-any-region gateway."""
+    from kv.memory import MemoryStore
+    from tests.fixtures.gateway import start_gateway
+
+    async def memory() -> Any:
+        return MemoryStore()
+
+    running = start_gateway(memory, tmp_path, accept_any_region=True)
+    try:
+        import boto3
+        from botocore.config import Config
+
+        def client(region: str) -> Any:
+            return boto3.client(
+                "ec2", endpoint_url=running.url, region_name=region,
+                aws_access_key_id=running.admin.access_key_id,
+                aws_secret_access_key=running.admin.secret_access_key,
+                config=Config(retries={"max_attempts": 1}))
+
+        eu = client("eu-west-1")
+        zones = eu.describe_availability_zones()["AvailabilityZones"]
+        assert [(z["ZoneName"], z["ZoneId"]) for z in zones] == [
+            ("eu-west-1a", "euw1-az1"), ("eu-west-1b", "euw1-az2"), ("eu-west-1c", "euw1-az3")]
+        use1 = client("us-east-1").describe_availability_zones()["AvailabilityZones"]
+        assert [z["ZoneId"] for z in use1] == ["use1-az1", "use1-az2", "use1-az3"]
+        home = client("ap-southeast-2").describe_availability_zones()["AvailabilityZones"]
+        assert [z["ZoneName"] for z in home] == ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"]
+        vpc = eu.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+        subnet = eu.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24", AvailabilityZone="eu-west-1b")
+        assert subnet["Subnet"]["AvailabilityZoneId"] == "euw1-az2"
+        offerings = eu.describe_instance_type_offerings(
+            Filters=[{"Name": "instance-type", "Values": ["t3.micro"]}])["InstanceTypeOfferings"]
+        assert [o["Location"] for o in offerings] == ["eu-west-1"]
+        regions = {r["RegionName"]: r for r in eu.describe_regions(AllRegions=True)["Regions"]}
+        assert regions["af-south-1"]["OptInStatus"] == "opted-in"
+        assert regions["eu-west-1"]["Endpoint"] == running.settings.endpoint
+    finally:
+        running._stop()
 
 
 def test_availability_zone_filters(tmp_path: Any) -> None:
@@ -78,16 +143,16 @@ def test_availability_zone_filters(tmp_path: Any) -> None:
         ec2 = running.client()
         zones = ec2.describe_availability_zones()["AvailabilityZones"]
         assert [(z["ZoneName"], z["ZoneId"]) for z in zones] == [
-            ("ap-southeast-2a", "hivez1"), ("ap-southeast-2b", "hivez2")
+            ("ap-southeast-2a", "apse2-az1"), ("ap-southeast-2b", "apse2-az2")
         ]
         assert all(z["State"] == "available" and z["ZoneType"] == "availability-zone" for z in zones)
         only_b = ec2.describe_availability_zones(Filters=[{"Name": "zone-name", "Values": ["*b"]}])
         assert [z["ZoneName"] for z in only_b["AvailabilityZones"]] == ["ap-southeast-2b"]
         by_state = ec2.describe_availability_zones(
-            Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-id", "Values": ["hivez1"]}]
+            Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-id", "Values": ["apse2-az1"]}]
         )
         assert [z["ZoneName"] for z in by_state["AvailabilityZones"]] == ["ap-southeast-2a"]
-        assert ec2.describe_availability_zones(ZoneIds=["hivez2"])["AvailabilityZones"][0]["ZoneName"] == "ap-southeast-2b"
+        assert ec2.describe_availability_zones(ZoneIds=["apse2-az2"])["AvailabilityZones"][0]["ZoneName"] == "ap-southeast-2b"
         with pytest.raises(ClientError) as exc:
             ec2.describe_availability_zones(ZoneNames=["ap-southeast-2z"])
         assert error_code(exc) == "InvalidParameterValue"

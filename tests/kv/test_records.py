@@ -104,7 +104,8 @@ async def test_access_key_schema(store: Store, bucket_name: str) -> None:
         access_key(status="ACTIVE"),
         access_key(secret_access_key="plain text secret!"),
         access_key(account_id="abc"),
-        access_key(access_key_id="akia-lower"),
+        access_key(access_key_id="ab"),  # 3-128 printable characters (test/test is fine)
+        access_key(access_key_id="has space"),
     ):
         with pytest.raises(RecordValidationError):
             await keys.put("AKIAABCDEFGHIJKLMNOP", bad)

@@ -37,6 +37,7 @@ from tests.fuzz.test_no_server_errors import (
 OWNED_KINDS = {
     "vpc", "subnet", "sg", "igw", "rtb", "rtbassoc", "key", "keyname", "groupname", "vol",
     "snap", "eni", "eipalloc", "publicip", "dopt", "acl", "eigw", "instance", "pl", "vpce",
+    "lt", "cr", "sir",
 }
 """Kinds of the seeded world that belong to an account (``ami``: the world's image is a shared
 catalogue image; zones, CIDRs and private IPs are not resources)."""

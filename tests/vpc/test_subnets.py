@@ -146,7 +146,7 @@ def test_create_subnet_returns_every_member_terraform_reads_with_aws_defaults(
         "CidrBlock": "10.0.1.0/24",
         "State": "available",
         "AvailabilityZone": "ap-southeast-2a",
-        "AvailabilityZoneId": "hivez1",
+        "AvailabilityZoneId": "apse2-az1",
         "AvailableIpAddressCount": 251,
         "DefaultForAz": False,
         "MapPublicIpOnLaunch": False,
@@ -318,23 +318,23 @@ def test_zone_by_name_by_id_and_default(zoned: RunningGateway) -> None:
     )["Subnet"]
     assert (by_name["AvailabilityZone"], by_name["AvailabilityZoneId"]) == (
         "ap-southeast-2b",
-        "hivez2",
+        "apse2-az2",
     )
-    by_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.2.0/24", AvailabilityZoneId="hivez3")[
+    by_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.2.0/24", AvailabilityZoneId="apse2-az3")[
         "Subnet"
     ]
-    assert (by_id["AvailabilityZone"], by_id["AvailabilityZoneId"]) == ("ap-southeast-2c", "hivez3")
+    assert (by_id["AvailabilityZone"], by_id["AvailabilityZoneId"]) == ("ap-southeast-2c", "apse2-az3")
     both = ec2.create_subnet(
         VpcId=vpc_id,
         CidrBlock="10.0.3.0/24",
         AvailabilityZone="ap-southeast-2c",
-        AvailabilityZoneId="hivez3",
+        AvailabilityZoneId="apse2-az3",
     )["Subnet"]
     assert both["AvailabilityZone"] == "ap-southeast-2c"
     default = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.4.0/24")["Subnet"]
     assert (default["AvailabilityZone"], default["AvailabilityZoneId"]) == (
         "ap-southeast-2a",
-        "hivez1",
+        "apse2-az1",
     )
 
 
@@ -356,7 +356,7 @@ def test_unknown_zone_names_the_zones_subnets_can_use(zoned: RunningGateway) -> 
         "InvalidParameterValue",
         (
             "Value (use1-az1) for parameter availabilityZoneId is invalid. Subnets can currently only be "
-            "created in the following availability zones: hivez1, hivez2, hivez3."
+            "created in the following availability zones: apse2-az1, apse2-az2, apse2-az3."
         ),
     )
     with pytest.raises(ClientError) as exc:
@@ -364,7 +364,7 @@ def test_unknown_zone_names_the_zones_subnets_can_use(zoned: RunningGateway) -> 
             VpcId=vpc_id,
             CidrBlock="10.0.1.0/24",
             AvailabilityZone="ap-southeast-2a",
-            AvailabilityZoneId="hivez2",
+            AvailabilityZoneId="apse2-az2",
         )
     assert error_of(exc)[0] == "InvalidParameterCombination"
 
@@ -701,8 +701,8 @@ def _filter_cases() -> list[tuple[str, Any, str]]:
     return [
         ("availability-zone", "ap-southeast-2a", "ab"),
         ("availabilityZone", "ap-southeast-2a", "ab"),
-        ("availability-zone-id", "hivez1", "ab"),
-        ("availabilityZoneId", "hivez1", "ab"),
+        ("availability-zone-id", "apse2-az1", "ab"),
+        ("availabilityZoneId", "apse2-az1", "ab"),
         ("available-ip-address-count", "11", "b"),
         ("availableIpAddressCount", "251", "a"),
         ("cidr-block", "10.0.1.0/24", "a"),
@@ -873,7 +873,7 @@ def test_describe_subnets_renders_hive_written_records_with_defaults(
     ]
     [subnet] = found
     assert subnet["DefaultForAz"] is True and subnet["MapPublicIpOnLaunch"] is True
-    assert subnet["AvailabilityZoneId"] == "hivez1"
+    assert subnet["AvailabilityZoneId"] == "apse2-az1"
     assert subnet["PrivateDnsNameOptionsOnLaunch"] == {
         "HostnameType": "ip-name",
         "EnableResourceNameDnsARecord": False,
@@ -1256,7 +1256,7 @@ def test_terraform_aws_subnet_data_source_filter_set(gateway: RunningGateway, ec
     )
     filters = [
         {"Name": "availabilityZone", "Values": ["ap-southeast-2a"]},
-        {"Name": "availabilityZoneId", "Values": ["hivez1"]},
+        {"Name": "availabilityZoneId", "Values": ["apse2-az1"]},
         {"Name": "cidrBlock", "Values": ["10.0.1.0/24"]},
         {
             "Name": "ipv6-cidr-block-association.ipv6-cidr-block",

@@ -174,8 +174,11 @@ def test_default_vpc_exists_with_its_network(ec2: Any) -> None:
     assert vpc["CidrBlock"] == "172.31.0.0/16" and vpc["IsDefault"] is True
     assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"] is True
     subnets = ec2.describe_subnets(Filters=[{"Name": "defaultForAz", "Values": ["true"]}])["Subnets"]
-    assert [s["CidrBlock"] for s in subnets] == ["172.31.0.0/20"]
-    assert subnets[0]["MapPublicIpOnLaunch"] is True
+    # One default subnet per zone, as on AWS.
+    assert sorted((s["AvailabilityZone"], s["CidrBlock"]) for s in subnets) == [
+        ("ap-southeast-2a", "172.31.0.0/20"), ("ap-southeast-2b", "172.31.16.0/20"),
+        ("ap-southeast-2c", "172.31.32.0/20")]
+    assert all(s["MapPublicIpOnLaunch"] is True for s in subnets)
     igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
     assert len(igws) == 1 and igws[0]["Attachments"] == [{"State": "available", "VpcId": vpc["VpcId"]}]
     main = ec2.describe_route_tables(
@@ -320,7 +323,7 @@ def test_gateways_sharing_a_store_see_the_default_vpc_complete(
 
             with concurrent.futures.ThreadPoolExecutor(len(clients)) as pool:
                 counts = list(pool.map(default_subnets, clients))
-            assert counts == [1] * len(clients)
+            assert counts == [3] * len(clients)  # one per zone
             vpcs = first.client("ec2").describe_vpcs(
                 Filters=[{"Name": "is-default", "Values": ["true"]}]
             )["Vpcs"]

@@ -86,7 +86,27 @@ STALE_RESERVATION: Final = timedelta(minutes=5)
 ACCOUNT_NAME_MAX: Final = 50
 
 _AKID_ALPHABET: Final = string.ascii_uppercase + string.digits
-_AKID_RE: Final = re.compile(r"[A-Z0-9]{16,128}")
+_AKID_RE: Final = re.compile(r"[\x21-\x7e]{3,128}")
+"""An access key id a user may choose: 3–128 printable ASCII characters without whitespace (AWS
+itself allows 16–128 of ``\\w``; emulator users habitually pick ``test``)."""
+_AKID_FORBIDDEN: Final = frozenset("/,")
+"""Characters that delimit SigV4's ``Credential=AKID/date/region/service/aws4_request, …``."""
+_VERBATIM_KEY_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def valid_access_key_id(access_key_id: str) -> bool:
+    """Whether ``access_key_id`` can be an access key id (see :data:`_AKID_RE`)."""
+    return _AKID_RE.fullmatch(access_key_id) is not None and not (
+        _AKID_FORBIDDEN & set(access_key_id)
+    )
+
+
+def key_of(access_key_id: str) -> str:
+    """The ``<prefix>-iam-access-keys`` key of ``access_key_id``: the id itself (Hive's layout)
+    when JetStream can hold it, else ``=`` + its hex (never a verbatim key: those have no ``=``)."""
+    if _VERBATIM_KEY_RE.fullmatch(access_key_id):
+        return access_key_id
+    return "=" + access_key_id.encode("ascii").hex()
 
 
 def generate_access_key_id() -> str:
@@ -305,7 +325,7 @@ class AccountRegistry:
         """Create the access-key record; raises :class:`KeyExistsError` if the AKID is taken."""
         keys = await self._access_keys()
         return await keys.create(
-            access_key_id,
+            key_of(access_key_id),
             {
                 "access_key_id": access_key_id,
                 "secret_access_key": self.master_key.encrypt(secret),
@@ -371,18 +391,19 @@ class AccountRegistry:
             assert found is not None
             if found[0] != access_key_id:
                 keys = await self._access_keys()
-                await keys.delete(access_key_id)
+                await keys.delete(key_of(access_key_id))
             else:
                 log.info("generated admin access key %s", access_key_id)
         return AdminCredentials(ADMIN_ACCOUNT_ID, ADMIN_USER_NAME, found[0], found[1])
 
     async def _register_admin_key(self, access_key_id: str, secret: str) -> None:
-        if _AKID_RE.fullmatch(access_key_id) is None:
+        if not valid_access_key_id(access_key_id):
             raise ValueError(
-                f"admin access key id {access_key_id!r} must be 16-128 characters of [A-Z0-9]"
+                f"admin access key id {access_key_id!r} must be 3-128 printable characters "
+                "without spaces, '/' or ','"
             )
-        if not secret:
-            raise ValueError("admin secret key must not be empty")
+        if not 3 <= len(secret) <= 128 or not secret.isprintable():
+            raise ValueError("admin secret key must be 3-128 printable characters")
         keys = await self._access_keys()
 
         def replace_secret(current: Record | None) -> Record:
@@ -406,7 +427,7 @@ class AccountRegistry:
             current["status"] = "Active"
             return current
 
-        await keys.mutate(access_key_id, replace_secret)
+        await keys.mutate(key_of(access_key_id), replace_secret)
         self._cache.pop(access_key_id, None)
 
     async def _find_admin_key(self) -> tuple[str, str] | None:
@@ -421,7 +442,8 @@ class AccountRegistry:
             ):
                 secret = self._decrypt(record)
                 if secret is not None:
-                    candidates.append((str(record.get("created_at", "")), key, secret))
+                    access_key_id = str(record.get("access_key_id") or key)
+                    candidates.append((str(record.get("created_at", "")), access_key_id, secret))
         if not candidates:
             return None
         _, key, secret = min(candidates)
@@ -551,9 +573,9 @@ class AccountRegistry:
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
-        if _AKID_RE.fullmatch(access_key_id) is None:
-            return None  # also keeps characters JetStream keys cannot hold away from the store
-        found = await (await self._access_keys()).get(access_key_id)
+        if not valid_access_key_id(access_key_id):
+            return None
+        found = await (await self._access_keys()).get(key_of(access_key_id))
         if found is None:
             self._cache.pop(access_key_id, None)
             return None
