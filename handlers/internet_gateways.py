@@ -62,6 +62,7 @@ INTERNET_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "owner-id": lambda g: g["OwnerId"],
     },
     tags=lambda g: {t["Key"]: t["Value"] for t in g.get("Tags", [])},
+    indexes={"attachment.vpc-id": "vpc_id"},
 )
 
 

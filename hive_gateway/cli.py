@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="listen port (default 9999)")
     serve.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
     serve.add_argument(
+        "--no-read-replica",
+        action="store_true",
+        help="read every record from NATS instead of the watch-fed in-memory replica",
+    )
+    serve.add_argument(
         "--tls-cert", type=Path, help="PEM server certificate (instead of the local CA)"
     )
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -432,6 +437,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         public_endpoint=args.public_endpoint,
         ipv6_pool=args.ipv6_pool,
         default_vpc=not args.no_default_vpc,
+        read_replica=not args.no_read_replica,
         public_pool=str(ipaddress.IPv4Network(args.public_pool, strict=False)),
         instance_limit=args.instance_limit,
         timings=Timings(terminated_retention=float(args.terminated_retention)),
@@ -490,7 +496,8 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
 
         bus = NatsBus.from_store(store)
         runtime = Runtime(settings=settings, store=store, accounts=accounts, bus=bus)
-        node = NodeSimulator(bus, store, node_config) if node_config is not None else None
+        # The built-in node lists its stopped instances: through the replica, not a consumer.
+        node = NodeSimulator(bus, runtime.store, node_config) if node_config is not None else None
         if node is not None:
             await node.start()
         app = create_app(runtime)
@@ -514,6 +521,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
             await runner.cleanup()
             if node is not None:
                 await node.stop()
+            await runtime.store.close()  # the read replica's watches (then the store itself)
 
 
 async def _retrying(step: Callable[[], Awaitable[_T]], what: str, timeout: float = 120.0) -> _T:

@@ -166,6 +166,8 @@ class Settings:
     """Give every account a default VPC before its first EC2 request (as Hive does)."""
     public_endpoint: str | None = None
     """URL advertised by DescribeRegions; defaults to the listen address."""
+    read_replica: bool = True
+    """Serve reads from the watch-fed in-memory replica (:mod:`kv.replica`) with its indexes."""
     instance_limit: int = 1000
     """Live instances an account may have (``InstanceLimitExceeded`` past it; ``--instance-limit``)."""
     timings: Timings = field(default_factory=Timings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Literal
 
 from kv.store import (
     VERSION_KEY,
@@ -104,7 +105,7 @@ class MemoryBucket:
         validate_key(key)
         return self._write(key, bytes(value))
 
-    async def delete(self, key: str, revision: int | None = None) -> None:
+    async def delete(self, key: str, revision: int | None = None) -> int:
         """Write a tombstone (optionally only if the last operation is at ``revision``).
 
         As in JetStream, deleting an absent key still writes a tombstone (and watchers see it).
@@ -117,7 +118,7 @@ class MemoryBucket:
                 raise RevisionMismatchError(
                     f"{self._name}/{key} is at revision {current}, not {revision}"
                 )
-        self._write(key, None)
+        return self._write(key, None)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -137,6 +138,30 @@ class MemoryBucket:
         """Live entries under ``prefix`` sorted by key (``_version`` excluded)."""
         self._store._check_open()
         return sorted(self._live(prefix), key=lambda entry: entry.key)
+
+    async def last_revision(self) -> int:
+        """The bucket's latest revision."""
+        self._store._check_open()
+        return self._sequence
+
+    async def follow(self) -> AsyncIterator[WatchEvent]:
+        """Every key's last operation (``_version`` and tombstones included), then every change."""
+        self._store._check_open()
+        queue: asyncio.Queue[WatchEvent] = asyncio.Queue()
+        snapshot = sorted(self._slots.items(), key=lambda item: item[1].revision)
+        registration = (_EVERYTHING, queue)
+        self._watchers.append(registration)
+        try:
+            for key, slot in snapshot:
+                op: Literal["put", "delete"] = "put" if slot.value is not None else "delete"
+                yield WatchEvent(key, slot.value, slot.revision, op)
+            while True:
+                event = await queue.get()
+                if event.revision < 0:  # close marker
+                    return
+                yield event
+        finally:
+            self._watchers.remove(registration)
 
     async def watch(self, prefix: str = "") -> AsyncIterator[WatchEvent]:
         """Live values under ``prefix`` (in revision order), then every later change.
@@ -169,7 +194,13 @@ class MemoryBucket:
 _CLOSED = WatchEvent(key="", value=None, revision=-1, op="delete")
 
 
+_EVERYTHING = "\x00every-key"
+"""The watcher prefix of :meth:`MemoryBucket.follow` (``_version`` included)."""
+
+
 def _listed(key: str, prefix: str) -> bool:
+    if prefix == _EVERYTHING:
+        return True
     return key != VERSION_KEY and key.startswith(prefix)
 
 

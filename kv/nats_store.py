@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import ssl
@@ -199,21 +200,25 @@ class NatsBucket:
         with _translated(self._what("put", key)):
             return int(await self._kv.put(key, value))
 
-    async def delete(self, key: str, revision: int | None = None) -> None:
-        """Write a delete marker (optionally only if the last operation is at ``revision``)."""
+    async def delete(self, key: str, revision: int | None = None) -> int:
+        """Write a delete marker (optionally only if the last operation is at ``revision``);
+        returns its revision."""
         self._check(key)
         headers = {_KV_OP_HEADER: "DEL"}
         if revision is not None:
             headers[_EXPECTED_LAST_SUBJECT_SEQ] = str(revision)
         with _translated(self._what("delete", key)):
             try:
-                await self._store._js.publish(self._subject_prefix + key, b"", headers=headers)
+                ack = await self._store._js.publish(
+                    self._subject_prefix + key, b"", headers=headers
+                )
             except nats.js.errors.APIError as err:
                 if err.err_code in _WRONG_LAST_SEQUENCE_CODES:
                     raise RevisionMismatchError(
                         f"{self._name}/{key} is no longer at revision {revision}"
                     ) from err
                 raise
+        return int(ack.seq)
 
     async def _scan(self, prefix: str, *, meta_only: bool) -> list[Entry]:
         """Current (non-deleted) entries under ``prefix``, from one ordered consumer.
@@ -276,6 +281,45 @@ class NatsBucket:
     async def entries(self, prefix: str = "") -> list[Entry]:
         """Live entries under ``prefix`` sorted by key, fetched in one pass (no per-key gets)."""
         return sorted(await self._scan(prefix, meta_only=False), key=lambda entry: entry.key)
+
+    async def last_revision(self) -> int:
+        """The bucket stream's last sequence (one JetStream API request, to the stream leader)."""
+        self._store._require_connection()
+        with _translated(f"stream info {self._name}"):
+            # The raw API reply, of which only one number is read (nats-py would build the
+            # whole StreamInfo, which costs more than the round trip).
+            msg = await self._store._nc.request(
+                f"$JS.API.STREAM.INFO.KV_{self._name}", b"", timeout=self._store._timeout
+            )
+        reply = json.loads(msg.data)
+        if "error" in reply:
+            raise StoreUnavailableError(f"stream info {self._name}: {reply['error']}")
+        return int(reply.get("state", {}).get("last_seq") or 0)
+
+    async def follow(self) -> AsyncIterator[WatchEvent]:
+        """Every key's last operation (``_version`` and delete markers included) in revision
+        order, then every change; one ordered consumer, which nats-py resumes after the last
+        delivered revision when the connection comes back."""
+        self._store._require_connection()
+        with _translated(f"follow {self._name}"):
+            watcher: Any = await self._kv.watch(
+                ">", include_history=False, ignore_deletes=False, inactive_threshold=3600.0
+            )
+        self._store._watchers.add(watcher)
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    continue
+                deleted = entry.operation in _DELETE_OPS
+                yield WatchEvent(
+                    key=entry.key,
+                    value=None if deleted else bytes(entry.value or b""),
+                    revision=int(entry.revision),
+                    op="delete" if deleted else "put",
+                )
+        finally:
+            self._store._watchers.discard(watcher)
+            await _stop_watcher(watcher)
 
     async def watch(self, prefix: str = "") -> AsyncIterator[WatchEvent]:
         """Live values under ``prefix`` (in revision order), then every later change.

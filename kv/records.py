@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from kv.replica import ReplicaBucket, field_values
 from kv.store import Bucket, Entry, StoreError, cas_update
 
 __all__ = [
@@ -126,6 +127,37 @@ class RecordBucket:
             return None
         return _decode(entry, self._bucket.name), entry.revision
 
+    async def get_many(self, keys: list[str]) -> list[tuple[str, Record, int]]:
+        """``(key, record, revision)`` of those of ``keys`` that exist, in the order given
+        (one consistency wait on a replica instead of one per key)."""
+        if isinstance(self._bucket, ReplicaBucket):
+            entries = await self._bucket.get_many(keys)
+        else:
+            entries = [entry for key in keys if (entry := await self._bucket.get(key)) is not None]
+        return self._decoded(entries)
+
+    def can_index(self) -> bool:
+        """Whether the bucket keeps indexes (it is a :class:`kv.replica.ReplicaBucket`)."""
+        return isinstance(self._bucket, ReplicaBucket)
+
+    async def lookup(self, field: str, value: Any, group: str) -> list[tuple[str, Record, int]]:
+        """``(key, record, revision)`` of key group ``group`` (an account) whose top-level
+        ``field`` holds ``value`` (or has it among its list items), sorted by key; from the
+        replica's index of ``field`` (made on first use). Only when :meth:`can_index`."""
+        assert isinstance(self._bucket, ReplicaBucket)
+        name = f"field:{field}"
+        self._bucket.index(name, field_values(field))
+        return self._decoded(await self._bucket.lookup(name, value, group))
+
+    def _decoded(self, entries: list[Entry]) -> list[tuple[str, Record, int]]:
+        result: list[tuple[str, Record, int]] = []
+        for entry in entries:
+            try:
+                result.append((entry.key, _decode(entry, self._bucket.name), entry.revision))
+            except RecordDecodeError as err:
+                log.warning("skipping undecodable record: %s", err)
+        return result
+
     async def create(self, key: str, record: Record) -> int:
         """Store a new record; raises :class:`kv.store.KeyExistsError` if present."""
         return await self._bucket.create(key, self.encode(key, record))
@@ -148,13 +180,7 @@ class RecordBucket:
         Values that are not JSON objects are skipped with a warning, so one corrupt record
         cannot hide the rest of a listing.
         """
-        result: list[tuple[str, Record, int]] = []
-        for entry in await self._bucket.entries(prefix):
-            try:
-                result.append((entry.key, _decode(entry, self._bucket.name), entry.revision))
-            except RecordDecodeError as err:
-                log.warning("skipping undecodable record: %s", err)
-        return result
+        return self._decoded(await self._bucket.entries(prefix))
 
     async def list(self, prefix: str = "") -> list[Record]:
         """Records under ``prefix`` sorted by key (undecodable ones skipped, see :meth:`items`)."""

@@ -13,7 +13,9 @@ Semantics follow JetStream KV, because that is what Hive daemons share with us:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -112,8 +114,10 @@ class Bucket(Protocol):
     async def put(self, key: str, value: bytes) -> int:
         """Unconditional write. Returns the revision."""
 
-    async def delete(self, key: str, revision: int | None = None) -> None:
-        """Delete (optionally only at ``revision``); deleting an absent key is a no-op."""
+    async def delete(self, key: str, revision: int | None = None) -> int | None:
+        """Delete (optionally only at ``revision``); deleting an absent key is a no-op.
+
+        Returns the revision of the delete marker when the backend reports it."""
 
     async def keys(self, prefix: str = "") -> list[str]:
         """Sorted live keys starting with ``prefix`` (``_version`` excluded)."""
@@ -123,6 +127,18 @@ class Bucket(Protocol):
 
     def watch(self, prefix: str = "") -> AsyncIterator[WatchEvent]:
         """Current values under ``prefix`` first, then every later change, until closed."""
+
+
+class Followable(Protocol):
+    """What a watch-fed replica (:mod:`kv.replica`) needs from a bucket besides :class:`Bucket`."""
+
+    async def last_revision(self) -> int:
+        """The bucket's latest revision (its stream's last sequence; 0 when empty)."""
+
+    def follow(self) -> AsyncIterator[WatchEvent]:
+        """Every key's current value (``_version`` included; deletes as ``op="delete"``) in
+        revision order, then every later change, until the store closes. After a lost
+        connection it resumes after the last revision it yielded."""
 
 
 class Store(Protocol):
@@ -150,7 +166,11 @@ async def cas_update(
     ``None`` to delete. It may raise to abort (nothing is written). Returns the written entry
     (``None`` after a delete). Raises :class:`RevisionMismatchError` after ``attempts`` lost races.
     """
-    for _ in range(attempts):
+    for attempt in range(attempts):
+        if attempt:
+            # Lost a race: back off a random, growing while (≤ 50 ms), so a crowd of writers on
+            # one hot key (a shared counter) spreads out instead of colliding again in lockstep.
+            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         current = await bucket.get(key)
         result = mutate(current.value if current else None)
         new_value = await result if inspect.isawaitable(result) else result

@@ -108,6 +108,7 @@ NETWORK_ACL_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-id": lambda a: a["VpcId"],
     },
     tags=lambda a: {t["Key"]: t["Value"] for t in a.get("Tags", [])},
+    indexes={"vpc-id": "vpc_id", "network-acl-id": "network_acl_id"},
 )
 
 

@@ -89,6 +89,7 @@ ENI_FILTERS: FilterSpec[Record] = FilterSpec(
         "networkInterfaceId": "network-interface-id",
         "privateIpAddress": "private-ip-address",
     },
+    indexes={"vpc-id": "vpc_id", "subnet-id": "subnet_id"},
 )
 
 

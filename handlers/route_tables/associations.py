@@ -107,6 +107,14 @@ async def associate_route_table(ctx: RequestContext, params: Params) -> Result:
     table = await records.get(ctx, RTB, params["RouteTableId"])
     table_id = table["route_table_id"]
     field, value = await _association_member(ctx, table, params)
+    for existing in table.get("associations", []):
+        if existing.get(field) == value and not existing.get("main"):
+            # The same association again (a client's retry of a call that did succeed): answer
+            # with the existing association rather than Resource.AlreadyAssociated.
+            return {
+                "AssociationId": existing["association_id"],
+                "AssociationState": {"State": existing.get("state", ASSOCIATED)},
+            }
     if await _rivals(ctx, field, value, None):
         raise _already_associated(table_id)
     association: Record = {

@@ -94,6 +94,7 @@ ROUTE_TABLE_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-id": lambda t: t["VpcId"],
     },
     tags=lambda t: {tag["Key"]: tag["Value"] for tag in t.get("Tags", [])},
+    indexes={"vpc-id": "vpc_id", "route-table-id": "route_table_id"},
 )
 
 

@@ -81,23 +81,33 @@ GROUP_FILTERS: Final[FilterSpec[_Row]] = FilterSpec(
         **_permission_filters("egress.ip-permission.", "IpPermissionsEgress"),
     },
     tags=lambda row: row.tags,
+    indexes={"vpc-id": "vpc_id", "group-id": "group_id", "group-name": "group_name"},
 )
 
 
 @action("DescribeSecurityGroups")
 async def describe_security_groups(ctx: RequestContext, params: Params) -> Result:
     """The caller's groups by ``GroupIds`` and/or ``GroupNames`` (default VPC), filters, pages."""
-    stored = await records.list_records(ctx, SG)
-    names = {str(r["group_id"]): str(r["group_name"]) for r in stored}
     wanted: list[str] = [str(i) for i in params.get("GroupIds") or []]
     if wanted:
-        describe.check_ids_exist(SG, wanted, set(names))
+        found = await records.find_many(ctx, SG, wanted)
+        describe.check_ids_exist(SG, wanted, {str(r["group_id"]) for r in found})
     for name in params.get("GroupNames") or []:
         wanted.append(str((await group_by_name(ctx, str(name)))["group_id"]))
-    if wanted:
-        selected = set(wanted)
-        stored = [r for r in stored if r["group_id"] in selected]
-    rows = [_Row(group_to_api(ctx, r), record_tags(r), names) for r in stored]
+    stored = await describe.stored_records(ctx, SG, params, wanted, GROUP_FILTERS)
+    names = {str(r["group_id"]): str(r["group_name"]) for r in stored}
+    apis = [group_to_api(ctx, r) for r in stored]
+    referenced = {
+        str(pair["GroupId"])
+        for api in apis
+        for direction in ("IpPermissions", "IpPermissionsEgress")
+        for permission in api[direction]
+        for pair in permission.get("UserIdGroupPairs", ())
+        if pair.get("GroupId") and pair["GroupId"] not in names
+    }
+    for other in await records.find_many(ctx, SG, sorted(referenced)):
+        names[str(other["group_id"])] = str(other["group_name"])
+    rows = [_Row(api, record_tags(r), names) for api, r in zip(apis, stored, strict=True)]
     rows = apply_filters(GROUP_FILTERS, params.get("Filters"), rows)
     page = paginate(rows, params, key=lambda row: str(row.api["GroupId"]), ids_param="GroupIds")
     return {"SecurityGroups": [row.api for row in page.items], **page.token_member()}

@@ -139,6 +139,7 @@ SUBNET_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "subnetId": "subnet-id",
         "vpcId": "vpc-id",
     },
+    indexes={"vpc-id": "vpc_id", "subnet-id": "subnet_id"},
 )
 
 

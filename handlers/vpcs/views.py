@@ -104,6 +104,7 @@ VPC_FILTERS: FilterSpec[Record] = FilterSpec(
         "isDefault": "is-default",
         "vpcId": "vpc-id",
     },
+    indexes={"vpc-id": "vpc_id"},
 )
 
 

@@ -121,6 +121,8 @@ def blocks(
     if (field is None) == (where is None):
         raise ValueError("blocks() takes exactly one of field= or where=")
     _RELATIONS.append(Relation(parent, by, field, where, unless, event, _caller(), recheck))
+    if field is not None:
+        records.indexed(KINDS[by], field)  # a dependency check is O(dependents)
 
 
 def on(kind: str, event: str) -> Callable[[Reaction], Reaction]:

@@ -1,5 +1,6 @@
 """The standard ``Describe<Kind>s``: explicit ids must all exist (else the kind's NotFound
-error), then the filter engine, then pagination.
+error), then the filter engine, then pagination. Ids are read one by one and an indexed filter
+(``FilterSpec.indexes``) is looked up, so neither lists the account's records.
 
 :func:`describe` runs that over the caller's live records of a kind; :func:`describe_items` over
 API-form items a family gathered itself (volumes with their lazily computed states, snapshots
@@ -13,10 +14,10 @@ from typing import Any
 
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.filters import FilterSpec, apply_filters
+from hive_gateway.core.filters import FilterSpec, apply_filters, has_wildcard
 from hive_gateway.core.kinds import Record, ResourceKind
 from hive_gateway.core.pagination import paginate
-from hive_gateway.core.records import where
+from hive_gateway.core.records import any_of, find_many, indexed, where
 
 
 def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
@@ -80,7 +81,9 @@ async def describe(
     ``missing_ids_ok`` unknown ids are simply absent (AWS's behaviour for a few kinds, e.g.
     egress-only internet gateways). ``extra`` adds API-form items that are not stored.
     """
-    items = [to_api(ctx, record) for record in await where(ctx, kind)] + list(extra)
+    wanted = [str(resource_id) for resource_id in params.get(ids_param) or ()]
+    selected = await stored_records(ctx, kind, params, wanted, spec)
+    items = [to_api(ctx, record) for record in selected] + list(extra)
     return describe_items(
         items,
         params,
@@ -91,6 +94,32 @@ async def describe(
         spec=spec,
         ids_wire_name=ids_wire_name,
     )
+
+
+async def stored_records(
+    ctx: RequestContext,
+    kind: ResourceKind,
+    params: Mapping[str, Any],
+    wanted: Sequence[str],
+    spec: FilterSpec[Any],
+) -> list[Record]:
+    """The live records that can answer: those of the wanted ids (O(ids)), else those an
+    indexed filter without wildcards selects (O(matches), ``FilterSpec.indexes``), else all of
+    the account's. Filters still run over the API form afterwards, so this only narrows."""
+    if wanted:
+        return await find_many(ctx, kind, list(wanted))
+    if spec.indexes:
+        indexed(kind, *spec.indexes.values())
+        for entry in params.get("Filters") or ():
+            name = str(entry.get("Name") or "")
+            field = spec.indexes.get(spec.aliases.get(name, name))
+            values = [str(value) for value in entry.get("Values") or ()]
+            if field is None or not values or any(has_wildcard(v) for v in values):
+                continue
+            found = await any_of(ctx, kind, field, values)
+            if found is not None:
+                return found
+    return await where(ctx, kind)
 
 
 def describe_items(

@@ -39,6 +39,9 @@ class FilterSpec(Generic[T]):
     fields: Mapping[str, Extractor[T]]
     tags: Callable[[T], Mapping[str, str]] | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
+    indexes: Mapping[str, str] = field(default_factory=dict)
+    """Filter name → the stored record's field holding the same value (``{"vpc-id": "vpc_id"}``):
+    ``describe`` answers such a filter from the replica's index of that field."""
 
     def extractor(self, name: str) -> Extractor[T]:
         """The value extractor for filter ``name``; raises for an unknown name."""
@@ -80,6 +83,11 @@ def _pattern(value: str) -> re.Pattern[str] | str:
         out.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
         i += 1
     return re.compile("".join(out), re.DOTALL)
+
+
+def has_wildcard(value: str) -> bool:
+    """Whether a filter value is a pattern rather than one exact value."""
+    return "*" in value or "?" in value or "\\" in value
 
 
 def _matches(candidates: Iterable[str], wanted: Sequence[str]) -> bool:

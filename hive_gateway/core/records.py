@@ -90,21 +90,88 @@ async def list_records(ctx: RequestContext, kind: ResourceKind) -> list[Record]:
     return await (await records(ctx, kind)).list(account_prefix(ctx.account_id))
 
 
+_INDEXED: dict[str, set[str]] = {}
+
+
+def indexed(kind: ResourceKind, *fields: str) -> None:
+    """Declare that :func:`where` queries of ``kind`` by any of ``fields`` are answered from an
+    index (kept by the read replica: O(matches) instead of O(the account's records)).
+
+    Families declare the fields their filters and lookups use next to their ``FilterSpec``
+    (``FilterSpec.indexes``); every ``dependents.blocks(parent, by=kind, field=f)`` declares
+    ``f``.
+    """
+    _INDEXED.setdefault(kind.name, set()).update(fields)
+
+
+def indexed_fields(kind: ResourceKind) -> frozenset[str]:
+    """The fields of ``kind`` declared with :func:`indexed`."""
+    return frozenset(_INDEXED.get(kind.name, ()))
+
+
 async def where(
     ctx: RequestContext, kind: ResourceKind, *, live_only: bool = True, **fields: Any
 ) -> list[Record]:
     """The caller's records of ``kind`` whose ``fields`` equal the given values, sorted by id.
 
     ``where(ctx, SUBNET, vpc_id="vpc-1")``. Records the kind's liveness rule calls gone are left
-    out unless ``live_only=False``. This is the query the read replica answers from an index.
+    out unless ``live_only=False``. A field declared with :func:`indexed` is looked up in the
+    replica's index; otherwise the account's records are listed.
     """
     now = datetime.now(UTC)
     return [
         record
-        for record in await list_records(ctx, kind)
+        for record in await _candidates(ctx, kind, fields)
         if all(record.get(name) == value for name, value in fields.items())
         and (not live_only or is_live(ctx, kind, record, now))
     ]
+
+
+async def _candidates(
+    ctx: RequestContext, kind: ResourceKind, fields: dict[str, Any]
+) -> list[Record]:
+    bucket = await records(ctx, kind)
+    if bucket.can_index():
+        declared = _INDEXED.get(kind.name, ())
+        for name, value in fields.items():
+            if name in declared and isinstance(value, (str, int, bool)):
+                found = await bucket.lookup(name, value, ctx.account_id)
+                return [record for _, record, _ in found]
+    return await list_records(ctx, kind)
+
+
+async def any_of(
+    ctx: RequestContext, kind: ResourceKind, field: str, values: list[str]
+) -> list[Record] | None:
+    """The caller's live records of ``kind`` whose ``field`` is one of ``values`` (sorted by
+    id, each once), from the index; ``None`` when ``field`` has no index here."""
+    bucket = await records(ctx, kind)
+    if not bucket.can_index() or field not in _INDEXED.get(kind.name, ()):
+        return None
+    found: dict[str, Record] = {}
+    for value in dict.fromkeys(values):
+        for key, record, _ in await bucket.lookup(field, value, ctx.account_id):
+            found[key] = record
+    now = datetime.now(UTC)
+    return [found[key] for key in sorted(found) if is_live(ctx, kind, found[key], now)]
+
+
+async def find_many(ctx: RequestContext, kind: ResourceKind, ids: list[str]) -> list[Record]:
+    """The caller's live records of those ``ids`` that exist (each once, sorted by id): one
+    read per id (one consistency wait for all), never a listing of the account."""
+    if not ids:
+        return []
+    if kind.key_field is not None:
+        wanted = set(ids)
+        return [r for r in await where(ctx, kind) if r.get(kind.id_field) in wanted]
+    keys = []
+    for resource_id in dict.fromkeys(ids):
+        key = account_key(ctx.account_id, resource_id)
+        if "." not in resource_id and is_valid_key(key):
+            keys.append(key)
+    now = datetime.now(UTC)
+    found = await (await records(ctx, kind)).get_many(sorted(keys))
+    return [record for _, record, _ in found if is_live(ctx, kind, record, now)]
 
 
 CreateHook: TypeAlias = Callable[[RequestContext, ResourceKind, Record], Awaitable[None]]
@@ -238,7 +305,10 @@ async def next_in_sequence(ctx: RequestContext, logical_bucket: str, *, first: i
         allocated = (json.loads(current) if current else first - 1) + 1
         return json.dumps(allocated).encode()
 
-    await cas_update(bucket, "counter", bump)
+    # One allocation at a time per process (a crowd of CreateVpc would otherwise collide on this
+    # one key until its compare-and-swap gives up); across processes the swap still decides.
+    async with ctx.runtime.lock("sequence", logical_bucket):
+        await cas_update(bucket, "counter", bump)
     return allocated
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kv.buckets import bucket_name
 from kv.records import RecordBucket
+from kv.replica import ReplicaStore
 from kv.store import Store
 
 from hive_gateway.config import Settings
@@ -41,6 +42,13 @@ class Runtime:
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _locks: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
     _services: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.settings.read_replica and not isinstance(self.store, ReplicaStore):
+            # Records are read from a watch-fed in-memory replica (writes still go to the store).
+            self.store = ReplicaStore(
+                self.store, sync_timeout=min(5.0, self.settings.request_timeout)
+            )
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coro`` in the background, referenced by this runtime until it ends."""

@@ -64,7 +64,8 @@ def test_store_errors_are_503_not_500(
     async def broken(self: MemoryBucket, *args: Any, **kwargs: Any) -> Any:
         raise failure
 
-    for method in ("get", "put", "create", "update", "delete", "keys", "entries"):
+    # (last_revision: what the read replica asks the store before answering a listing.)
+    for method in ("get", "put", "create", "update", "delete", "keys", "entries", "last_revision"):
         monkeypatch.setattr(MemoryBucket, method, broken)
     client = fragile.client()
     for call in (client.describe_vpcs, lambda: client.create_vpc(CidrBlock="10.7.0.0/16")):

@@ -694,13 +694,17 @@ def test_association_errors(ec2: Any) -> None:
     subnet_id = new_subnet(ec2, vpc_id, "10.0.1.0/24")
     foreign_subnet = new_subnet(ec2, other_vpc, "10.1.1.0/24")
     table_id, second = new_table(ec2, vpc_id), new_table(ec2, vpc_id)
-    ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
-    for target in (table_id, second):
-        fails(
-            lambda: ec2.associate_route_table(RouteTableId=target, SubnetId=subnet_id),  # noqa: B023
-            "Resource.AlreadyAssociated",
-            f"the specified association for route table {target} conflicts with an existing association",
-        )
+    first = ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)["AssociationId"]
+    # The same association again (Terraform's retry of a call that did succeed) is answered
+    # with the existing association, not Resource.AlreadyAssociated.
+    again = ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
+    assert again["AssociationId"] == first
+    assert len(table(ec2, table_id)["Associations"]) == 1
+    fails(
+        lambda: ec2.associate_route_table(RouteTableId=second, SubnetId=subnet_id),
+        "Resource.AlreadyAssociated",
+        f"the specified association for route table {second} conflicts with an existing association",
+    )
     fails(
         lambda: ec2.associate_route_table(RouteTableId=table_id, SubnetId=foreign_subnet),
         "InvalidParameterValue",

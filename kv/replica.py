@@ -1,0 +1,446 @@
+"""A watch-fed in-memory replica in front of a :class:`kv.store.Store`: reads from memory, writes
+through to the backend (compare-and-swap stays the backend's), one watch per bucket.
+
+* **Load and follow.** A bucket's replica is loaded on first use by one pass over its current
+  values and kept current by the same watch (:meth:`kv.store.Followable.follow`: one ordered
+  consumer per bucket, which nats-py resumes after the last revision it delivered when the
+  connection comes back). If the watch itself ends while the store is open it is started again
+  and the replica reloaded in full (keys the new pass does not show are dropped).
+* **Reads** (``keys``/``entries``/``get_many``/:meth:`ReplicaBucket.lookup`) first make sure the
+  replica has applied every write the backend had acknowledged when the read began: they fetch
+  the bucket's latest revision (one request shared by every read that arrived while the
+  previous fetch was out, so concurrent reads coalesce) and wait, at most ``sync_timeout``
+  seconds, until the watch has delivered it. So a write acknowledged by any process (another
+  gateway, a Hive daemon) is seen by every later read on every process; a replica that cannot
+  catch up answers :class:`StoreUnavailableError` (a retryable 503), never stale data.
+* **One key** (``get``: what a compare-and-swap reads) is read from the backend (a direct
+  get, no consumer) and applied to the replica.
+* **Writes** go to the backend and are applied to the replica at once with the revision the
+  backend gave them (the watch later delivers the same revision, which changes nothing; an
+  older one never overwrites a newer one).
+* **Indexes** (:meth:`ReplicaBucket.index`): a value extracted from each JSON value, kept per
+  key group (the key's first ``.``-token: the account of ``<account>.<id>`` keys), so "the
+  account's records whose ``vpc_id`` is X" costs O(matches).
+* ``watch`` is the backend's own (a consumer of its own; the gateway does not use it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable
+from typing import Any, Protocol
+
+from kv.store import (
+    VERSION_KEY,
+    Bucket,
+    Entry,
+    Followable,
+    Store,
+    StoreError,
+    StoreUnavailableError,
+    WatchEvent,
+    validate_key,
+)
+
+__all__ = ["Extractor", "ReplicaBucket", "ReplicaStore", "field_values"]
+
+log = logging.getLogger(__name__)
+
+Extractor = Callable[[Any], Iterable[Hashable]]
+"""The index values of one decoded JSON value (called only for JSON objects)."""
+
+
+class _Backend(Bucket, Followable, Protocol):
+    """A bucket a replica can follow."""
+
+
+class _Slot:
+    """A key's last operation seen: a value, or a tombstone (``value is None``)."""
+
+    __slots__ = ("revision", "value")
+
+    def __init__(self, value: bytes | None, revision: int) -> None:
+        self.value = value
+        self.revision = revision
+
+
+def _group(key: str) -> str:
+    return key.partition(".")[0]
+
+
+def field_values(field: str) -> Extractor:
+    """The extractor indexing a top-level field: its scalar value, or each scalar of a list."""
+
+    def extract(record: Any) -> Iterable[Hashable]:
+        value = record.get(field)
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, (str, int, float, bool))]
+        if isinstance(value, (str, int, float, bool)):
+            return (value,)
+        return ()
+
+    return extract
+
+
+class _Index:
+    """``(group, value) → keys`` for one extractor."""
+
+    __slots__ = ("extract", "keys")
+
+    def __init__(self, extract: Extractor) -> None:
+        self.extract = extract
+        self.keys: dict[tuple[str, Hashable], set[str]] = {}
+
+    def values(self, value: bytes) -> Iterable[Hashable]:
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return ()
+        if not isinstance(decoded, dict):
+            return ()
+        try:
+            return set(self.extract(decoded))
+        except (TypeError, ValueError, AttributeError):
+            return ()
+
+    def add(self, key: str, value: bytes) -> None:
+        group = _group(key)
+        for found in self.values(value):
+            self.keys.setdefault((group, found), set()).add(key)
+
+    def remove(self, key: str, value: bytes) -> None:
+        group = _group(key)
+        for found in self.values(value):
+            members = self.keys.get((group, found))
+            if members is not None:
+                members.discard(key)
+                if not members:
+                    del self.keys[(group, found)]
+
+
+class _Coalescer:
+    """Fetches the backend's latest revision for many readers: a reader only trusts a fetch
+    sent after it arrived, and every reader that arrives while one is out shares the next."""
+
+    def __init__(self, fetch: Callable[[], Coroutine[Any, Any, int]]) -> None:
+        self._fetch = fetch
+        self._running = False
+        self._queued: asyncio.Future[int] | None = None
+
+    async def latest(self) -> int:
+        future = self._queued
+        if future is None:
+            future = self._queued = asyncio.get_running_loop().create_future()
+            if not self._running:
+                self._start()
+        return await asyncio.shield(future)
+
+    def _start(self) -> None:
+        future, self._queued = self._queued, None
+        assert future is not None
+        self._running = True
+        task = asyncio.ensure_future(self._fetch())
+
+        def done(finished: asyncio.Task[int]) -> None:
+            self._running = False
+            if finished.cancelled():
+                future.set_exception(StoreUnavailableError("revision fetch cancelled"))
+            elif (error := finished.exception()) is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(finished.result())
+            future.exception()  # retrieved: readers that went away must not log it
+            if self._queued is not None:
+                self._start()
+
+        task.add_done_callback(done)
+
+
+class ReplicaBucket:
+    """One bucket's replica; obtain it from :meth:`ReplicaStore.bucket`."""
+
+    def __init__(self, inner: _Backend, *, sync_timeout: float) -> None:
+        self._inner = inner
+        self._sync_timeout = sync_timeout
+        self._slots: dict[str, _Slot] = {}
+        self._groups: dict[str, set[str]] = {}
+        self._indexes: dict[str, _Index] = {}
+        self._seen = 0
+        self._tombstones: list[tuple[int, str]] = []
+        self._progress = asyncio.Event()
+        self._closed = False
+        self._failure: BaseException | None = None
+        self._latest = _Coalescer(lambda: self._inner.last_revision())
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    # -- following ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start following the backend (the first pass loads the replica)."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._follow())
+
+    async def _follow(self) -> None:
+        reload = False
+        while not self._closed:
+            try:
+                stale: set[str] | None = None
+                target = 0
+                if reload:
+                    stale, target = set(self._slots), await self._inner.last_revision()
+                async for event in self._inner.follow():
+                    self._apply(event.key, event.value, event.revision, local=False)
+                    if stale is not None:
+                        stale.discard(event.key)
+                        if event.revision >= target:
+                            self._drop(stale)
+                            stale = None
+                    if event.revision > self._seen:
+                        self._advance(event.revision)
+                self._failure = StoreUnavailableError(f"watch of {self.name} ended")
+                self._progress.set()
+                return  # the store closed
+            except StoreError as error:
+                log.warning("replica of %s: watch failed (%s); reloading", self.name, error)
+            except Exception:  # keep following whatever nats-py raises
+                log.exception("replica of %s: watch failed; reloading", self.name)
+            reload = True
+            await asyncio.sleep(1.0)
+
+    def _advance(self, revision: int) -> None:
+        """The watch has delivered everything up to ``revision``: wake readers, forget the
+        tombstones it has passed."""
+        self._seen = revision
+        while self._tombstones and self._tombstones[0][0] <= revision:
+            _, key = heapq.heappop(self._tombstones)
+            slot = self._slots.get(key)
+            if slot is not None and slot.value is None and slot.revision <= revision:
+                del self._slots[key]
+        self._progress.set()
+        self._progress = asyncio.Event()
+
+    def _drop(self, keys: set[str]) -> None:
+        for key in keys:
+            slot = self._slots.get(key)
+            if slot is not None and slot.value is not None and slot.revision <= self._seen:
+                self._set(key, None, slot.revision)
+
+    def _apply(self, key: str, value: bytes | None, revision: int, *, local: bool) -> None:
+        """Take ``value`` at ``revision`` unless the replica already has a later operation
+        (for a local write: or the watch has already passed ``revision``)."""
+        slot = self._slots.get(key)
+        if slot is not None:
+            if slot.revision >= revision:
+                return
+        elif local and revision <= self._seen:
+            return
+        self._set(key, value, revision)
+
+    def _set(self, key: str, value: bytes | None, revision: int) -> None:
+        slot = self._slots.get(key)
+        old = slot.value if slot is not None else None
+        if old is not None:
+            for index in self._indexes.values():
+                index.remove(key, old)
+        if value is None:
+            # A tombstone, until the watch has passed it (so a late older put cannot revive it).
+            self._slots[key] = _Slot(None, revision)
+            heapq.heappush(self._tombstones, (revision, key))
+            members = self._groups.get(_group(key))
+            if members is not None:
+                members.discard(key)
+            return
+        self._slots[key] = _Slot(value, revision)
+        self._groups.setdefault(_group(key), set()).add(key)
+        for index in self._indexes.values():
+            index.add(key, value)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def sync(self) -> None:
+        """Wait until the replica holds every write acknowledged before this call."""
+        if self._failure is not None:
+            raise StoreUnavailableError(str(self._failure))
+        latest = await self._latest.latest()
+        if self._seen >= latest:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._sync_timeout
+        while self._seen < latest:
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._failure is not None:
+                raise StoreUnavailableError(
+                    f"replica of {self.name} is at revision {self._seen}, not yet {latest}"
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), remaining)
+
+    def _live(self, key: str) -> Entry | None:
+        slot = self._slots.get(key)
+        if slot is None or slot.value is None:
+            return None
+        return Entry(key, slot.value, slot.revision)
+
+    async def get(self, key: str) -> Entry | None:
+        """The live value of ``key`` (``_version`` included), or ``None``.
+
+        One key is read from the backend itself (a direct get: one round trip, like a
+        :meth:`sync`, but without waiting for the watch), so the read of a compare-and-swap
+        is always the latest; what it finds is applied to the replica. Many keys at once:
+        :meth:`get_many`."""
+        validate_key(key)
+        if self._failure is not None:
+            raise StoreUnavailableError(str(self._failure))
+        entry = await self._inner.get(key)
+        if entry is not None:
+            self._apply(key, entry.value, entry.revision, local=True)
+        return entry
+
+    async def get_many(self, keys: list[str]) -> list[Entry]:
+        """The live entries of ``keys`` in the order given (one :meth:`sync` for all)."""
+        for key in keys:
+            validate_key(key)
+        await self.sync()
+        return [entry for key in keys if (entry := self._live(key)) is not None]
+
+    def _candidates(self, prefix: str) -> Iterable[str]:
+        if "." in prefix:
+            return self._groups.get(_group(prefix), ())
+        return self._slots.keys()
+
+    def _listed(self, prefix: str) -> list[Entry]:
+        found = []
+        for key in self._candidates(prefix):
+            if key != VERSION_KEY and key.startswith(prefix):
+                entry = self._live(key)
+                if entry is not None:
+                    found.append(entry)
+        found.sort(key=lambda entry: entry.key)
+        return found
+
+    async def keys(self, prefix: str = "") -> list[str]:
+        """Sorted live keys starting with ``prefix`` (``_version`` excluded)."""
+        await self.sync()
+        return [entry.key for entry in self._listed(prefix)]
+
+    async def entries(self, prefix: str = "") -> list[Entry]:
+        """Live entries under ``prefix`` sorted by key (``_version`` excluded)."""
+        await self.sync()
+        return self._listed(prefix)
+
+    def index(self, name: str, extract: Extractor) -> None:
+        """Maintain index ``name`` (built now from the replica, then kept with every change)."""
+        if name in self._indexes:
+            return
+        index = _Index(extract)
+        for key, slot in self._slots.items():
+            if slot.value is not None and key != VERSION_KEY:
+                index.add(key, slot.value)
+        self._indexes[name] = index
+
+    def has_index(self, name: str) -> bool:
+        return name in self._indexes
+
+    async def lookup(self, name: str, value: Hashable, group: str) -> list[Entry]:
+        """Live entries of key group ``group`` whose index ``name`` holds ``value``, by key."""
+        await self.sync()
+        keys = self._indexes[name].keys.get((group, value), ())
+        found = [entry for key in keys if (entry := self._live(key)) is not None]
+        found.sort(key=lambda entry: entry.key)
+        return found
+
+    # -- writes (to the backend, then applied here) ------------------------------------------
+
+    async def create(self, key: str, value: bytes) -> int:
+        """Write only if absent or deleted (the backend decides); raises ``KeyExistsError``."""
+        revision = await self._inner.create(key, value)
+        self._apply(key, bytes(value), revision, local=True)
+        return revision
+
+    async def update(self, key: str, value: bytes, revision: int) -> int:
+        """Compare-and-swap on the backend; raises ``RevisionMismatchError``."""
+        written = await self._inner.update(key, value, revision)
+        self._apply(key, bytes(value), written, local=True)
+        return written
+
+    async def put(self, key: str, value: bytes) -> int:
+        """Unconditional write."""
+        revision = await self._inner.put(key, value)
+        self._apply(key, bytes(value), revision, local=True)
+        return revision
+
+    async def delete(self, key: str, revision: int | None = None) -> int | None:
+        """Delete on the backend (optionally only at ``revision``)."""
+        written = await self._inner.delete(key, revision)
+        if written is not None:
+            self._apply(key, None, written, local=True)
+        return written
+
+    def watch(self, prefix: str = "") -> AsyncIterator[WatchEvent]:
+        """The backend's own watch."""
+        return self._inner.watch(prefix)
+
+    async def last_revision(self) -> int:
+        """The backend's latest revision."""
+        return await self._inner.last_revision()
+
+    def follow(self) -> AsyncIterator[WatchEvent]:
+        """The backend's own follow."""
+        return self._inner.follow()
+
+    async def close(self) -> None:
+        """Stop following."""
+        self._closed = True
+        self._failure = StoreUnavailableError(f"replica of {self.name} is closed")
+        if self._task is not None:
+            self._task.cancel()
+            # nats-py may not let a watch being set up go at once: don't wait for it forever.
+            await asyncio.wait({self._task}, timeout=1.0)
+
+
+class ReplicaStore:
+    """A :class:`kv.store.Store` whose buckets are :class:`ReplicaBucket` over ``inner``'s."""
+
+    def __init__(self, inner: Store, *, sync_timeout: float = 5.0) -> None:
+        self._inner = inner
+        self._sync_timeout = sync_timeout
+        self._buckets: dict[str, ReplicaBucket] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def inner(self) -> Store:
+        """The backend."""
+        return self._inner
+
+    async def bucket(self, name: str) -> ReplicaBucket:
+        """The replica of bucket ``name`` (created on the backend if absent), following it."""
+        found = self._buckets.get(name)
+        if found is not None:
+            return found
+        async with self._lock:
+            found = self._buckets.get(name)
+            if found is None:
+                inner: Any = await self._inner.bucket(name)
+                found = ReplicaBucket(inner, sync_timeout=self._sync_timeout)
+                found.start()
+                self._buckets[name] = found
+            return found
+
+    async def ping(self) -> None:
+        """The backend's ping."""
+        await self._inner.ping()
+
+    async def close(self) -> None:
+        """Stop every replica and close the backend."""
+        for bucket in list(self._buckets.values()):
+            await bucket.close()
+        self._buckets.clear()
+        await self._inner.close()

@@ -1,0 +1,113 @@
+"""The read replica beyond the store contract: reads on another process see a write at once,
+indexes follow every change, a failed watch reloads, and no read lists through a consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from kv.memory import MemoryStore
+from kv.nats_store import NatsStore
+from kv.replica import ReplicaBucket, ReplicaStore, field_values
+from kv.store import StoreUnavailableError
+from tests.fixtures.nats import NatsServer
+
+ACCT = "000000000001"
+
+
+def record(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
+
+
+@pytest.fixture
+async def two_gateways(nats_server: NatsServer) -> AsyncIterator[tuple[ReplicaStore, ReplicaStore]]:
+    """Two replicas over two NATS connections (as two gateway processes)."""
+    stores = [
+        ReplicaStore(await NatsStore.connect(nats_server.url, token=nats_server.token, timeout=5.0))
+        for _ in range(2)
+    ]
+    try:
+        yield stores[0], stores[1]
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_a_write_on_one_process_is_read_at_once_on_another(
+    two_gateways: tuple[ReplicaStore, ReplicaStore], bucket_name: str
+) -> None:
+    writer, reader = [await store.bucket(bucket_name) for store in two_gateways]
+    assert await reader.keys() == []  # the reader's replica is loaded and following
+    for index in range(30):
+        revision = await writer.put(f"{ACCT}.k{index}", b"v")
+        entry = await reader.get(f"{ACCT}.k{index}")  # no sleep: the read waits for the watch
+        assert entry is not None and entry.revision == revision
+    assert len(await reader.entries(f"{ACCT}.")) == 30
+    await writer.delete(f"{ACCT}.k0")
+    assert await reader.get(f"{ACCT}.k0") is None
+
+
+async def test_indexes_follow_updates_and_deletes_from_other_writers(
+    two_gateways: tuple[ReplicaStore, ReplicaStore], bucket_name: str
+) -> None:
+    writer, reader = [await store.bucket(bucket_name) for store in two_gateways]
+    reader.index("vpc", field_values("vpc_id"))
+    await writer.put(f"{ACCT}.subnet-1", record(vpc_id="vpc-a"))
+    await writer.put(f"{ACCT}.subnet-2", record(vpc_id="vpc-a"))
+    await writer.put("000000000002.subnet-3", record(vpc_id="vpc-a"))  # another account
+    assert [e.key for e in await reader.lookup("vpc", "vpc-a", ACCT)] == [
+        f"{ACCT}.subnet-1",
+        f"{ACCT}.subnet-2",
+    ]
+    await writer.put(f"{ACCT}.subnet-1", record(vpc_id="vpc-b"))
+    await writer.delete(f"{ACCT}.subnet-2")
+    assert await reader.lookup("vpc", "vpc-a", ACCT) == []
+    assert [e.key for e in await reader.lookup("vpc", "vpc-b", ACCT)] == [f"{ACCT}.subnet-1"]
+
+
+async def test_own_writes_are_applied_at_once_and_never_go_back() -> None:
+    store = ReplicaStore(MemoryStore())
+    try:
+        bucket = await store.bucket("b")
+        bucket.index("vpc", field_values("vpc_id"))
+        first = await bucket.create(f"{ACCT}.x", record(vpc_id="vpc-1"))
+        second = await bucket.update(f"{ACCT}.x", record(vpc_id="vpc-2"), first)
+        # Replaying the older revision (as a late watch event would) changes nothing.
+        bucket._apply(f"{ACCT}.x", record(vpc_id="vpc-1"), first, local=False)
+        entry = await bucket.get(f"{ACCT}.x")
+        assert entry is not None and entry.revision == second
+        assert [e.key for e in await bucket.lookup("vpc", "vpc-2", ACCT)] == [f"{ACCT}.x"]
+        assert await bucket.lookup("vpc", "vpc-1", ACCT) == []
+    finally:
+        await store.close()
+
+
+async def test_reads_fail_as_unavailable_once_the_store_is_closed() -> None:
+    inner = MemoryStore()
+    store = ReplicaStore(inner, sync_timeout=0.5)
+    bucket: ReplicaBucket = await store.bucket("b")
+    await bucket.put("k", b"v")
+    await inner.close()
+    await asyncio.sleep(0.05)
+    with pytest.raises(StoreUnavailableError):
+        await bucket.get("k")
+    await store.close()
+
+
+async def test_listing_uses_no_consumer(nats_server: NatsServer, bucket_name: str) -> None:
+    """Hundreds of concurrent listings cost no JetStream consumer beyond the one watch."""
+    inner = await NatsStore.connect(nats_server.url, token=nats_server.token, timeout=5.0)
+    store = ReplicaStore(inner)
+    try:
+        bucket = await store.bucket(bucket_name)
+        for index in range(20):
+            await bucket.put(f"{ACCT}.k{index:02d}", b"x")
+        counts = await asyncio.gather(*(bucket.entries(f"{ACCT}.") for _ in range(300)))
+        assert {len(found) for found in counts} == {20}
+        info = await inner._js.stream_info(f"KV_{bucket_name}")
+        assert info.state.consumer_count == 1
+    finally:
+        await store.close()
