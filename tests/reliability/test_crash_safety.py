@@ -329,7 +329,9 @@ def test_startup_repair_finishes_an_unfinished_default_vpc(
         defaults = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
         assert [v["VpcId"] for v in defaults] == [vpc_id]
         subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
-        assert [s["VpcId"] for s in subnets["Subnets"]] == [vpc_id]
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+        assert {s["VpcId"] for s in subnets["Subnets"]} == {vpc_id}
+        assert sorted(s["AvailabilityZone"] for s in subnets["Subnets"]) == sorted(zones)
         igws = ec2.describe_internet_gateways(
             Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
         )["InternetGateways"]
