@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from hive_gateway.core import clock, dependents, describe, records
@@ -106,7 +106,7 @@ def storable_name(ctx: RequestContext, name: str) -> bool:
 def _age(timestamp: str | None) -> float:
     if not timestamp:
         return float("inf")
-    return (datetime.now(UTC) - clock.parse_time(timestamp)).total_seconds()
+    return (clock.now() - clock.parse_time(timestamp)).total_seconds()
 
 
 def api_state(ctx: RequestContext, record: Record) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from hive_gateway.core import clock
@@ -11,7 +11,7 @@ from hive_gateway.core import clock
 
 def utc_now() -> datetime:
     """The current time (UTC)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def iso_stamp(moment: datetime) -> str:

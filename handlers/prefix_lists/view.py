@@ -10,7 +10,7 @@ one runs, ``pending_state`` until ``pending_until``. ``DeleteManagedPrefixList``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from handlers.prefix_lists.catalogue import OWNER, ManagedList
@@ -25,7 +25,7 @@ DELETE_IN_PROGRESS: Final = "delete-in-progress"
 
 def api_state(record: Record, at: datetime | None = None) -> str | None:
     """The state shown now; ``None`` once a deleted list is gone."""
-    at = at or datetime.now(UTC)
+    at = at or clock.now()
     settled = clock.reached(record.get("pending_until"), at)
     if record.get("deleted_at"):
         return None if settled else DELETE_IN_PROGRESS
@@ -36,7 +36,7 @@ def api_state(record: Record, at: datetime | None = None) -> str | None:
 
 def in_transition(record: Record, at: datetime | None = None) -> bool:
     """A create, modify, restore or delete is still in progress."""
-    return not clock.reached(record.get("pending_until"), at or datetime.now(UTC))
+    return not clock.reached(record.get("pending_until"), at or clock.now())
 
 
 @live("prefix-list")

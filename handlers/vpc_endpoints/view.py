@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from handlers.vpc_endpoints.services import INTERFACE, find
@@ -40,7 +40,7 @@ PRIVATE_ZONE_ID: Final = "Z0HIVEPRIVATEDNS00001"
 def api_state(record: Record, at: datetime | None = None) -> str | None:
     """``pending``/``available``/``deleting``/``deleted``; ``None`` once a deleted endpoint is
     gone."""
-    at = at or datetime.now(UTC)
+    at = at or clock.now()
     settled = clock.reached(record.get("pending_until"), at)
     if record.get("deleted_at"):
         if not settled:

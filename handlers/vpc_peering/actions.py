@@ -23,7 +23,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from handlers.vpc_peering import lifecycle, store
@@ -195,7 +194,7 @@ async def change(
     """Compare-and-swap ``step(record, shown state)`` into the connection, then mirror it."""
 
     def apply(current: Record) -> Record:
-        return step(current, lifecycle.shown(current, datetime.now(UTC)))
+        return step(current, lifecycle.shown(current, clock.now()))
 
     changed = await records.mutate(connection.owner, PCX, connection.connection_id, apply)
     assert changed is not None
@@ -276,7 +275,7 @@ async def delete_connection(ctx: RequestContext, connection: Connection) -> Reco
 async def delete_vpc_peering_connection(ctx: RequestContext, params: Params) -> Result:
     """Either owner deletes an active connection; the requester a pending request."""
     connection = await store.get(ctx, params["VpcPeeringConnectionId"])
-    state = lifecycle.shown(connection.record, datetime.now(UTC))
+    state = lifecycle.shown(connection.record, clock.now())
     if state == lifecycle.PENDING and ctx.account_id != connection.requester_id:
         raise not_permitted(
             f"User {ctx.account_id} cannot delete peering {connection.connection_id} "

@@ -9,11 +9,9 @@ turn ``blackhole`` in both accounts (route_tables derives that from its ``TARGET
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from handlers.vpc_peering import actions, lifecycle, store
 from handlers.vpc_peering.store import PCX
-from hive_gateway.core import dependents, records
+from hive_gateway.core import clock, dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
 
@@ -23,7 +21,7 @@ def _pending_from_another_account(link: Record, vpc: Record) -> bool:
     return (
         bool(link.get("link"))
         and link.get("accepter_vpc_id") == vpc["vpc_id"]
-        and lifecycle.shown(link, datetime.now(UTC)) in (lifecycle.INITIATING, lifecycle.PENDING)
+        and lifecycle.shown(link, clock.now()) in (lifecycle.INITIATING, lifecycle.PENDING)
     )
 
 
@@ -40,6 +38,6 @@ async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
         connection = await store.resolve(ctx, local)
         if connection is None:
             continue
-        state = lifecycle.shown(connection.record, datetime.now(UTC))
+        state = lifecycle.shown(connection.record, clock.now())
         if state in (lifecycle.ACTIVE, lifecycle.PENDING, lifecycle.PROVISIONING):
             await actions.delete_connection(ctx, connection)

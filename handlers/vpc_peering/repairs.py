@@ -14,11 +14,9 @@ A cross-account connection is two records: the requester's connection and the ac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from handlers.vpc_peering import lifecycle, store
 from handlers.vpc_peering.store import MIRRORED, PCX
-from hive_gateway.core import records
+from hive_gateway.core import clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
 from hive_gateway.core.startup import on_startup
@@ -30,7 +28,7 @@ def _mirrored(record: Record) -> dict[str, object]:
 
 async def _suspects(ctx: RequestContext) -> list[str]:
     """``missing|…``/``stale|…`` for the caller's connections, ``orphan|…`` for its links."""
-    now = datetime.now(UTC)
+    now = clock.now()
     found: list[str] = []
     for record in await records.list_records(ctx, PCX):
         connection_id = str(record["vpc_peering_connection_id"])

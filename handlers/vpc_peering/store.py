@@ -11,11 +11,10 @@ sees neither record: its ``pcx-…`` looks like one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Final
 
 from handlers.vpc_peering import lifecycle
-from hive_gateway.core import records
+from hive_gateway.core import clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import KINDS, Record
 
@@ -65,7 +64,7 @@ class Connection:
 
 async def resolve(ctx: RequestContext, local: Record) -> Connection | None:
     """The connection behind the caller's record (``None`` when it is gone)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     if not local.get("link"):
         record = local
         owner = ctx

@@ -8,7 +8,6 @@ Tags are the caller's own (each side of a cross-account connection tags it separ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from handlers.vpc_peering import lifecycle
@@ -55,7 +54,7 @@ def side_to_api(side: Record, *, with_options: bool) -> Record:
 def connection_to_api(ctx: RequestContext, connection: Connection) -> Record:
     """A connection as ``VpcPeeringConnection``, seen by the caller."""
     record = connection.record
-    state = lifecycle.shown(record, datetime.now(UTC))
+    state = lifecycle.shown(record, clock.now())
     active = state in (lifecycle.ACTIVE, lifecycle.PROVISIONING)
     out: Record = {
         "VpcPeeringConnectionId": record["vpc_peering_connection_id"],

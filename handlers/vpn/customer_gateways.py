@@ -14,7 +14,7 @@ AWS behaviour reproduced:
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from hive_gateway.core import clock, describe, records
@@ -165,7 +165,7 @@ async def delete_customer_gateway(ctx: RequestContext, params: Params) -> Result
 @action("DescribeCustomerGateways")
 async def describe_customer_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's customer gateways (deleted ones for a while): ids, filters."""
-    now = datetime.now(UTC)
+    now = clock.now()
     items = []
     for record in await records.where(ctx, CGW, live_only=False):
         if gone(record, now):

@@ -9,12 +9,11 @@ gateway stops propagating everywhere, and routes to it turn ``blackhole``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Final
 
 from handlers import route_tables
 from handlers.vpn.vpn_gateways import VGW, attached_to
-from hive_gateway.core import dependents, records
+from hive_gateway.core import clock, dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import KINDS, Record
@@ -31,7 +30,7 @@ async def enable_vgw_route_propagation(ctx: RequestContext, params: Params) -> R
     table = await records.get(ctx, RTB, params["RouteTableId"])
     gateway_id = params["GatewayId"]
     gateway = await records.get(ctx, VGW, gateway_id)
-    if attached_to(gateway, datetime.now(UTC)) != table["vpc_id"]:
+    if attached_to(gateway, clock.now()) != table["vpc_id"]:
         raise AwsError(
             "Gateway.NotAttached",
             f"resource {gateway_id} is not attached to network {table['vpc_id']}",

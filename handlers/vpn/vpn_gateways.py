@@ -21,7 +21,7 @@ AWS behaviour reproduced (what Terraform's ``aws_vpn_gateway``/``_attachment`` w
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from handlers import route_tables
@@ -84,7 +84,7 @@ def _live(ctx: RequestContext, record: Record, now: datetime) -> bool:
 
 def _holds(gateway: Record, vpc: Record) -> bool:
     """A gateway attached (or attaching, detaching) to ``vpc`` blocks ``DeleteVpc``."""
-    return attached_to(gateway, datetime.now(UTC)) == str(vpc["vpc_id"])
+    return attached_to(gateway, clock.now()) == str(vpc["vpc_id"])
 
 
 dependents.blocks("vpc", by="vpn-gateway", where=_holds)
@@ -100,7 +100,7 @@ def vpn_gateway_to_api(ctx: RequestContext, record: Record) -> Record:
         "State": record.get("state") or "available",
         "Type": record["type"],
         "AmazonSideAsn": record["amazon_side_asn"],
-        "VpcAttachments": attachments(record, datetime.now(UTC)),
+        "VpcAttachments": attachments(record, clock.now()),
         "Tags": api_tags(record_tags(record)),
     }
     if record.get("availability_zone"):
@@ -216,7 +216,7 @@ async def delete_vpn_gateway(ctx: RequestContext, params: Params) -> Result:
 @action("DescribeVpnGateways")
 async def describe_vpn_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's gateways (deleted ones for a while): ids, filters."""
-    now = datetime.now(UTC)
+    now = clock.now()
     items = []
     for record in await records.where(ctx, VGW, live_only=False):
         if gone(record, now):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from hive_gateway.core import clock
@@ -88,7 +88,7 @@ async def _bucket(ctx: RequestContext, space: ClaimSpace) -> RecordBucket:
 
 def is_stale(space: ClaimSpace, claim: Mapping[str, Any], at: datetime | None = None) -> bool:
     """Whether ``claim`` is older than the space's staleness limit (unreadable stamps are)."""
-    at = at or datetime.now(UTC)
+    at = at or clock.now()
     try:
         claimed = clock.parse_time(str(claim["claimed_at"]))
     except (KeyError, ValueError):

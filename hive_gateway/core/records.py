@@ -20,7 +20,6 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
 from kv.buckets import account_key, account_prefix, bucket_name, split_account_key
@@ -31,6 +30,7 @@ from kv.store import StoreError as StoreError  # noqa: PLC0414 (re-exported for 
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import Record, ResourceKind, is_live
+from hive_gateway.core import clock
 
 
 async def records(ctx: RequestContext, kind: ResourceKind) -> RecordBucket:
@@ -69,7 +69,7 @@ async def find(
     found = await (await records(ctx, kind)).get(key)
     if found is None:
         return None
-    if live_only and not is_live(ctx, kind, found[0], datetime.now(UTC)):
+    if live_only and not is_live(ctx, kind, found[0], clock.now()):
         return None
     return found[0]
 
@@ -118,7 +118,7 @@ async def where(
     out unless ``live_only=False``. A field declared with :func:`indexed` is looked up in the
     replica's index; otherwise the account's records are listed.
     """
-    now = datetime.now(UTC)
+    now = clock.now()
     return [
         record
         for record in await _candidates(ctx, kind, fields)
@@ -152,7 +152,7 @@ async def any_of(
     for value in dict.fromkeys(values):
         for key, record, _ in await bucket.lookup(field, value, ctx.account_id):
             found[key] = record
-    now = datetime.now(UTC)
+    now = clock.now()
     return [found[key] for key in sorted(found) if is_live(ctx, kind, found[key], now)]
 
 
@@ -169,7 +169,7 @@ async def find_many(ctx: RequestContext, kind: ResourceKind, ids: list[str]) -> 
         key = account_key(ctx.account_id, resource_id)
         if "." not in resource_id and is_valid_key(key):
             keys.append(key)
-    now = datetime.now(UTC)
+    now = clock.now()
     found = await (await records(ctx, kind)).get_many(sorted(keys))
     return [record for _, record, _ in found if is_live(ctx, kind, record, now)]
 
