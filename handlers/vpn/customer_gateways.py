@@ -17,7 +17,8 @@ import ipaddress
 from datetime import datetime
 from typing import Final
 
-from hive_gateway.core import clock, describe, records
+from handlers.vpn.retention import describe_retained
+from hive_gateway.core import clock, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import (
     AwsError,
@@ -40,10 +41,6 @@ def shown(record: Record) -> str:
     """``available`` or ``deleted``."""
     return str(record.get("state") or "available")
 
-
-def gone(record: Record, now: datetime) -> bool:
-    """A deleted gateway past its retention (no longer describable)."""
-    return shown(record) == "deleted" and clock.reached(record.get("gone_at"), now)
 
 
 @live("customer-gateway")
@@ -165,17 +162,11 @@ async def delete_customer_gateway(ctx: RequestContext, params: Params) -> Result
 @action("DescribeCustomerGateways")
 async def describe_customer_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's customer gateways (deleted ones for a while): ids, filters."""
-    now = clock.now()
-    items = []
-    for record in await records.where(ctx, CGW, live_only=False):
-        if gone(record, now):
-            await records.delete(ctx, CGW, record["customer_gateway_id"])
-            continue
-        items.append(customer_gateway_to_api(ctx, record))
-    return describe.describe_items(
-        items,
-        {k: v for k, v in params.items() if k not in ("MaxResults", "NextToken")},
-        kind=CGW,
+    return await describe_retained(
+        ctx,
+        params,
+        CGW,
+        customer_gateway_to_api,
         id_member="CustomerGatewayId",
         ids_param="CustomerGatewayIds",
         result_key="CustomerGateways",

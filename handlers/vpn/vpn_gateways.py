@@ -25,7 +25,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from handlers import route_tables
-from hive_gateway.core import clock, dependents, describe, records
+from handlers.vpn.retention import describe_retained
+from hive_gateway.core import clock, dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError, invalid_parameter_value
 from hive_gateway.core.filters import FilterSpec
@@ -71,10 +72,6 @@ def attached_to(record: Record, now: datetime) -> str | None:
             return str(attachment["VpcId"])
     return None
 
-
-def gone(record: Record, now: datetime) -> bool:
-    """A deleted gateway past its retention."""
-    return record.get("state") == "deleted" and clock.reached(record.get("gone_at"), now)
 
 
 @live("vpn-gateway")
@@ -216,17 +213,11 @@ async def delete_vpn_gateway(ctx: RequestContext, params: Params) -> Result:
 @action("DescribeVpnGateways")
 async def describe_vpn_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's gateways (deleted ones for a while): ids, filters."""
-    now = clock.now()
-    items = []
-    for record in await records.where(ctx, VGW, live_only=False):
-        if gone(record, now):
-            await records.delete(ctx, VGW, record["vpn_gateway_id"])
-            continue
-        items.append(vpn_gateway_to_api(ctx, record))
-    return describe.describe_items(
-        items,
-        {k: v for k, v in params.items() if k not in ("MaxResults", "NextToken")},
-        kind=VGW,
+    return await describe_retained(
+        ctx,
+        params,
+        VGW,
+        vpn_gateway_to_api,
         id_member="VpnGatewayId",
         ids_param="VpnGatewayIds",
         result_key="VpnGateways",
