@@ -89,16 +89,16 @@ class Gateway:
                 form, form_error = {}, error
             service = _envelope_service(request, form)
             action = form.get("Action", "-")[:64]
-            auth = await self._bounded(
-                self._authenticate(request, body, service), request_id, action
-            )
-            account = auth.key.account_id
-            service = auth.service
-            if form_error is not None:
-                raise form_error
-            status, payload = 200, await self._bounded(
-                self._dispatch(form, auth, request_id), request_id, action
-            )
+
+            async def answer() -> bytes:
+                nonlocal account, service
+                auth = await self._authenticate(request, body, service)
+                account, service = auth.key.account_id, auth.service
+                if form_error is not None:
+                    raise form_error
+                return await self._dispatch(form, auth, request_id)
+
+            status, payload = 200, await self._bounded(answer(), request_id, action)
         except AwsError as error:
             status, payload = error.status, self._error_body(service, error, request_id)
             close = error.code == "RequestTimeout"  # the rest of the body may never come

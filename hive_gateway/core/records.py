@@ -17,20 +17,19 @@ liveness rule calls gone (``@live``) is missing too.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
-from kv.buckets import account_key, account_prefix, bucket_name, split_account_key
-from kv.records import RecordBucket
-from kv.store import KeyExistsError, RevisionMismatchError, cas_update, is_valid_key
-from kv.store import StoreError as StoreError  # noqa: PLC0414 (re-exported for handlers)
-
+from hive_gateway.core import clock
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
 from hive_gateway.core.kinds import Record, ResourceKind, is_live
-from hive_gateway.core import clock
+from kv.buckets import account_key, account_prefix, bucket_name, split_account_key
+from kv.counter import SharedCounter
+from kv.records import RecordBucket
+from kv.store import KeyExistsError, RevisionMismatchError, is_valid_key
+from kv.store import StoreError as StoreError  # noqa: PLC0414 (re-exported for handlers)
 
 
 async def records(ctx: RequestContext, kind: ResourceKind) -> RecordBucket:
@@ -293,23 +292,16 @@ async def next_in_sequence(ctx: RequestContext, logical_bucket: str, *, first: i
     """Allocate the next number of a counter shared with Hive (``counter`` = a JSON int).
 
     Hive's VNI counter (``<prefix>-vpc-vni-counter``/``counter``) starts at ``first`` and
-    every allocation is a compare-and-swap, so gateways and Hive never hand out one twice.
+    every allocation is a compare-and-swap, so gateways and Hive never hand out one twice;
+    concurrent callers on this process share one swap (:class:`kv.counter.SharedCounter`).
     """
     bucket = await ctx.runtime.store.bucket(
         bucket_name(ctx.runtime.settings.bucket_prefix, logical_bucket)
     )
-    allocated = 0
-
-    def bump(current: bytes | None) -> bytes:
-        nonlocal allocated
-        allocated = (json.loads(current) if current else first - 1) + 1
-        return json.dumps(allocated).encode()
-
-    # One allocation at a time per process (a crowd of CreateVpc would otherwise collide on this
-    # one key until its compare-and-swap gives up); across processes the swap still decides.
-    async with ctx.runtime.lock("sequence", logical_bucket):
-        await cas_update(bucket, "counter", bump)
-    return allocated
+    counter = ctx.runtime.service(
+        f"sequence:{logical_bucket}", lambda: SharedCounter(bucket, "counter", first=first)
+    )
+    return await counter.take()
 
 
 # --- account-scoped documents by name ----------------------------------------------------------

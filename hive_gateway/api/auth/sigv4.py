@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,19 @@ __all__ = [
 ALGORITHM: Final = "AWS4-HMAC-SHA256"
 TERMINATOR: Final = "aws4_request"
 _TIMESTAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
+_TIMESTAMP: Final = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
+
+
+def _parse_timestamp(text: str) -> datetime:
+    """``20261203T104500Z`` (ISO 8601 basic format, UTC); ``ValueError`` for anything else.
+
+    A regular expression and the constructor instead of ``strptime``, which cost more than the
+    HMACs of the signature check and accepts fewer digits than the format shows."""
+    found = _TIMESTAMP.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second = (int(part) for part in found.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 #: S3's upper bound for ``X-Amz-Expires`` (the signing key itself is only valid for 7 days).
 MAX_PRESIGN_EXPIRES: Final = 604800
 
@@ -481,7 +495,7 @@ async def verify(
         parsed = _parse_query_auth(pairs)
 
     try:
-        moment = datetime.strptime(parsed.timestamp, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        moment = _parse_timestamp(parsed.timestamp)
     except ValueError:
         raise _incomplete(
             f"Date must be in ISO-8601 'basic format'. Got '{parsed.timestamp}'. "
