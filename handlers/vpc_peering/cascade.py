@@ -25,7 +25,12 @@ def _pending_from_another_account(link: Record, vpc: Record) -> bool:
     )
 
 
-dependents.blocks("vpc", by="vpc-peering-connection", where=_pending_from_another_account)
+dependents.blocks(
+    "vpc",
+    by="vpc-peering-connection",
+    where=_pending_from_another_account,
+    via=("accepter_vpc_id", "vpc_id"),
+)
 
 
 @dependents.on("vpc", "deleted")
