@@ -59,15 +59,15 @@ async def custom_network_acl_ids(ctx: RequestContext, vpc_id: str) -> list[str]:
     """Ids of ``vpc_id``'s non-default ACLs (``DeleteVpc`` refuses while any remain)."""
     return [
         r["network_acl_id"]
-        for r in await records.list_records(ctx, ACL)
-        if r.get("vpc_id") == vpc_id and not r.get("is_default")
+        for r in await records.where(ctx, ACL, live_only=False, vpc_id=vpc_id)
+        if not r.get("is_default")
     ]
 
 
 async def delete_default_network_acl(ctx: RequestContext, vpc_id: str) -> None:
     """Remove ``vpc_id``'s default ACL (``DeleteVpc``, once the VPC has no subnets)."""
-    for record in await records.list_records(ctx, ACL):
-        if record.get("vpc_id") == vpc_id and record.get("is_default"):
+    for record in await records.where(ctx, ACL, live_only=False, vpc_id=vpc_id):
+        if record.get("is_default"):
             await records.delete(ctx, ACL, record["network_acl_id"])
 
 

@@ -158,9 +158,12 @@ async def set_route_state(
         ]
         return {**table, "routes": routes}
 
-    for table in await records.list_records(ctx, RTB):
-        if vpc_id is not None and table.get("vpc_id") != vpc_id:
-            continue
+    tables = (
+        await records.list_records(ctx, RTB)
+        if vpc_id is None
+        else await records.where(ctx, RTB, live_only=False, vpc_id=vpc_id)  # by index
+    )
+    for table in tables:
         if any(
             r.get(field) == target_id and r.get("state") != state for r in table.get("routes", [])
         ):

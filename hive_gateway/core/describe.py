@@ -120,7 +120,8 @@ async def stored_records(
             name = str(entry.get("Name") or "")
             field = spec.indexes.get(spec.aliases.get(name, name))
             values = [str(value) for value in entry.get("Values") or ()]
-            if field is None or not values or any(has_wildcard(v) for v in values):
+            # A pattern, or "" (which an API form may show for an absent field), is no key.
+            if field is None or not values or any(not v or has_wildcard(v) for v in values):
                 continue
             found = await any_of(ctx, kind, field, values, live_only=live_only)
             if found is not None:
