@@ -2,10 +2,10 @@
 through to the backend (compare-and-swap stays the backend's), one watch per bucket.
 
 * **Load and follow.** A bucket's replica is loaded by one pass over its current values (on
-  first use, or all at once before serving: :meth:`ReplicaStore.load`) and kept current by the
-  same watch (:meth:`kv.store.Followable.follow`: one ordered
-  consumer per bucket, which nats-py resumes after the last revision it delivered when the
-  connection comes back). If the watch itself ends while the store is open it is started again
+  first use, or every bucket at once before a gateway answers: :meth:`ReplicaStore.load`) and
+  kept current by the same watch (:meth:`kv.store.Followable.follow`: one ordered consumer per
+  bucket, which nats-py resumes after the last revision it delivered when the connection comes
+  back). If the watch itself ends while the store is open it is started again
   and the replica reloaded in full (keys the new pass does not show are dropped).
 * **Reads** (``keys``/``entries``/``get_many``/:meth:`ReplicaBucket.lookup`) first make sure the
   replica has applied every write the backend had acknowledged when the read began: they fetch
