@@ -155,6 +155,7 @@ DHCP_OPTIONS_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "owner-id": lambda d: d["OwnerId"],
     },
     tags=lambda d: {t["Key"]: t["Value"] for t in d.get("Tags", [])},
+    indexes={"dhcp-options-id": "dhcp_options_id"},
 )
 
 

@@ -51,6 +51,7 @@ def egress_only_internet_gateway_to_api(ctx: RequestContext, record: Record) -> 
 EGRESS_ONLY_INTERNET_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
     fields={"egress-only-internet-gateway-id": lambda g: g["EgressOnlyInternetGatewayId"]},
     tags=lambda g: {t["Key"]: t["Value"] for t in g.get("Tags", [])},
+    indexes={"egress-only-internet-gateway-id": "egress_only_internet_gateway_id"},
 )
 
 

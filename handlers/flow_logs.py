@@ -92,7 +92,17 @@ FLOW_LOG_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "traffic-type": lambda f: f["TrafficType"],
     },
     tags=lambda f: {t["Key"]: t["Value"] for t in f.get("Tags", [])},
+    indexes={
+        "flow-log-id": "flow_log_id",
+        "log-destination-type": "log_destination_type",
+        "log-group-name": "log_group_name",
+        "resource-id": "resource_id",
+        "traffic-type": "traffic_type",
+    },
 )
+# Also what CreateFlowLogs (one per resource and traffic type; ClientToken) and the cascade
+# when a resource goes select by.
+records.indexed(FLOW_LOG, "resource_id", "client_token")
 
 
 # --- the request -----------------------------------------------------------------------------

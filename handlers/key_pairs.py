@@ -480,7 +480,14 @@ KEY_PAIR_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "key-type": lambda k: k.get("KeyType"),
     },
     tags=lambda k: {t["Key"]: t["Value"] for t in k.get("Tags", [])},
+    indexes={
+        "fingerprint": "key_fingerprint",
+        "key-name": "key_name",
+        "key-pair-id": "key_pair_id",
+        "key-type": "key_type",
+    },
 )
+records.indexed(KEY_PAIR, "key_name")  # a key pair by name (RunInstances' KeyName, uniqueness)
 
 
 # --- actions -------------------------------------------------------------------------------------
@@ -531,7 +538,18 @@ async def import_key_pair(ctx: RequestContext, params: Params) -> Result:
 async def describe_key_pairs(ctx: RequestContext, params: Params) -> Result:
     """The caller's key pairs by name, id and filters."""
     include = bool(params.get("IncludePublicKey"))
-    items = [key_pair_to_api(r, include_public_key=include) for r in await list_key_pairs(ctx)]
+    names = [str(n) for n in params.get("KeyNames") or ()]
+    selecting: Mapping[str, Any] = params
+    wanted: list[str] = []
+    if names:  # only key pairs with one of the names can answer
+        filters = [{"Name": "key-name", "Values": names}, *(params.get("Filters") or ())]
+        selecting = {**params, "Filters": filters}
+    else:
+        wanted = [str(i) for i in params.get("KeyPairIds") or ()]
+    stored = await describe.stored_records(
+        ctx, KEY_PAIR, selecting, wanted, KEY_PAIR_FILTERS, live_only=False
+    )
+    items = [key_pair_to_api(r, include_public_key=include) for r in stored if not is_claim(r)]
     items.sort(key=lambda item: (item["KeyName"], item["KeyPairId"]))
     if params.get("KeyNames"):
         items = describe.select_wanted(

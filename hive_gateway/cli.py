@@ -496,6 +496,8 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
 
         bus = NatsBus.from_store(store)
         runtime = Runtime(settings=settings, store=store, accounts=accounts, bus=bus)
+        # Every bucket's replica is loaded (one pass each, concurrently) before the first answer.
+        await _retrying(runtime.load_replica, "loading the read replica")
         # The built-in node lists its stopped instances: through the replica, not a consumer.
         node = NodeSimulator(bus, runtime.store, node_config) if node_config is not None else None
         if node is not None:

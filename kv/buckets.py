@@ -16,6 +16,7 @@ from kv.store import validate_bucket_name
 __all__ = [
     "BUCKETS",
     "DEFAULT_PREFIX",
+    "NOT_REPLICATED",
     "account_key",
     "account_prefix",
     "bucket_name",
@@ -77,6 +78,23 @@ BUCKETS: Final = MappingProxyType(
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""
+
+NOT_REPLICATED: Final = frozenset(
+    {
+        # The account registry's: read through the store itself, not the gateway's replica.
+        "accounts",
+        "access_keys",
+        "account_counter",
+        "account_names",
+        # Hive's own, which the gateway does not read (the built-in node's instance states are
+        # its business: a gateway must not create Hive's bucket before Hive does).
+        "cluster_state",
+        "iam_users",
+        "instance_state",
+    }
+)
+"""Logical buckets the gateway does not read through its read replica; it loads every other one
+of :data:`BUCKETS` before it answers (``Runtime.load_replica``)."""
 
 
 def bucket_name(prefix: str, logical: str) -> str:

@@ -1,10 +1,11 @@
 """A watch-fed in-memory replica in front of a :class:`kv.store.Store`: reads from memory, writes
 through to the backend (compare-and-swap stays the backend's), one watch per bucket.
 
-* **Load and follow.** A bucket's replica is loaded on first use by one pass over its current
-  values and kept current by the same watch (:meth:`kv.store.Followable.follow`: one ordered
-  consumer per bucket, which nats-py resumes after the last revision it delivered when the
-  connection comes back). If the watch itself ends while the store is open it is started again
+* **Load and follow.** A bucket's replica is loaded by one pass over its current values (on
+  first use, or every bucket at once before a gateway answers: :meth:`ReplicaStore.load`) and
+  kept current by the same watch (:meth:`kv.store.Followable.follow`: one ordered consumer per
+  bucket, which nats-py resumes after the last revision it delivered when the connection comes
+  back). If the watch itself ends while the store is open it is started again
   and the replica reloaded in full (keys the new pass does not show are dropped).
 * **Reads** (``keys``/``entries``/``get_many``/:meth:`ReplicaBucket.lookup`) first make sure the
   replica has applied every write the backend had acknowledged when the read began: they fetch
@@ -32,6 +33,7 @@ import heapq
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kv.store import (
@@ -46,7 +48,7 @@ from kv.store import (
     validate_key,
 )
 
-__all__ = ["Extractor", "ReplicaBucket", "ReplicaStore", "field_values"]
+__all__ = ["Extractor", "Loaded", "ReplicaBucket", "ReplicaStore", "field_values"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,16 @@ Extractor = Callable[[Any], Iterable[Hashable]]
 
 class _Backend(Bucket, Followable, Protocol):
     """A bucket a replica can follow."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What :meth:`ReplicaStore.load` loaded."""
+
+    buckets: int
+    records: int
+    """Live keys (``_version`` excluded) in those buckets when each finished loading."""
+    seconds: float
 
 
 class _Slot:
@@ -283,6 +295,28 @@ class ReplicaBucket:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._progress.wait(), remaining)
 
+    async def load(self, timeout: float | None = None) -> int:
+        """Wait until the first pass has delivered everything the backend held when this was
+        called (``timeout`` seconds at most: ``None`` waits as long as it takes, unlike a
+        read's ``sync_timeout``); returns the number of live keys (``_version`` excluded)."""
+        self.start()
+        latest = await self._inner.last_revision()
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._seen < latest:
+            if self._failure is not None:
+                raise StoreUnavailableError(str(self._failure))
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise StoreUnavailableError(
+                    f"replica of {self.name} is at revision {self._seen}, not yet {latest}"
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), remaining)
+        return sum(
+            1 for key, slot in self._slots.items() if slot.value is not None and key != VERSION_KEY
+        )
+
     def _live(self, key: str) -> Entry | None:
         slot = self._slots.get(key)
         if slot is None or slot.value is None:
@@ -433,6 +467,19 @@ class ReplicaStore:
                 found.start()
                 self._buckets[name] = found
             return found
+
+    async def load(self, names: Iterable[str], *, timeout: float | None = None) -> Loaded:
+        """Open and load the replicas of buckets ``names`` (created on the backend if absent)
+        concurrently, each by one pass: what a gateway does before it answers, so no request
+        waits for a first load. ``timeout``: at most that long for each bucket's pass."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def one(name: str) -> int:
+            return await (await self.bucket(name)).load(timeout)
+
+        counts = await asyncio.gather(*(one(name) for name in dict.fromkeys(names)))
+        return Loaded(len(counts), sum(counts), loop.time() - started)
 
     async def ping(self) -> None:
         """The backend's ping."""

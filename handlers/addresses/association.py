@@ -83,9 +83,9 @@ async def _nat_event(
 
 async def _check_internet_gateway(ctx: RequestContext, vpc_id: str) -> None:
     """AWS refuses to map a public address into a VPC without an attached internet gateway."""
+    if await records.where(ctx, INTERNET_GATEWAY, live_only=False, vpc_id=vpc_id):
+        return  # from the index of ``vpc_id``
     for gateway in await records.list_records(ctx, INTERNET_GATEWAY):
-        if gateway.get("vpc_id") == vpc_id:
-            return
         if any(a.get("vpc_id") == vpc_id for a in gateway.get("attachments") or []):
             return
     raise AwsError(

@@ -26,8 +26,12 @@ def _attribute_api(record: Mapping[str, Any]) -> Record:
 @action("DescribeAddressesAttribute")
 async def describe_addresses_attribute(ctx: RequestContext, params: Params) -> Result:
     """``domain-name`` of each address: no ``PtrRecord`` unless one was set (paged)."""
-    rows = await records.list_records(ctx, EIP)
     ids = list(params.get("AllocationIds") or [])
+    rows = (
+        await records.find_many(ctx, EIP, [str(i) for i in ids], live_only=False)
+        if ids
+        else await records.list_records(ctx, EIP)
+    )
     if ids:
         describe.check_ids_exist(EIP, ids, {str(r["allocation_id"]) for r in rows})
         rows = [r for r in rows if r["allocation_id"] in set(ids)]

@@ -63,13 +63,33 @@ ADDRESS_FILTERS: FilterSpec[Record] = FilterSpec(
     },
     tags=lambda a: {t["Key"]: t["Value"] for t in a["Tags"]},
     aliases={"allocationId": "allocation-id", "publicIp": "public-ip", "instanceId": "instance-id"},
+    # An address shows these members only when associated: an index match is a superset.
+    indexes={
+        "allocation-id": "allocation_id",
+        "association-id": "association_id",
+        "instance-id": "instance_id",
+        "network-interface-id": "eni_id",
+        "private-ip-address": "private_ip",
+        "public-ip": "public_ip",
+    },
 )
+# Also what the association and reaction lookups select by (``records.where``).
+records.indexed(EIP, *ADDRESS_FILTERS.indexes.values())
 
 
 @action("DescribeAddresses")
 async def describe_addresses(ctx: RequestContext, params: Params) -> Result:
     """The caller's Elastic IPs by allocation id, public IP and filters (one page, as AWS)."""
-    items = [address_to_api(ctx, record) for record in await records.list_records(ctx, EIP)]
+    allocation_ids = [str(i) for i in params.get("AllocationIds") or []]
+    public_ips = [str(ip) for ip in params.get("PublicIps") or []]
+    selecting: Mapping[str, Any] = params
+    if public_ips:  # only addresses with one of them can answer
+        filters = [*(params.get("Filters") or ()), {"Name": "public-ip", "Values": public_ips}]
+        selecting = {**params, "Filters": filters}
+    stored = await describe.stored_records(
+        ctx, EIP, selecting, allocation_ids, ADDRESS_FILTERS, live_only=False
+    )
+    items = [address_to_api(ctx, record) for record in stored]
     items = describe.select_wanted(
         items,
         list(params.get("AllocationIds") or []),

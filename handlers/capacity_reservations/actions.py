@@ -127,7 +127,8 @@ async def create_capacity_reservation(ctx: RequestContext, params: Params) -> Re
     stored = await idempotency.create_record(
         ctx, CAPACITY_RESERVATION, record, str(token) if token else None, params
     )
-    used = (await in_use(ctx)).get(str(stored["capacity_reservation_id"]), 0)
+    reservation_id = str(stored["capacity_reservation_id"])
+    used = (await in_use(ctx, [reservation_id])).get(reservation_id, 0)
     return {"CapacityReservation": reservation_to_api(ctx, stored, used, clock.now())}
 
 
@@ -186,11 +187,15 @@ async def cancel_capacity_reservation(ctx: RequestContext, params: Params) -> Re
 @action("DescribeCapacityReservations")
 async def describe_capacity_reservations(ctx: RequestContext, params: Params) -> Result:
     """The caller's reservations (cancelled and expired ones for a while), filters, pages."""
-    used = await in_use(ctx)
+    wanted = [str(i) for i in params.get("CapacityReservationIds") or ()]
+    stored = await describe.stored_records(
+        ctx, CAPACITY_RESERVATION, params, wanted, CAPACITY_RESERVATION_FILTERS
+    )
+    used = await in_use(ctx, [str(r["capacity_reservation_id"]) for r in stored])
     at = clock.now()
     items = [
         reservation_to_api(ctx, r, used.get(str(r["capacity_reservation_id"]), 0), at)
-        for r in await records.where(ctx, CAPACITY_RESERVATION)
+        for r in stored
     ]
     return describe.describe_items(
         items,

@@ -11,7 +11,7 @@ launch crashed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -24,6 +24,7 @@ from hive_gateway.core.kinds import KINDS, Record
 
 CAPACITY_RESERVATION: Final = KINDS["capacity-reservation"]
 INSTANCE: Final = KINDS["instance"]
+records.indexed(INSTANCE, "capacity_reservation_id")  # the instances using a reservation
 USING_STATES: Final = frozenset({"pending", "running"})
 PLATFORM: Final = "Linux/UNIX"
 
@@ -37,10 +38,14 @@ def insufficient(reservation_id: str) -> AwsError:
     )
 
 
-async def in_use(ctx: RequestContext) -> dict[str, int]:
-    """Reservation id → instances of the caller using it now."""
+async def in_use(ctx: RequestContext, reservation_ids: Sequence[str]) -> dict[str, int]:
+    """Reservation id → instances of the caller using it now, for ``reservation_ids`` (read
+    from the index of the instances' ``capacity_reservation_id``)."""
     counts: dict[str, int] = {}
-    for instance in await records.where(ctx, INSTANCE):
+    using: list[Record] = []
+    for wanted in dict.fromkeys(reservation_ids):
+        using += await records.where(ctx, INSTANCE, capacity_reservation_id=wanted)
+    for instance in using:
         reservation_id = instance.get("capacity_reservation_id")
         if reservation_id and instance.get("state") in USING_STATES:
             counts[str(reservation_id)] = counts.get(str(reservation_id), 0) + 1
@@ -124,7 +129,7 @@ async def hold_for_launch(
     specification = specification or {}
     target = (specification.get("CapacityReservationTarget") or {}).get("CapacityReservationId")
     if target:
-        used = await in_use(ctx)
+        used = await in_use(ctx, [str(target)])
         record = await records.get(ctx, CAPACITY_RESERVATION, str(target))
         if state_of(record, clock.now()) != "active" or not _fits(
             record, instance_type, zone, tenancy
@@ -142,7 +147,11 @@ async def hold_for_launch(
         if record.get("instance_match_criteria") == "open"
         and _fits(record, instance_type, zone, tenancy)
     ]
-    used = await in_use(ctx) if candidates else {}
+    used = (
+        await in_use(ctx, [str(r["capacity_reservation_id"]) for r in candidates])
+        if candidates
+        else {}
+    )
     for record in candidates:
         reservation_id = str(record["capacity_reservation_id"])
         hold = await _take(ctx, record, max_count, 1, used.get(reservation_id, 0))

@@ -110,4 +110,12 @@ CAPACITY_RESERVATION_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "capacity-reservation-id": lambda r: r["CapacityReservationId"],
     },
     tags=lambda r: {tag["Key"]: tag["Value"] for tag in r.get("Tags", [])},
+    indexes={
+        "availability-zone": "availability_zone",
+        "capacity-reservation-id": "capacity_reservation_id",
+        "instance-platform": "instance_platform",
+        "instance-type": "instance_type",
+        "outpost-arn": "outpost_arn",
+        "placement-group-arn": "placement_group_arn",
+    },
 )

@@ -23,7 +23,10 @@ async def describe_instances(ctx: RequestContext, params: Params) -> Result:
     wanted = list(params.get("InstanceIds") or [])
     for instance_id in wanted:
         check_instance_id(instance_id)
-    records = await current_records(ctx)
+    stored = await describe.stored_records(
+        ctx, INSTANCE, params, [str(i) for i in wanted], INSTANCE_FILTERS, live_only=False
+    )
+    records = await current_records(ctx, stored)
     if wanted:
         describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
         wanted_set = set(wanted)
@@ -68,7 +71,13 @@ async def describe_instance_status(ctx: RequestContext, params: Params) -> Resul
     wanted = list(params.get("InstanceIds") or [])
     for instance_id in wanted:
         check_instance_id(instance_id)
-    records = await current_records(ctx)
+    stored = None
+    if wanted:  # by id: no listing (status filters have no index)
+        ids = [str(i) for i in wanted]
+        stored = await describe.stored_records(
+            ctx, INSTANCE, {}, ids, STATUS_FILTERS, live_only=False
+        )
+    records = await current_records(ctx, stored)
     if wanted:
         describe.check_ids_exist(INSTANCE, wanted, {str(r["instance_id"]) for r in records})
         records = [r for r in records if r["instance_id"] in set(wanted)]

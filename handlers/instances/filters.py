@@ -233,6 +233,18 @@ INSTANCE_FILTERS: FilterSpec[Row] = FilterSpec(
         "vpc-id": _i("VpcId"),
     },
     tags=lambda row: {t["Key"]: t["Value"] for t in row.instance.get("Tags") or []},
+    # Fields the API form takes from the record itself; ``instance-state-name`` follows the
+    # daemons, security groups the primary interface, so those have no index.
+    indexes={
+        "client-token": "client_token",
+        "image-id": "image_id",
+        "instance-id": "instance_id",
+        "key-name": "key_name",
+        "placement-group-name": "placement_group",
+        "reservation-id": "reservation_id",
+        "subnet-id": "subnet_id",
+        "vpc-id": "vpc_id",
+    },
     aliases={
         "instance-state": "instance-state-name",
         "instanceId": "instance-id",

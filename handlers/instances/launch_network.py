@@ -20,16 +20,14 @@ from hive_gateway.core.kinds import Record
 
 async def default_subnet(ctx: RequestContext, zone: str | None) -> Record:
     """The default subnet of the default VPC (in ``zone`` if given)."""
-    vpcs = [v for v in await records.list_records(ctx, VPC) if v.get("is_default")]
+    vpcs = await records.where(ctx, VPC, live_only=False, is_default=True)
     if not vpcs:
         raise AwsError("VPCIdNotSpecified", "No default VPC for this user.")
     vpc_id = vpcs[0]["vpc_id"]
     subnets = [
         s
-        for s in await records.list_records(ctx, SUBNET)
-        if s.get("vpc_id") == vpc_id
-        and s.get("is_default")
-        and (zone is None or s.get("availability_zone") == zone)
+        for s in await records.where(ctx, SUBNET, live_only=False, vpc_id=vpc_id)
+        if s.get("is_default") and (zone is None or s.get("availability_zone") == zone)
     ]
     if not subnets:
         raise AwsError(

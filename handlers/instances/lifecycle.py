@@ -263,11 +263,7 @@ def _watch_termination(ctx: RequestContext, instance_ids: Sequence[str]) -> None
         while pending and loop.time() < deadline:
             await asyncio.sleep(timings.termination_poll)
             try:
-                rows = [
-                    r
-                    for r in await records.list_records(ctx, INSTANCE)
-                    if r["instance_id"] in pending
-                ]
+                rows = await records.find_many(ctx, INSTANCE, sorted(pending), live_only=False)
                 for record in await sync_states(ctx, rows):
                     if state_name(record) == "terminated" and record.get("released"):
                         pending.discard(str(record["instance_id"]))

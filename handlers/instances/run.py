@@ -411,9 +411,12 @@ RUN_MISMATCH: Final = (
 """RunInstances' ``IdempotentParameterMismatch`` message (AWS's, verbatim)."""
 
 
+records.indexed(INSTANCE, "client_token")  # RunInstances' ClientToken
+
+
 async def _launched_with(ctx: RequestContext, token: str) -> list[Record]:
     """The instances launched with ``token`` (terminated ones too, while still stored)."""
-    return [r for r in await records.list_records(ctx, INSTANCE) if r.get("client_token") == token]
+    return await records.where(ctx, INSTANCE, live_only=False, client_token=token)
 
 
 @action("RunInstances")

@@ -128,11 +128,16 @@ async def sync_states(ctx: RequestContext, rows: list[Record]) -> list[Record]:
     return merged
 
 
-async def current_records(ctx: RequestContext) -> list[Record]:
-    """The caller's visible instance rows with daemon state merged in (expired ones purged)."""
+async def current_records(
+    ctx: RequestContext, stored: Sequence[Record] | None = None
+) -> list[Record]:
+    """The caller's visible instance rows with daemon state merged in (expired ones purged):
+    of all its instances, or of those ``stored`` records."""
     at = utc_now()
     rows: list[Record] = []
-    for record in await records.list_records(ctx, INSTANCE):
+    if stored is None:
+        stored = await records.list_records(ctx, INSTANCE)
+    for record in stored:
         if _expired(ctx, record, at):
             await finalize_termination(ctx, str(record["instance_id"]))
             await records.delete(ctx, INSTANCE, str(record["instance_id"]))
@@ -156,6 +161,7 @@ async def records_for(ctx: RequestContext, instance_ids: Sequence[str]) -> list[
     """Records of every id (all must exist, checked before anything changes)."""
     for instance_id in instance_ids:
         check_instance_id(instance_id)
-    rows = {str(r["instance_id"]): r for r in await current_records(ctx)}
+    stored = await records.find_many(ctx, INSTANCE, list(instance_ids), live_only=False)
+    rows = {str(r["instance_id"]): r for r in await current_records(ctx, stored)}
     describe.check_ids_exist(INSTANCE, list(instance_ids), set(rows))
     return [rows[i] for i in dict.fromkeys(instance_ids)]

@@ -33,6 +33,7 @@ dependents.blocks(
     by="instance",
     where=lambda instance, group: instance.get("placement_group") == group.get("group_name"),
     unless=_terminated,
+    via=("placement_group", "group_name"),
 )
 
 

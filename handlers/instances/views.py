@@ -38,7 +38,10 @@ async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context
     """Interfaces, volumes, group names of the instances in ``rows``."""
     view = Context()
     wanted = {str(r["instance_id"]) for r in rows}
-    for eni in await records.list_records(ctx, ENI):
+    attached = await records.any_of(ctx, ENI, "instance_id", sorted(wanted))
+    if attached is None:  # no index (no read replica)
+        attached = await records.list_records(ctx, ENI)
+    for eni in attached:
         owner = eni.get("instance_id")
         if owner in wanted and eni.get("attachment_id"):
             view.interfaces.setdefault(str(owner), []).append(eni)
@@ -54,7 +57,8 @@ async def gather_context(ctx: RequestContext, rows: Sequence[Record]) -> Context
                 view.volumes.setdefault(str(attachment["InstanceId"]), []).append(
                     {"VolumeId": api["VolumeId"], **attachment}
                 )
-    for group in await records.list_records(ctx, SECURITY_GROUP):
+    group_ids = sorted({str(g) for r in rows for g in r.get("security_group_ids") or ()})
+    for group in await records.find_many(ctx, SECURITY_GROUP, group_ids, live_only=False):
         view.groups[str(group["group_id"])] = str(group.get("group_name", ""))
     return view
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from handlers.launch_templates.rules import check_name, name_taken, stored_data, version_number
 from handlers.launch_templates.store import LAUNCH_TEMPLATE, by_name, resolve
 from handlers.launch_templates.views import TEMPLATE_FILTERS, created_by, template_to_api
-from hive_gateway.core import claims, clock, idempotency, records
+from hive_gateway.core import claims, clock, describe, idempotency, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.describe import select_wanted
 from hive_gateway.core.errors import AwsError
@@ -135,9 +138,19 @@ def _ids_missing(absent: list[str]) -> AwsError:
 @action("DescribeLaunchTemplates")
 async def describe_launch_templates(ctx: RequestContext, params: Params) -> Result:
     """The caller's templates by ids or names, filters, pages."""
-    items = [template_to_api(ctx, r) for r in await records.where(ctx, LAUNCH_TEMPLATE)]
     ids = list(params.get("LaunchTemplateIds") or [])
     names = list(params.get("LaunchTemplateNames") or [])
+    selecting: Mapping[str, Any] = params
+    if names:  # only templates with one of the names can answer
+        filters = [
+            {"Name": "launch-template-name", "Values": [str(n) for n in names]},
+            *(params.get("Filters") or ()),
+        ]
+        selecting = {**params, "Filters": filters}
+    stored = await describe.stored_records(
+        ctx, LAUNCH_TEMPLATE, selecting, [str(i) for i in ids], TEMPLATE_FILTERS
+    )
+    items = [template_to_api(ctx, r) for r in stored]
     if ids and names:
         raise AwsError(
             "InvalidParameterCombination",

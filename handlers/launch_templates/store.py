@@ -22,6 +22,9 @@ def malformed_id(template_id: str) -> AwsError:
     )
 
 
+records.indexed(LAUNCH_TEMPLATE, "launch_template_name")
+
+
 async def by_name(ctx: RequestContext, name: str) -> Record | None:
     """The caller's launch template called ``name``, or ``None``."""
     found = await records.where(ctx, LAUNCH_TEMPLATE, launch_template_name=name)

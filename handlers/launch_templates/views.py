@@ -53,6 +53,7 @@ TEMPLATE_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "launch-template-name": lambda t: t["LaunchTemplateName"],
     },
     tags=lambda t: {tag["Key"]: tag["Value"] for tag in t.get("Tags", [])},
+    indexes={"launch-template-name": "launch_template_name"},
 )
 
 

@@ -391,18 +391,23 @@ async def delete_nat_gateway(ctx: RequestContext, params: Params) -> Result:
 async def describe_nat_gateways(ctx: RequestContext, params: Params) -> Result:
     """The caller's gateways, deleted ones included until their retention ends; unknown ids
     are ``NatGatewayNotFound``; ``Filter`` (sic) and pagination as AWS."""
-    for nat_id in params.get("NatGatewayIds") or []:
-        check_id(str(nat_id))
+    wanted = [str(nat_id) for nat_id in params.get("NatGatewayIds") or []]
+    for nat_id in wanted:
+        check_id(nat_id)
+    selecting = {**params, "Filters": params.get("Filter")}
     now = clock.now()
     items: list[Record] = []
-    for record in await records.where(ctx, NAT, live_only=False):
+    stored = await describe.stored_records(
+        ctx, NAT, selecting, wanted, NAT_GATEWAY_FILTERS, live_only=False
+    )
+    for record in stored:
         if purged(record, now):
             await records.delete(ctx, NAT, str(record["nat_gateway_id"]))
             continue
         items.append(nat_gateway_to_api(ctx, record, now))
     return describe.describe_items(
         items,
-        {**params, "Filters": params.get("Filter")},
+        selecting,
         kind=NAT,
         id_member="NatGatewayId",
         ids_param="NatGatewayIds",

@@ -108,6 +108,7 @@ dependents.blocks(
         and (nat.get("connectivity_type") or PUBLIC) == PUBLIC
         and holds_resources(nat)
     ),
+    via=("vpc_id", "vpc_id"),
 )
 dependents.blocks(
     "elastic-ip",
@@ -204,5 +205,7 @@ NAT_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-id": lambda g: g["VpcId"],
     },
     tags=_tags,
+    # ``state`` is computed from the record's times, so it has no index.
+    indexes={"nat-gateway-id": "nat_gateway_id", "subnet-id": "subnet_id", "vpc-id": "vpc_id"},
 )
 """DescribeNatGateways' documented filters (plus ``tag:<key>``, ``tag-key``)."""

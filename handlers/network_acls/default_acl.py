@@ -43,14 +43,23 @@ async def associate_with_default_acl(ctx: RequestContext, subnet: dict[str, Any]
     await records.mutate(ctx, ACL, acl_id, add)
 
 
-async def disassociate_subnet(ctx: RequestContext, subnet_id: str) -> None:
-    """Drop every ACL association of ``subnet_id`` (the subnet is being deleted)."""
+async def disassociate_subnet(
+    ctx: RequestContext, subnet_id: str, vpc_id: str | None = None
+) -> None:
+    """Drop every ACL association of ``subnet_id`` (the subnet is being deleted). A subnet is
+    only ever associated with an ACL of its own VPC: with ``vpc_id`` only that VPC's ACLs are
+    read (from the index)."""
 
     def drop(record: Record) -> Record:
         kept = [a for a in record.get("associations") or () if a.get("subnet_id") != subnet_id]
         return {**record, "associations": kept}
 
-    for record in await records.list_records(ctx, ACL):
+    acls = (
+        await records.where(ctx, ACL, live_only=False, vpc_id=vpc_id)
+        if vpc_id
+        else await records.list_records(ctx, ACL)
+    )
+    for record in acls:
         if any(a.get("subnet_id") == subnet_id for a in record.get("associations") or ()):
             await records.mutate(ctx, ACL, record["network_acl_id"], drop, missing_ok=True)
 
@@ -59,15 +68,15 @@ async def custom_network_acl_ids(ctx: RequestContext, vpc_id: str) -> list[str]:
     """Ids of ``vpc_id``'s non-default ACLs (``DeleteVpc`` refuses while any remain)."""
     return [
         r["network_acl_id"]
-        for r in await records.list_records(ctx, ACL)
-        if r.get("vpc_id") == vpc_id and not r.get("is_default")
+        for r in await records.where(ctx, ACL, live_only=False, vpc_id=vpc_id)
+        if not r.get("is_default")
     ]
 
 
 async def delete_default_network_acl(ctx: RequestContext, vpc_id: str) -> None:
     """Remove ``vpc_id``'s default ACL (``DeleteVpc``, once the VPC has no subnets)."""
-    for record in await records.list_records(ctx, ACL):
-        if record.get("vpc_id") == vpc_id and record.get("is_default"):
+    for record in await records.where(ctx, ACL, live_only=False, vpc_id=vpc_id):
+        if record.get("is_default"):
             await records.delete(ctx, ACL, record["network_acl_id"])
 
 
@@ -80,7 +89,7 @@ async def _subnet_created(ctx: RequestContext, subnet: Record) -> None:
 @dependents.on("subnet", "deleted")
 async def _subnet_deleted(ctx: RequestContext, subnet: Record) -> None:
     """A deleted subnet's association goes with it."""
-    await disassociate_subnet(ctx, subnet["subnet_id"])
+    await disassociate_subnet(ctx, subnet["subnet_id"], subnet.get("vpc_id"))
 
 
 @dependents.on("vpc", "cidr-associated")

@@ -86,6 +86,5 @@ async def add_ipv6_default_rules(ctx: RequestContext, vpc_id: str) -> None:
                 entries.append(_entry(DEFAULT_DENY_IPV6, "deny", egress, "::/0", ipv6=True))
         return {**record, "entries": entries}
 
-    for record in await records.list_records(ctx, ACL):
-        if record.get("vpc_id") == vpc_id:
-            await records.mutate(ctx, ACL, record["network_acl_id"], add)
+    for record in await records.where(ctx, ACL, live_only=False, vpc_id=vpc_id):
+        await records.mutate(ctx, ACL, record["network_acl_id"], add)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from hive_gateway.core import records
 from hive_gateway.core.errors import (
     AwsError,
 )
@@ -14,6 +15,8 @@ LOG = logging.getLogger(__name__)
 
 
 ENI: Final = KINDS["network-interface"]
+# An instance's interfaces (its attachments, device slots) and an attachment by id.
+records.indexed(ENI, "instance_id", "attachment_id")
 
 
 SUBNET: Final = KINDS["subnet"]

@@ -44,6 +44,7 @@ dependents.blocks(
     "security-group",
     by="network-interface",
     where=lambda eni, group: group["group_id"] in (eni.get("security_group_ids") or ()),
+    via=("security_group_ids", "group_id"),
 )
 
 
@@ -56,6 +57,7 @@ dependents.blocks(
         and eni.get("vpc_id") == igw["vpc_id"]
         and bool(eni.get("public_ip_address") or eni.get("association"))
     ),
+    via=("vpc_id", "vpc_id"),
 )
 
 

@@ -36,11 +36,8 @@ async def _reassign_from_others(
     """
     moved: list[str] = []
     wanted = set(addresses)
-    for other in await records.list_records(ctx, ENI):
-        if (
-            other["network_interface_id"] == record["network_interface_id"]
-            or other.get("subnet_id") != record["subnet_id"]
-        ):
+    for other in await records.where(ctx, ENI, live_only=False, subnet_id=record["subnet_id"]):
+        if other["network_interface_id"] == record["network_interface_id"]:
             continue
         if other.get("private_ip_address") in wanted:
             raise ipam.address_in_use(str(other["private_ip_address"]))

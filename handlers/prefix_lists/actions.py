@@ -217,19 +217,23 @@ async def delete_managed_prefix_list(ctx: RequestContext, params: Params) -> Res
     return {"PrefixList": result}
 
 
-async def _purge_gone(ctx: RequestContext) -> None:
-    """Drop the records of deleted lists whose ``delete-in-progress`` time has passed."""
-    for record in await records.where(ctx, PREFIX_LIST, live_only=False):
-        if api_state(record) is None:
-            await records.delete(ctx, PREFIX_LIST, str(record["prefix_list_id"]))
-
-
 @action("DescribeManagedPrefixLists")
 async def describe_managed_prefix_lists(ctx: RequestContext, params: Params) -> Result:
-    """The region's AWS-managed lists and the caller's own (ids must exist; filters; pages)."""
-    await _purge_gone(ctx)
+    """The region's AWS-managed lists and the caller's own (ids must exist; filters; pages).
+
+    The records of deleted lists whose ``delete-in-progress`` time has passed are dropped on
+    the way (of those the ids or an indexed filter select)."""
+    wanted = [str(i) for i in params.get("PrefixListIds") or ()]
+    stored = await describe.stored_records(
+        ctx, PREFIX_LIST, params, wanted, MANAGED_PREFIX_LIST_FILTERS, live_only=False
+    )
     items = [managed_list_to_api(pl) for pl in managed_lists(ctx.region)]
-    items += [customer_list_to_api(ctx, r) for r in await records.where(ctx, PREFIX_LIST)]
+    now = clock.now()
+    for record in stored:
+        if api_state(record, now) is None:
+            await records.delete(ctx, PREFIX_LIST, str(record["prefix_list_id"]))
+        else:
+            items.append(customer_list_to_api(ctx, record))
     return describe.describe_items(
         items,
         params,

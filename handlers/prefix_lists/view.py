@@ -97,6 +97,8 @@ MANAGED_PREFIX_LIST_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "prefix-list-name": lambda p: p["PrefixListName"],
     },
     tags=_tags,
+    # For the caller's own lists (AWS's are not stored).
+    indexes={"prefix-list-id": "prefix_list_id", "prefix-list-name": "prefix_list_name"},
 )
 """``DescribeManagedPrefixLists`` filters (an unknown one is ``InvalidParameterValue``)."""
 

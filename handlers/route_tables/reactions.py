@@ -55,7 +55,7 @@ async def _vpc_cidr_disassociated(ctx: RequestContext, vpc: Record) -> None:
 @dependents.on("subnet", "deleted")
 async def _subnet_deleted(ctx: RequestContext, subnet: Record) -> None:
     """A deleted subnet's explicit association goes with it (AWS does this implicitly)."""
-    await remove_subnet_associations(ctx, subnet["subnet_id"])
+    await remove_subnet_associations(ctx, subnet["subnet_id"], subnet.get("vpc_id"))
 
 
 def _blackholes(target: Target) -> dependents.Reaction:

@@ -134,14 +134,24 @@ async def add_route(
     await records.mutate(ctx, RTB, route_table_id, put)
 
 
-async def remove_subnet_associations(ctx: RequestContext, subnet_id: str) -> None:
-    """Drop the explicit association of a subnet being deleted (AWS does this implicitly)."""
+async def remove_subnet_associations(
+    ctx: RequestContext, subnet_id: str, vpc_id: str | None = None
+) -> None:
+    """Drop the explicit association of a subnet being deleted (AWS does this implicitly).
+
+    A subnet is only ever associated with a table of its own VPC: with ``vpc_id`` only that
+    VPC's tables are read (from the index)."""
 
     def drop(table: Record) -> Record:
         kept = [a for a in table.get("associations", []) if a.get("subnet_id") != subnet_id]
         return {**table, "associations": kept}
 
-    for table in await records.list_records(ctx, RTB):
+    tables = (
+        await records.where(ctx, RTB, live_only=False, vpc_id=vpc_id)
+        if vpc_id
+        else await records.list_records(ctx, RTB)
+    )
+    for table in tables:
         if any(a.get("subnet_id") == subnet_id for a in table.get("associations", [])):
             await _mutate_if_present(ctx, table["route_table_id"], drop)
 
@@ -158,9 +168,12 @@ async def set_route_state(
         ]
         return {**table, "routes": routes}
 
-    for table in await records.list_records(ctx, RTB):
-        if vpc_id is not None and table.get("vpc_id") != vpc_id:
-            continue
+    tables = (
+        await records.list_records(ctx, RTB)
+        if vpc_id is None
+        else await records.where(ctx, RTB, live_only=False, vpc_id=vpc_id)  # by index
+    )
+    for table in tables:
         if any(
             r.get(field) == target_id and r.get("state") != state for r in table.get("routes", [])
         ):

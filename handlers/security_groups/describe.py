@@ -121,6 +121,7 @@ RULE_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "security-group-rule-id": lambda rule: rule["SecurityGroupRuleId"],
     },
     tags=lambda rule: {t["Key"]: t["Value"] for t in rule.get("Tags", [])},
+    indexes={"group-id": "group_id"},  # selects the groups whose rules are read
 )
 
 
@@ -136,8 +137,15 @@ def _all_rules(ctx: RequestContext, groups: Iterable[Mapping[str, Any]]) -> list
 @action("DescribeSecurityGroupRules")
 async def describe_security_group_rules(ctx: RequestContext, params: Params) -> Result:
     """Every rule of the caller's groups, by id and filters, paged by rule id."""
-    rules = _all_rules(ctx, await records.list_records(ctx, SG))
     wanted = [str(i) for i in params.get("SecurityGroupRuleIds") or []]
+    # Rule ids must exist in any group (else NotFound), so they are looked for in every group;
+    # otherwise an exact ``group-id`` filter selects the groups read.
+    groups = (
+        await records.list_records(ctx, SG)
+        if wanted
+        else await describe.stored_records(ctx, SG, params, [], RULE_FILTERS, live_only=False)
+    )
+    rules = _all_rules(ctx, groups)
     if wanted:
         present = {rule["SecurityGroupRuleId"] for rule in rules}
         for rule_id in wanted:

@@ -19,9 +19,8 @@ from hive_gateway.core.kinds import Record
 
 async def default_vpc(ctx: RequestContext) -> Record | None:
     """The account's default VPC record (``is_default``), if it has one."""
-    for record in await records.list_records(ctx, VPC):
-        if record.get("is_default"):
-            return record
+    for record in await records.where(ctx, VPC, live_only=False, is_default=True):
+        return record
     return None
 
 
@@ -31,9 +30,8 @@ def no_default_vpc() -> AwsError:
 
 
 async def _group_in_vpc(ctx: RequestContext, vpc_id: str, name: str) -> Record | None:
-    for record in await records.list_records(ctx, SG):
-        if record.get("vpc_id") == vpc_id and record.get("group_name") == name:
-            return record
+    for record in await records.where(ctx, SG, live_only=False, vpc_id=vpc_id, group_name=name):
+        return record
     return None
 
 

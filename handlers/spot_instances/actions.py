@@ -18,6 +18,8 @@ from hive_gateway.core.tagging import tags_from_specifications
 from hive_gateway.core.zones import zone_ids
 
 SPOT_REQUEST: Final = KINDS["spot-instance-request"]
+# A request's ClientToken, and its instance (the request follows the instance's state).
+records.indexed(SPOT_REQUEST, "client_token", "instance_id")
 RUN_MEMBERS: Final = (
     "SecurityGroupIds", "SecurityGroups", "BlockDeviceMappings", "EbsOptimized",
     "IamInstanceProfile", "ImageId", "InstanceType", "KernelId", "KeyName", "Monitoring",

@@ -161,4 +161,11 @@ SPOT_REQUEST_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "valid-until": lambda r: _time(r, "ValidUntil"),
     },
     tags=lambda r: {tag["Key"]: tag["Value"] for tag in r.get("Tags", [])},
+    indexes={
+        "instance-id": "instance_id",
+        "spot-instance-request-id": "spot_instance_request_id",
+        "state": "state",
+        "status-code": "status_code",
+        "type": "type",
+    },
 )

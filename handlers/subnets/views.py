@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from handlers.subnets.constants import RESERVED_ADDRESSES, SUBNET
@@ -161,10 +161,18 @@ def _eni_addresses(eni: Mapping[str, Any]) -> int:
     return max(1, len(addresses))
 
 
-async def addresses_in_use(ctx: RequestContext) -> dict[str, int]:
-    """Subnet id → private IPv4 addresses held by network interfaces in it."""
+async def addresses_in_use(ctx: RequestContext, subnet_ids: Sequence[str]) -> dict[str, int]:
+    """Subnet id → private IPv4 addresses held by network interfaces in it, for
+    ``subnet_ids`` (from the index of the interfaces' ``subnet_id``)."""
+    kind = KINDS["network-interface"]
+    interfaces = await records.any_of(ctx, kind, "subnet_id", list(subnet_ids))
+    if interfaces is None:  # no index (no read replica)
+        wanted = set(subnet_ids)
+        interfaces = [
+            r for r in await records.list_records(ctx, kind) if r.get("subnet_id") in wanted
+        ]
     used: dict[str, int] = {}
-    for eni in await records.list_records(ctx, KINDS["network-interface"]):
+    for eni in interfaces:
         subnet_id = eni.get("subnet_id")
         if subnet_id:
             used[subnet_id] = used.get(subnet_id, 0) + _eni_addresses(eni)
@@ -174,17 +182,16 @@ async def addresses_in_use(ctx: RequestContext) -> dict[str, int]:
 @action("DescribeSubnets")
 async def describe_subnets(ctx: RequestContext, params: Params) -> Result:
     """Subnets by id, every documented filter (plus the legacy camelCase names) and page."""
-    used = await addresses_in_use(ctx)
-
-    def render(c: RequestContext, record: Record) -> Record:
-        return subnet_to_api(c, record, used_addresses=used.get(record["subnet_id"], 0))
-
-    return await describe.describe(
-        ctx,
-        SUBNET,
+    wanted = [str(i) for i in params.get("SubnetIds") or ()]
+    stored = await describe.stored_records(ctx, SUBNET, params, wanted, SUBNET_FILTERS)
+    used = await addresses_in_use(ctx, [str(r["subnet_id"]) for r in stored])
+    items = [subnet_to_api(ctx, r, used_addresses=used.get(str(r["subnet_id"]), 0)) for r in stored]
+    return describe.describe_items(
+        items,
         params,
+        kind=SUBNET,
+        id_member=SUBNET.api_id_member,
         ids_param="SubnetIds",
         result_key="Subnets",
         spec=SUBNET_FILTERS,
-        to_api=render,
     )

@@ -50,12 +50,14 @@ dependents.blocks(
     by="vpc-endpoint",
     where=lambda e, s: s["subnet_id"] in (e.get("subnet_ids") or ()),
     unless=_gone,
+    via=("subnet_ids", "subnet_id"),
 )
 dependents.blocks(
     "security-group",
     by="vpc-endpoint",
     where=lambda e, g: g["group_id"] in (e.get("security_group_ids") or ()),
     unless=_gone,
+    via=("security_group_ids", "group_id"),
 )
 
 
@@ -117,15 +119,22 @@ async def _check_private_dns(
 
 
 async def render_all(ctx: RequestContext, endpoints: Sequence[Record]) -> list[Record]:
-    """``VpcEndpoint`` items, with the lookups they need made once."""
-    tables = await gateway.live_tables(ctx)
+    """``VpcEndpoint`` items, with the lookups they need made once (by id: only the route
+    tables, groups and subnets the endpoints name are read)."""
+
+    def named(field: str) -> list[str]:
+        return sorted({str(i) for e in endpoints for i in e.get(field) or ()})
+
+    tables = await gateway.live_tables(ctx, named("route_table_ids"))
     names = {
         str(g["group_id"]): str(g.get("group_name", ""))
-        for g in await records.list_records(ctx, SECURITY_GROUP)
+        for g in await records.find_many(
+            ctx, SECURITY_GROUP, named("security_group_ids"), live_only=False
+        )
     }
     subnet_zones = {
         str(s["subnet_id"]): str(s["availability_zone"])
-        for s in await records.list_records(ctx, SUBNET)
+        for s in await records.find_many(ctx, SUBNET, named("subnet_ids"), live_only=False)
     }
     return [
         endpoint_to_api(
@@ -369,17 +378,21 @@ def _mark_deleting(ctx: RequestContext) -> Callable[[Record], Record]:
     }
 
 
-async def _purge_gone(ctx: RequestContext) -> None:
-    for record in await records.where(ctx, VPCE, live_only=False):
-        if api_state(record) is None:
-            await records.delete(ctx, VPCE, str(record["vpc_endpoint_id"]))
-
-
 @action("DescribeVpcEndpoints")
 async def describe_vpc_endpoints(ctx: RequestContext, params: Params) -> Result:
     """The caller's endpoints (unknown ids: ``InvalidVpcEndpointId.NotFound``), filtered, paged."""
-    await _purge_gone(ctx)
-    items = await render_all(ctx, await records.where(ctx, VPCE))
+    wanted = [str(i) for i in params.get("VpcEndpointIds") or ()]
+    stored = await describe.stored_records(
+        ctx, VPCE, params, wanted, VPC_ENDPOINT_FILTERS, live_only=False
+    )
+    now = clock.now()
+    shown = []
+    for record in stored:
+        if api_state(record, now) is None:  # gone: purged
+            await records.delete(ctx, VPCE, str(record["vpc_endpoint_id"]))
+        else:
+            shown.append(record)
+    items = await render_all(ctx, shown)
     return describe.describe_items(
         items,
         params,

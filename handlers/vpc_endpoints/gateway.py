@@ -83,6 +83,9 @@ async def remove_routes(ctx: RequestContext, endpoint_id: str, table_ids: Sequen
         await records.mutate(ctx, RTB, table_id, drop, missing_ok=True)
 
 
-async def live_tables(ctx: RequestContext) -> set[str]:
-    """The caller's existing route tables."""
-    return {str(t["route_table_id"]) for t in await records.list_records(ctx, RTB)}
+async def live_tables(ctx: RequestContext, table_ids: list[str]) -> set[str]:
+    """Those of ``table_ids`` that are the caller's existing route tables."""
+    return {
+        str(t["route_table_id"])
+        for t in await records.find_many(ctx, RTB, table_ids, live_only=False)
+    }

@@ -141,6 +141,12 @@ VPC_ENDPOINT_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-id": lambda e: e["VpcId"],
     },
     tags=_tags,
+    indexes={
+        "service-name": "service_name",
+        "vpc-endpoint-id": "vpc_endpoint_id",
+        "vpc-endpoint-type": "vpc_endpoint_type",
+        "vpc-id": "vpc_id",
+    },
 )
 """``DescribeVpcEndpoints`` filters."""
 

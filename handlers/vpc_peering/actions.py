@@ -288,7 +288,11 @@ async def delete_vpc_peering_connection(ctx: RequestContext, params: Params) -> 
 @action("DescribeVpcPeeringConnections")
 async def describe_vpc_peering_connections(ctx: RequestContext, params: Params) -> Result:
     """The connections the caller requested or is the accepter of: ids, filters, pages."""
-    items = [connection_to_api(ctx, c) for c in await store.visible(ctx)]
+    wanted = [str(i) for i in params.get("VpcPeeringConnectionIds") or ()]
+    stored = await describe.stored_records(
+        ctx, PCX, params, wanted, PEERING_FILTERS, live_only=False
+    )
+    items = [connection_to_api(ctx, c) for c in await store.visible(ctx, stored)]
     return describe.describe_items(
         items,
         params,

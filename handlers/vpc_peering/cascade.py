@@ -10,8 +10,7 @@ turn ``blackhole`` in both accounts (route_tables derives that from its ``TARGET
 from __future__ import annotations
 
 from handlers.vpc_peering import actions, lifecycle, store
-from handlers.vpc_peering.store import PCX
-from hive_gateway.core import clock, dependents, records
+from hive_gateway.core import clock, dependents
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import Record
 
@@ -25,16 +24,19 @@ def _pending_from_another_account(link: Record, vpc: Record) -> bool:
     )
 
 
-dependents.blocks("vpc", by="vpc-peering-connection", where=_pending_from_another_account)
+dependents.blocks(
+    "vpc",
+    by="vpc-peering-connection",
+    where=_pending_from_another_account,
+    via=("accepter_vpc_id", "vpc_id"),
+)
 
 
 @dependents.on("vpc", "deleted")
 async def _vpc_deleted(ctx: RequestContext, vpc: Record) -> None:
     """Every live connection of the deleted VPC is deleted (its routes blackhole)."""
     vpc_id = vpc["vpc_id"]
-    for local in await records.where(ctx, PCX):
-        if vpc_id not in (local.get("requester_vpc_id"), local.get("accepter_vpc_id")):
-            continue
+    for local in await store.of_vpc(ctx, vpc_id):
         connection = await store.resolve(ctx, local)
         if connection is None:
             continue

@@ -19,6 +19,7 @@ from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import KINDS, Record
 
 PCX: Final = KINDS["vpc-peering-connection"]
+records.indexed(PCX, "requester_vpc_id", "accepter_vpc_id")  # a VPC's connections
 
 MIRRORED: Final = (
     "state",
@@ -81,6 +82,17 @@ async def resolve(ctx: RequestContext, local: Record) -> Connection | None:
     return Connection(owner, record, local)
 
 
+async def of_vpc(ctx: RequestContext, vpc_id: str) -> list[Record]:
+    """The caller's live records (connections and links) with ``vpc_id`` on either side,
+    sorted by id (from the indexes of both sides)."""
+    sides = [
+        *await records.where(ctx, PCX, requester_vpc_id=vpc_id),
+        *await records.where(ctx, PCX, accepter_vpc_id=vpc_id),
+    ]
+    found = {str(r["vpc_peering_connection_id"]): r for r in sides}
+    return [found[key] for key in sorted(found)]
+
+
 async def find(ctx: RequestContext, connection_id: str) -> Connection | None:
     """The caller's connection ``connection_id`` in any state it is still describable in."""
     local = await records.find(ctx, PCX, connection_id, live_only=False)
@@ -96,13 +108,16 @@ async def get(ctx: RequestContext, connection_id: str) -> Connection:
     return found
 
 
-async def visible(ctx: RequestContext) -> list[Connection]:
-    """Every connection the caller can describe (its own and those it is the accepter of).
+async def visible(ctx: RequestContext, stored: list[Record] | None = None) -> list[Connection]:
+    """Every connection the caller can describe (its own and those it is the accepter of), or
+    those of its ``stored`` records (all of them when ``None``).
 
     Records past their retention are removed on the way (lazy clean-up).
     """
     found: list[Connection] = []
-    for local in await records.list_records(ctx, PCX):
+    if stored is None:
+        stored = await records.list_records(ctx, PCX)
+    for local in stored:
         connection = await resolve(ctx, local)
         if connection is None:
             await records.delete(ctx, PCX, str(local["vpc_peering_connection_id"]))

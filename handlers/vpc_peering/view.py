@@ -90,4 +90,10 @@ PEERING_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-peering-connection-id": lambda c: c["VpcPeeringConnectionId"],
     },
     tags=lambda c: {t["Key"]: t["Value"] for t in c.get("Tags", [])},
+    # The caller's record (a connection or a cross-account link) carries both VPC ids.
+    indexes={
+        "accepter-vpc-info.vpc-id": "accepter_vpc_id",
+        "requester-vpc-info.vpc-id": "requester_vpc_id",
+        "vpc-peering-connection-id": "vpc_peering_connection_id",
+    },
 )

@@ -85,7 +85,7 @@ async def _allocate_ipv6(ctx: RequestContext) -> str:
 
 
 async def _records_in_vpc(ctx: RequestContext, kind: str, vpc_id: str) -> list[Record]:
-    return [r for r in await records.list_records(ctx, KINDS[kind]) if r.get("vpc_id") == vpc_id]
+    return await records.where(ctx, KINDS[kind], live_only=False, vpc_id=vpc_id)
 
 
 # --- CreateVpc -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.vpcs.constants import VPC
-from hive_gateway.core import describe
+from hive_gateway.core import describe, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.filters import FilterSpec
 from hive_gateway.core.kinds import Record
@@ -106,6 +106,7 @@ VPC_FILTERS: FilterSpec[Record] = FilterSpec(
     },
     indexes={"vpc-id": "vpc_id"},
 )
+records.indexed(VPC, "is_default")  # the account's default VPC (RunInstances, default groups)
 
 
 # --- DescribeVpcs ---------------------------------------------------------------------------------

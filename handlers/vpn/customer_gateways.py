@@ -32,6 +32,7 @@ from hive_gateway.core.registry import Params, Result, action
 from hive_gateway.core.tagging import api_tags, record_tags, tags_from_specifications
 
 CGW: Final = KINDS["customer-gateway"]
+records.indexed(CGW, "ip_address")  # CreateCustomerGateway finds an existing twin by address
 IPSEC: Final = "ipsec.1"
 DEFAULT_ASN: Final = 65000
 RETENTION: Final = "vpn-retention"
@@ -75,6 +76,12 @@ CUSTOMER_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "type": lambda g: g["Type"],
     },
     tags=lambda g: {t["Key"]: t["Value"] for t in g.get("Tags", [])},
+    # ``bgp-asn`` is a number in the record, text in the filter; ``state`` is derived.
+    indexes={
+        "customer-gateway-id": "customer_gateway_id",
+        "ip-address": "ip_address",
+        "type": "type",
+    },
 )
 
 
@@ -122,7 +129,7 @@ async def create_customer_gateway(ctx: RequestContext, params: Params) -> Result
     if ip is None and not params.get("CertificateArn"):
         raise AwsError("MissingParameter", "The request must contain the parameter ipAddress")
     tags = tags_from_specifications(params, "customer-gateway")
-    for existing in await records.where(ctx, CGW, type=kind, bgp_asn=asn, ip_address=ip):
+    for existing in await records.where(ctx, CGW, ip_address=ip, type=kind, bgp_asn=asn):
         return {"CustomerGateway": customer_gateway_to_api(ctx, existing)}
     record: Record = {
         "customer_gateway_id": new_id("customer-gateway"),

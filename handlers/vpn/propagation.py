@@ -21,6 +21,7 @@ from hive_gateway.core.registry import Params, Result, action
 
 RTB: Final = KINDS["route-table"]
 FIELD: Final = "propagating_vgws"
+records.indexed(RTB, FIELD)  # the tables a gateway propagates to
 """Route-table record field listing the gateways that propagate into it."""
 
 
@@ -67,7 +68,10 @@ def _without(gateway_id: str) -> Callable[[Record], Record]:
 async def _gateway_deleted(ctx: RequestContext, gateway: Record) -> None:
     """A deleted gateway propagates nowhere; routes to it turn ``blackhole``."""
     gateway_id = str(gateway["vpn_gateway_id"])
-    for table in await records.list_records(ctx, RTB):
+    tables = await records.any_of(ctx, RTB, FIELD, [gateway_id])  # from the index
+    if tables is None:
+        tables = await records.list_records(ctx, RTB)
+    for table in tables:
         if gateway_id in (table.get(FIELD) or []):
             await records.mutate(
                 ctx, RTB, table["route_table_id"], _without(gateway_id), missing_ok=True

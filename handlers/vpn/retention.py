@@ -32,10 +32,13 @@ async def describe_retained(
     result_key: str,
     spec: FilterSpec[Record],
 ) -> Result:
-    """The caller's records of ``kind`` (deleted ones until ``gone_at``): ids, filters."""
+    """The caller's records of ``kind`` (deleted ones until ``gone_at``): ids, filters (an
+    indexed one selects the records read)."""
+    wanted = [str(i) for i in params.get(ids_param) or ()]
+    stored = await describe.stored_records(ctx, kind, params, wanted, spec, live_only=False)
     now = clock.now()
     items = []
-    for record in await records.where(ctx, kind, live_only=False):
+    for record in stored:
         if gone(record, now):
             await records.delete(ctx, kind, record[kind.id_field])
             continue

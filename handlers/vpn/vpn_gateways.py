@@ -120,6 +120,12 @@ VPN_GATEWAY_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpn-gateway-id": lambda g: g["VpnGatewayId"],
     },
     tags=lambda g: {t["Key"]: t["Value"] for t in g.get("Tags", [])},
+    # Attachments are objects (no index); ``state`` defaults when absent.
+    indexes={
+        "availability-zone": "availability_zone",
+        "type": "type",
+        "vpn-gateway-id": "vpn_gateway_id",
+    },
 )
 
 

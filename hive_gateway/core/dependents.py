@@ -58,6 +58,9 @@ class Relation:
     event: str
     declared_in: str
     recheck: bool = True
+    via: tuple[str, str] | None = None
+    """``(dependent field, parent field)`` of a ``where`` relation: only dependents whose field
+    holds the parent's value (or has it among its list items) can refer to it."""
 
     def refers(self, dependent: Record, parent: Record) -> bool:
         """Whether ``dependent`` blocks ``parent`` (and is not exempt)."""
@@ -106,6 +109,7 @@ def blocks(
     unless: Callable[[Record], bool] | None = None,
     event: str = "delete",
     recheck: bool = True,
+    via: tuple[str, str] | None = None,
 ) -> None:
     """Declare that live ``by`` records block ``event`` (``delete``, ``detach``, …) of ``parent``.
 
@@ -115,14 +119,23 @@ def blocks(
     table, a terminated instance). ``recheck=False`` leaves the parent out of the re-check after
     a create (a record written after work that cannot be undone, e.g. a launched instance, whose
     parent is already held by another dependent).
+
+    ``via=(dependent field, parent field)`` with ``where``: ``where`` can only hold for a
+    dependent whose field equals the parent's field (or, a list, has it among its items), e.g.
+    ``via=("security_group_ids", "group_id")``; the candidates then come from that field's
+    index instead of every ``by`` record of the account.
     """
     if parent not in KINDS or by not in KINDS:
         raise KeyError(f"unknown kind in blocks({parent!r}, by={by!r})")
     if (field is None) == (where is None):
         raise ValueError("blocks() takes exactly one of field= or where=")
-    _RELATIONS.append(Relation(parent, by, field, where, unless, event, _caller(), recheck))
+    if via is not None and where is None:
+        raise ValueError("blocks(via=...) narrows a where= relation")
+    _RELATIONS.append(Relation(parent, by, field, where, unless, event, _caller(), recheck, via))
     if field is not None:
         records.indexed(KINDS[by], field)  # a dependency check is O(dependents)
+    if via is not None:
+        records.indexed(KINDS[by], via[0])
 
 
 def on(kind: str, event: str) -> Callable[[Reaction], Reaction]:
@@ -165,11 +178,26 @@ async def blockers(
                 value: Any = _id(relation.parent, parent)
                 candidates = await records.where(ctx, by, **{relation.field: value})
             else:
-                candidates = await records.where(ctx, by)
+                candidates = await _where_candidates(ctx, relation, by, parent)
         except ValueError:  # a kind whose family (and schema) does not exist yet: no records
             continue
         found += [r for r in candidates if relation.refers(r, parent)]
     return found
+
+
+async def _where_candidates(
+    ctx: RequestContext, relation: Relation, by: ResourceKind, parent: Record
+) -> list[Record]:
+    """The live ``by`` records a ``where`` relation must look at: those the ``via`` index
+    selects, else every one of the account."""
+    if relation.via is not None:
+        field, parent_field = relation.via
+        value = parent.get(parent_field)
+        if isinstance(value, str) and value:
+            found = await records.any_of(ctx, by, field, [value])
+            if found is not None:
+                return found
+    return await records.where(ctx, by)
 
 
 async def check(

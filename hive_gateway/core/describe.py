@@ -102,24 +102,31 @@ async def stored_records(
     params: Mapping[str, Any],
     wanted: Sequence[str],
     spec: FilterSpec[Any],
+    *,
+    live_only: bool = True,
 ) -> list[Record]:
     """The live records that can answer: those of the wanted ids (O(ids)), else those an
     indexed filter without wildcards selects (O(matches), ``FilterSpec.indexes``), else all of
-    the account's. Filters still run over the API form afterwards, so this only narrows."""
+    the account's. Filters still run over the API form afterwards, so this only narrows.
+
+    For a family that renders and selects its items itself (:func:`describe_items`): the
+    stored records its items come from. ``live_only=False`` keeps the records the kind's
+    liveness rule calls gone (deleted NAT gateways stay describable for a while)."""
     if wanted:
-        return await find_many(ctx, kind, list(wanted))
+        return await find_many(ctx, kind, list(wanted), live_only=live_only)
     if spec.indexes:
         indexed(kind, *spec.indexes.values())
         for entry in params.get("Filters") or ():
             name = str(entry.get("Name") or "")
             field = spec.indexes.get(spec.aliases.get(name, name))
             values = [str(value) for value in entry.get("Values") or ()]
-            if field is None or not values or any(has_wildcard(v) for v in values):
+            # A pattern, or "" (which an API form may show for an absent field), is no key.
+            if field is None or not values or any(not v or has_wildcard(v) for v in values):
                 continue
-            found = await any_of(ctx, kind, field, values)
+            found = await any_of(ctx, kind, field, values, live_only=live_only)
             if found is not None:
                 return found
-    return await where(ctx, kind)
+    return await where(ctx, kind, live_only=live_only)
 
 
 def describe_items(

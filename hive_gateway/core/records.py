@@ -140,10 +140,16 @@ async def _candidates(
 
 
 async def any_of(
-    ctx: RequestContext, kind: ResourceKind, field: str, values: list[str]
+    ctx: RequestContext,
+    kind: ResourceKind,
+    field: str,
+    values: list[str],
+    *,
+    live_only: bool = True,
 ) -> list[Record] | None:
     """The caller's live records of ``kind`` whose ``field`` is one of ``values`` (sorted by
-    id, each once), from the index; ``None`` when ``field`` has no index here."""
+    id, each once), from the index; ``None`` when ``field`` has no index here. With
+    ``live_only=False`` records the kind's liveness rule calls gone are included."""
     bucket = await records(ctx, kind)
     if not bucket.can_index() or field not in _INDEXED.get(kind.name, ()):
         return None
@@ -152,17 +158,24 @@ async def any_of(
         for key, record, _ in await bucket.lookup(field, value, ctx.account_id):
             found[key] = record
     now = clock.now()
-    return [found[key] for key in sorted(found) if is_live(ctx, kind, found[key], now)]
+    return [
+        found[key] for key in sorted(found) if not live_only or is_live(ctx, kind, found[key], now)
+    ]
 
 
-async def find_many(ctx: RequestContext, kind: ResourceKind, ids: list[str]) -> list[Record]:
+async def find_many(
+    ctx: RequestContext, kind: ResourceKind, ids: list[str], *, live_only: bool = True
+) -> list[Record]:
     """The caller's live records of those ``ids`` that exist (each once, sorted by id): one
-    read per id (one consistency wait for all), never a listing of the account."""
+    read per id (one consistency wait for all), never a listing of the account. With
+    ``live_only=False`` records the kind's liveness rule calls gone are included."""
     if not ids:
         return []
     if kind.key_field is not None:
         wanted = set(ids)
-        return [r for r in await where(ctx, kind) if r.get(kind.id_field) in wanted]
+        return [
+            r for r in await where(ctx, kind, live_only=live_only) if r.get(kind.id_field) in wanted
+        ]
     keys = []
     for resource_id in dict.fromkeys(ids):
         key = account_key(ctx.account_id, resource_id)
@@ -170,7 +183,7 @@ async def find_many(ctx: RequestContext, kind: ResourceKind, ids: list[str]) -> 
             keys.append(key)
     now = clock.now()
     found = await (await records(ctx, kind)).get_many(sorted(keys))
-    return [record for _, record, _ in found if is_live(ctx, kind, record, now)]
+    return [record for _, record, _ in found if not live_only or is_live(ctx, kind, record, now)]
 
 
 CreateHook: TypeAlias = Callable[[RequestContext, ResourceKind, Record], Awaitable[None]]

@@ -5,13 +5,14 @@ process: nothing of theirs lives in module globals)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from kv.buckets import bucket_name
+from kv.buckets import BUCKETS, NOT_REPLICATED, bucket_name
 from kv.records import RecordBucket
-from kv.replica import ReplicaStore
+from kv.replica import Loaded, ReplicaStore
 from kv.store import Store
 
 from hive_gateway.config import Settings
@@ -19,6 +20,8 @@ from hive_gateway.config import Settings
 from hive_gateway.core.registry import ACCOUNT_SETUP
 
 T = TypeVar("T")
+
+LOG = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from hive_gateway.core.context import RequestContext
@@ -49,6 +52,26 @@ class Runtime:
             self.store = ReplicaStore(
                 self.store, sync_timeout=min(5.0, self.settings.request_timeout)
             )
+
+    async def load_replica(self) -> Loaded | None:
+        """Load the read replica of every bucket the gateway reads (:data:`kv.buckets.BUCKETS`
+        but :data:`kv.buckets.NOT_REPLICATED`), concurrently, one pass each, and log what it
+        took; ``None`` without a replica. ``serve`` awaits it before it answers, so no request
+        pays for a first load."""
+        if not isinstance(self.store, ReplicaStore):
+            return None
+        prefix = self.settings.bucket_prefix
+        names = [
+            bucket_name(prefix, logical) for logical in BUCKETS if logical not in NOT_REPLICATED
+        ]
+        loaded = await self.store.load(names)
+        LOG.info(
+            "read replica loaded: %d buckets, %d records in %.2fs",
+            loaded.buckets,
+            loaded.records,
+            loaded.seconds,
+        )
+        return loaded
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coro`` in the background, referenced by this runtime until it ends."""

@@ -111,3 +111,25 @@ async def test_listing_uses_no_consumer(nats_server: NatsServer, bucket_name: st
         assert info.state.consumer_count == 1
     finally:
         await store.close()
+
+
+async def test_load_opens_and_loads_buckets_before_any_read() -> None:
+    """``ReplicaStore.load``: every named bucket (created when absent) loaded by one pass each,
+    concurrently; the records are in memory without a read's consistency wait."""
+    backend = MemoryStore()
+    first = await backend.bucket("load-a")
+    for index in range(5):
+        await first.put(f"{ACCT}.k{index}", record(n=index))
+    await first.delete(f"{ACCT}.k0")
+    replica = ReplicaStore(backend)
+    try:
+        loaded = await replica.load(["load-a", "load-b", "load-a"])
+        assert (loaded.buckets, loaded.records) == (2, 4)
+        assert loaded.seconds >= 0
+        bucket = await replica.bucket("load-a")
+        assert [entry.key for entry in bucket._listed(f"{ACCT}.")] == [
+            f"{ACCT}.k{index}" for index in range(1, 5)
+        ]
+        assert (await replica.load(["load-a"])).records == 4  # loading again is harmless
+    finally:
+        await replica.close()

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import uuid
 from typing import Any, cast
+
+import pytest
 
 from hive_gateway.config import Settings
 from hive_gateway.core.runtime import Runtime
+from kv.buckets import BUCKETS, NOT_REPLICATED, bucket_name
 from kv.memory import MemoryStore
+from kv.nats_store import NatsStore
+from kv.replica import ReplicaStore
+from tests.fixtures.nats import NatsServer
 
 
 def _runtime() -> Runtime:
@@ -48,3 +57,55 @@ def test_spawned_tasks_are_held_until_they_end() -> None:
         assert task not in runtime._tasks
 
     asyncio.run(scenario())
+
+
+async def test_load_replica_loads_every_bucket_before_any_request(
+    nats_server: NatsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What ``serve`` does before it answers: every bucket the gateway reads is loaded (one
+    pass each), so the records written before the start are in memory without a request."""
+    prefix = f"load{uuid.uuid4().hex[:8]}"
+    account = "000000000001"
+    writer = await NatsStore.connect(nats_server.url, token=nats_server.token, timeout=5.0)
+    store = await NatsStore.connect(nats_server.url, token=nats_server.token, timeout=5.0)
+    runtime = Runtime(
+        settings=Settings(bucket_prefix=prefix), store=store, accounts=cast(Any, None)
+    )
+    try:
+        vpcs = await writer.bucket(bucket_name(prefix, "vpcs"))
+        for index in range(40):
+            value = {"vpc_id": f"vpc-{index:017x}", "cidr_block": "10.0.0.0/16"}
+            await vpcs.put(f"{account}.vpc-{index:017x}", json.dumps(value).encode())
+        await vpcs.delete(f"{account}.vpc-{0:017x}")
+        subnets = await writer.bucket(bucket_name(prefix, "subnets"))
+        await subnets.put(f"{account}.subnet-1", json.dumps({"vpc_id": "vpc-1"}).encode())
+
+        with caplog.at_level(logging.INFO, logger="hive_gateway.core.runtime"):
+            loaded = await runtime.load_replica()
+        assert loaded is not None
+        assert loaded.buckets == len(BUCKETS) - len(NOT_REPLICATED)
+        assert loaded.records == 39 + 1
+        assert any("read replica loaded" in r.getMessage() for r in caplog.records)
+
+        replica = runtime.store
+        assert isinstance(replica, ReplicaStore)
+        for logical in BUCKETS:
+            name = bucket_name(prefix, logical)
+            opened = name in replica._buckets
+            assert opened == (logical not in NOT_REPLICATED), logical
+        # In memory already: read without the consistency wait a request would make.
+        vpc_replica = await replica.bucket(bucket_name(prefix, "vpcs"))
+        assert len(vpc_replica._listed(f"{account}.")) == 39
+        # ... and a later write by another process is followed as before.
+        await vpcs.put(f"{account}.vpc-new", json.dumps({"vpc_id": "vpc-new"}).encode())
+        assert len(await vpc_replica.keys(f"{account}.")) == 40
+    finally:
+        await runtime.store.close()
+        await writer.close()
+
+
+async def test_load_replica_without_a_replica_does_nothing() -> None:
+    runtime = Runtime(
+        settings=Settings(read_replica=False), store=MemoryStore(), accounts=cast(Any, None)
+    )
+    assert await runtime.load_replica() is None

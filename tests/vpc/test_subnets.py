@@ -1060,9 +1060,13 @@ def test_delete_subnet_frees_cidr_acl_and_route_table_associations(
     gateway: RunningGateway, ec2: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     removed: list[str] = []
+    in_vpcs: list[str | None] = []
 
-    async def remove_subnet_associations(ctx: RequestContext, subnet_id: str) -> None:
+    async def remove_subnet_associations(
+        ctx: RequestContext, subnet_id: str, vpc_id: str | None = None
+    ) -> None:
         removed.append(subnet_id)
+        in_vpcs.append(vpc_id)  # only the subnet's VPC's tables are looked at
 
     monkeypatch.setattr(
         route_tables.reactions,  # where the subnet-deleted reaction looks it up
@@ -1075,6 +1079,7 @@ def test_delete_subnet_frees_cidr_acl_and_route_table_associations(
     assert len(ec2.describe_network_acls(Filters=acl_filter)["NetworkAcls"]) == 1
     ec2.delete_subnet(SubnetId=subnet_id)
     assert removed == [subnet_id]
+    assert in_vpcs == [vpc_id]
     assert ec2.describe_network_acls(Filters=acl_filter)["NetworkAcls"] == []
     with pytest.raises(ClientError) as exc:
         ec2.describe_subnets(SubnetIds=[subnet_id])
