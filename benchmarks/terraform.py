@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from benchmarks.run import BIN, KEY, REGION, SECRET, Target, targets
@@ -144,11 +145,11 @@ resource "aws_route_table_association" "b" {
 """
 
 HIVE_STATUS = re.compile(r"hive_gateway\.access: \S+ account=\S+ action=(\S+) status=(\d{3}) ")
-"""One hive-gateway access-log line: the action and the HTTP status."""
+"""One hive-gateway access-log line (it starts with the time): the action and the HTTP status."""
 CHANGED = re.compile(r"^  # (\w+)\.\S+ has changed", re.MULTILINE)
 """A refresh-only plan's "Objects have changed outside of Terraform" entry: its type."""
-WERKZEUG_STATUS = re.compile(r'"[A-Z]+ \S+ HTTP/[\d.]+" (\d{3}) ')
-"""One werkzeug request line (moto): ``"POST / HTTP/1.1" 200 -``."""
+WERKZEUG_STATUS = re.compile(r'\[(\d\d/\w{3}/\d{4} [\d:]{8})\] "[A-Z]+ \S+ HTTP/[\d.]+" (\d{3}) ')
+"""One werkzeug request line (moto): ``[03/Dec/2026 10:31:38] "POST / HTTP/1.1" 200 -``."""
 
 
 def render(region: str = REGION) -> str:
@@ -218,27 +219,34 @@ class Stack:
         return took, status, output
 
 
-def count_5xx(target: Target) -> tuple[int, int, Counter[str]]:
-    """(requests, 5xx answers, 5xx by action — hive only) from the target's log."""
-    requests, errors, by_action = 0, 0, Counter[str]()
+@dataclass(frozen=True)
+class Request:
+    """One request the target answered, from its log."""
+
+    at: float
+    """When it was logged (epoch seconds; moto's werkzeug log has whole seconds only)."""
+    status: int
+    action: str
+    """hive-gateway's access log names it; werkzeug's does not ("-")."""
+
+
+def requests_logged(target: Target) -> list[Request]:
+    """Every request in the target's log (hive-gateway access log or moto's werkzeug log)."""
+    found: list[Request] = []
     if target.log is None or not target.log.exists():
-        return 0, 0, by_action
+        return found
     with target.log.open(errors="replace") as lines:
         for line in lines:
             hive = HIVE_STATUS.search(line)
             if hive is not None:
-                requests += 1
-                if hive.group(2).startswith("5"):
-                    errors += 1
-                    by_action[f"{hive.group(1)} {hive.group(2)}"] += 1
+                at = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                found.append(Request(at, int(hive.group(2)), hive.group(1)))
                 continue
             moto = WERKZEUG_STATUS.search(line)
             if moto is not None:
-                requests += 1
-                if moto.group(1).startswith("5"):
-                    errors += 1
-                    by_action[moto.group(1)] += 1
-    return requests, errors, by_action
+                at = datetime.strptime(moto.group(1), "%d/%b/%Y %H:%M:%S").timestamp()
+                found.append(Request(at, int(moto.group(2)), "-"))
+    return found
 
 
 Results = dict[str, dict[str, float | str]]
@@ -255,34 +263,47 @@ def bench(stack: Stack, target: Target, copies: int, results: Results) -> None:
     workspace = f"{name.replace(' ', '-')}-{copies}"
     stack.run("workspace", "new", workspace)
     failures_before = len(stack.failures)
+    windows: dict[str, tuple[float, float]] = {}
+    """Per timed command: its wall-clock start and end, to find its requests in the log."""
+
+    def timed(phase: str, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
+        started = time.time()
+        took, status, output = stack.run(
+            *args, f"-parallelism={stack.parallelism}",
+            endpoint=target.endpoint, copies=copies, ok=ok,
+        )  # fmt: skip
+        windows[phase] = (started, time.time())
+        shown: float | str = took if status in ok else f"{took:.1f} (exit {status})"
+        put(f"{phase}, s", shown)
+        return took, status, output
+
     target.start()
     try:
-        endpoint, p = target.endpoint, f"-parallelism={stack.parallelism}"
-        took, status, _ = stack.run("apply", "-auto-approve", p, endpoint=endpoint, copies=copies)
-        put("apply, s", took if status == 0 else f"{took:.1f} (exit {status})")
+        timed("apply", "apply", "-auto-approve")
         # Exit 2 is expected: each route table's ``route`` attribute picks up the aws_route
         # made after it (as on AWS); any other drift shows in the count of changed objects.
-        took, status, output = stack.run(
-            "plan", "-refresh-only", "-detailed-exitcode", p,
-            endpoint=endpoint, copies=copies, ok=(0, 2),
-        )  # fmt: skip
-        put("plan -refresh-only, s", took if status in (0, 2) else f"{took:.1f} (exit {status})")
+        _, _, output = timed(
+            "plan -refresh-only", "plan", "-refresh-only", "-detailed-exitcode", ok=(0, 2)
+        )
         changed = Counter(m.group(1) for m in CHANGED.finditer(output))
         put(
             "refresh-only: objects changed outside",
             ", ".join(f"{kind} ×{n}" for kind, n in sorted(changed.items())) or "none",
         )
-        took, status, _ = stack.run(
-            "plan", "-detailed-exitcode", p, endpoint=endpoint, copies=copies, ok=(0, 2)
-        )
+        _, status, _ = timed("plan", "plan", "-detailed-exitcode", ok=(0, 2))
         put("plan empty", {0: "yes", 2: "no"}.get(status, f"exit {status}"))
-        took, status, _ = stack.run("destroy", "-auto-approve", p, endpoint=endpoint, copies=copies)
-        put("destroy, s", took if status == 0 else f"{took:.1f} (exit {status})")
+        timed("destroy", "destroy", "-auto-approve")
     finally:
         target.stop()
-    requests, errors, by_action = count_5xx(target)
-    put("HTTP requests", str(requests) if requests else "n/a")
-    put("HTTP 5xx", str(errors) if requests else "n/a")
+    logged = requests_logged(target)
+    for phase, (start, end) in windows.items():
+        # Commands are seconds apart (terraform's start-up); 1 s of slack for moto's log.
+        times = [r.at for r in logged if start - 1 <= r.at <= end + 1]
+        if times and phase != "plan":
+            put(f"{phase}: first to last request, s", max(times) - min(times))
+    put("HTTP requests", str(len(logged)) if logged else "n/a")
+    put("HTTP 5xx", str(sum(r.status >= 500 for r in logged)) if logged else "n/a")
+    by_action = Counter(f"{r.action} {r.status}" for r in logged if r.status >= 500)
     if by_action:
         put("5xx by action", ", ".join(f"{k} ×{v}" for k, v in by_action.most_common()))
     put("terraform failures", str(len(stack.failures) - failures_before))
