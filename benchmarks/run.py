@@ -37,6 +37,8 @@ class Target:
     command: list[str]
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+    """Where its stdout and stderr go (appended); None: discarded."""
 
     @property
     def endpoint(self) -> str:
@@ -45,13 +47,23 @@ class Target:
     def start(self) -> float:
         """Start and wait until it answers; seconds it took."""
         started = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.command,
-            env={**os.environ, **self.env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        if self.log is None:
+            self.process = subprocess.Popen(
+                self.command,
+                env={**os.environ, **self.env},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        else:
+            with self.log.open("ab") as out:
+                self.process = subprocess.Popen(
+                    self.command,
+                    env={**os.environ, **self.env},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
@@ -112,40 +124,43 @@ def load(
     return dict(json.loads(out.stdout))
 
 
-def targets(work: Path) -> list[Target]:
+def targets(work: Path, *, base_port: int = 18810, log_level: str = "WARNING") -> list[Target]:
+    """hive NATS on ``base_port`` (its NATS on ``base_port + 10``), hive memory on
+    ``base_port + 1``, moto on ``base_port + 2``; data under ``work``."""
     env = {"HIVE_GATEWAY_ACCESS_KEY": KEY, "HIVE_GATEWAY_SECRET_KEY": SECRET}
     nats_dir, memory_dir = work / "nats", work / "memory"
     nats_dir.mkdir()
     memory_dir.mkdir()
+    nats, memory, moto = base_port, base_port + 1, base_port + 2
     return [
         Target(
             "hive NATS",
-            18810,
+            nats,
             [
                 sys.executable,
                 "-m",
                 "hive_gateway",
                 "--log-level",
-                "WARNING",
+                log_level,
                 "serve",
                 "--no-tls",
                 "--port",
-                "18810",
+                str(nats),
                 "--data-dir",
                 str(nats_dir),
                 "--nats-port",
-                "18820",
+                str(base_port + 10),
                 "--no-builtin-node",
             ],
             env,
         ),
         Target(
             "hive memory",
-            18811,
-            [sys.executable, "-m", "benchmarks.memory_gateway", "18811", str(memory_dir)],
+            memory,
+            [sys.executable, "-m", "benchmarks.memory_gateway", str(memory), str(memory_dir)],
             env,
         ),
-        Target("moto", 18812, [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", "18812"]),
+        Target("moto", moto, [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto)]),
     ]
 
 
