@@ -223,6 +223,45 @@ def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str,
         out[f"{label}, p50 ms"] = result["p50"]
         if result["errors"]:
             out[f"{label}, errors"] = json.dumps(result["errors"])
+    groups = load(
+        target,
+        [
+            {
+                "Action": "CreateSecurityGroup",
+                "VpcId": v,
+                "GroupName": f"bench-{i}",
+                "GroupDescription": "benchmark",
+            }
+            for i, v in enumerate(with_subnet)
+        ],
+        clients=16,
+        total=len(with_subnet),
+        collect="groupId",
+    )
+    out["CreateSecurityGroup, 16 clients, req/s"] = groups["rps"]
+    rules = load(
+        target,
+        [
+            {
+                "Action": "AuthorizeSecurityGroupIngress",
+                "GroupId": g,
+                "IpPermissions.1.IpProtocol": "tcp",
+                "IpPermissions.1.FromPort": "443",
+                "IpPermissions.1.ToPort": "443",
+                "IpPermissions.1.IpRanges.1.CidrIp": "10.0.0.0/8",
+            }
+            for g in groups["collected"]
+        ],
+        clients=16,
+        total=len(groups["collected"]),
+    )
+    out["AuthorizeSecurityGroupIngress, 16 clients, req/s"] = rules["rps"]
+    for label, result in (
+        ("CreateSecurityGroup", groups),
+        ("AuthorizeSecurityGroupIngress", rules),
+    ):
+        if result["errors"]:
+            out[f"{label}, errors"] = json.dumps(result["errors"])
     out["memory per stored VPC (+SG, RT, ACL), KiB"] = (
         (target.rss_mib() - rss0) * 1024 / max(1, len(vpc_ids))
     )
