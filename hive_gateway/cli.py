@@ -498,6 +498,7 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         runtime = Runtime(settings=settings, store=store, accounts=accounts, bus=bus)
         # Every bucket's replica is loaded (one pass each, concurrently) before the first answer.
         await _retrying(runtime.load_replica, "loading the read replica")
+        peers = await _retrying(runtime.join_peers, "registering among the gateways")
         # The built-in node lists its stopped instances: through the replica, not a consumer.
         node = NodeSimulator(bus, runtime.store, node_config) if node_config is not None else None
         if node is not None:
@@ -521,6 +522,8 @@ async def serve(settings: Settings, node_config: NodeConfig | None = None) -> No
         finally:
             LOG.info("shutting down")
             await runner.cleanup()
+            if peers is not None:
+                await peers.leave()
             if node is not None:
                 await node.stop()
             await runtime.store.close()  # the read replica's watches (then the store itself)

@@ -75,6 +75,8 @@ BUCKETS: Final = MappingProxyType(
         "image_names": "claim-image-names",
         "launch_template_names": "claim-launch-template-names",
         "leases": "claim-leases",
+        # One key per running gateway process (kv/peers.py).
+        "gateway_peers": "gateway-peers",
     }
 )
 """Logical bucket name -> Hive bucket-name suffix. Security group rules live in SG records."""
@@ -91,6 +93,8 @@ NOT_REPLICATED: Final = frozenset(
         "cluster_state",
         "iam_users",
         "instance_state",
+        # Opened by kv.peers itself, as a replica whose reads always fetch the latest revision.
+        "gateway_peers",
     }
 )
 """Logical buckets the gateway does not read through its read replica; it loads every other one

@@ -14,6 +14,9 @@ through to the backend (compare-and-swap stays the backend's), one watch per buc
   seconds, until the watch has delivered it. So a write acknowledged by any process (another
   gateway, a Hive daemon) is seen by every later read on every process; a replica that cannot
   catch up answers :class:`StoreUnavailableError` (a retryable 503), never stale data.
+  While the store holds a lease of being the only writer (:meth:`ReplicaStore.declare_alone`,
+  granted by :class:`kv.peers.Peers` when no other gateway is registered) that round trip is
+  skipped: every write the backend holds was then applied here when it was acknowledged.
 * **One key** (``get``: what a compare-and-swap reads) is read from the backend (a direct
   get, no consumer) and applied to the replica.
 * **Writes** go to the backend and are applied to the replica at once with the revision the
@@ -32,6 +35,7 @@ import contextlib
 import heapq
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -175,9 +179,12 @@ class _Coalescer:
 class ReplicaBucket:
     """One bucket's replica; obtain it from :meth:`ReplicaStore.bucket`."""
 
-    def __init__(self, inner: _Backend, *, sync_timeout: float) -> None:
+    def __init__(
+        self, inner: _Backend, *, sync_timeout: float, alone: Callable[[], bool] | None = None
+    ) -> None:
         self._inner = inner
         self._sync_timeout = sync_timeout
+        self._alone = alone
         self._slots: dict[str, _Slot] = {}
         self._groups: dict[str, set[str]] = {}
         self._indexes: dict[str, _Index] = {}
@@ -277,10 +284,14 @@ class ReplicaBucket:
 
     # -- reads --------------------------------------------------------------------------------
 
-    async def sync(self) -> None:
-        """Wait until the replica holds every write acknowledged before this call."""
+    async def sync(self, *, fetch: bool = False) -> None:
+        """Wait until the replica holds every write acknowledged before this call: at once while
+        this process is the only writer (unless ``fetch``), else by fetching the backend's
+        latest revision and waiting for the watch to deliver it."""
         if self._failure is not None:
             raise StoreUnavailableError(str(self._failure))
+        if not fetch and self._alone is not None and self._alone():
+            return
         latest = await self._latest.latest()
         if self._seen >= latest:
             return
@@ -448,14 +459,35 @@ class ReplicaStore:
         self._sync_timeout = sync_timeout
         self._buckets: dict[str, ReplicaBucket] = {}
         self._lock = asyncio.Lock()
+        self._alone_until = float("-inf")
+
+    def alone(self) -> bool:
+        """Whether this process holds a lease of being the only writer of the store's buckets
+        (the peers bucket excepted): reads then skip the revision round trip."""
+        return time.monotonic() < self._alone_until
+
+    def declare_alone(self, until: float) -> None:
+        """No other process writes the buckets until ``until`` (:func:`time.monotonic`); only
+        after :meth:`settle` has taken in every write of the processes that were there."""
+        self._alone_until = until
+
+    def declare_shared(self) -> None:
+        """Other processes write too: every read fetches the latest revision again."""
+        self._alone_until = float("-inf")
+
+    async def settle(self) -> None:
+        """Wait until every open replica holds every write the backend has acknowledged."""
+        await asyncio.gather(*(b.sync(fetch=True) for b in list(self._buckets.values())))
 
     @property
     def inner(self) -> Store:
         """The backend."""
         return self._inner
 
-    async def bucket(self, name: str) -> ReplicaBucket:
-        """The replica of bucket ``name`` (created on the backend if absent), following it."""
+    async def bucket(self, name: str, *, shared: bool = False) -> ReplicaBucket:
+        """The replica of bucket ``name`` (created on the backend if absent), following it.
+        ``shared``: written by every process whatever :meth:`alone` says (the peers bucket),
+        so its reads always fetch the latest revision."""
         found = self._buckets.get(name)
         if found is not None:
             return found
@@ -463,7 +495,11 @@ class ReplicaStore:
             found = self._buckets.get(name)
             if found is None:
                 inner: Any = await self._inner.bucket(name)
-                found = ReplicaBucket(inner, sync_timeout=self._sync_timeout)
+                found = ReplicaBucket(
+                    inner,
+                    sync_timeout=self._sync_timeout,
+                    alone=None if shared else self.alone,
+                )
                 found.start()
                 self._buckets[name] = found
             return found

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kv.buckets import BUCKETS, NOT_REPLICATED, bucket_name
 from kv.records import RecordBucket
+from kv.peers import Peers
 from kv.replica import Loaded, ReplicaStore
 from kv.store import Store
 
@@ -72,6 +73,16 @@ class Runtime:
             loaded.seconds,
         )
         return loaded
+
+    async def join_peers(self) -> Peers | None:
+        """Register this gateway among the running ones (:mod:`kv.peers`): while it is the
+        only one, its replica's reads skip the revision round trip. ``None`` without a replica.
+        ``serve`` awaits it before it answers (it waits out older gateways' leases)."""
+        if not isinstance(self.store, ReplicaStore):
+            return None
+        peers = Peers(self.store, bucket_name(self.settings.bucket_prefix, "gateway_peers"))
+        await peers.join()
+        return peers
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coro`` in the background, referenced by this runtime until it ends."""

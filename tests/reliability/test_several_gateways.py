@@ -108,6 +108,22 @@ def _vpc(ec2: Any, cidr: str = "10.20.0.0/16") -> str:
     return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
 
 
+def test_a_write_on_one_gateway_is_read_at_once_on_the_other(pair: Pair) -> None:
+    """Read-your-writes across processes: with another gateway registered, neither takes
+    itself for the only writer (kv/peers.py), so its next read waits for the other's write."""
+    a, b = pair.clients()
+    for n in range(20):
+        writer, reader = (a, b) if n % 2 else (b, a)
+        vpc = _vpc(writer, f"10.{100 + n}.0.0/16")
+        found = reader.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+        assert [v["VpcId"] for v in found] == [vpc]
+        writer.create_tags(Resources=[vpc], Tags=[{"Key": "round", "Value": str(n)}])
+        tagged = reader.describe_vpcs(Filters=[{"Name": "tag:round", "Values": [str(n)]}])
+        assert [v["VpcId"] for v in tagged["Vpcs"]] == [vpc]
+        writer.delete_vpc(VpcId=vpc)
+        assert reader.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Vpcs"] == []
+
+
 def test_security_group_name_race_has_one_winner(pair: Pair) -> None:
     """Property: one SG name per VPC across gateways (the loser: InvalidGroup.Duplicate)."""
     a, b = pair.clients()
