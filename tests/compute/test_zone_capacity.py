@@ -138,6 +138,9 @@ def test_instance_limit_is_a_setting(tmp_path: Path) -> None:
     running = start_gateway(memory, tmp_path, instance_limit=2)
     try:
         ec2 = running.client("ec2")
+        limits = ec2.describe_account_attributes(AttributeNames=["max-instances"])
+        (attribute,) = limits["AccountAttributes"]
+        assert attribute["AttributeValues"] == [{"AttributeValue": "2"}]
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         subnet_id = subnet_in(ec2, vpc_id, "10.0.1.0/24", "ap-southeast-2a")
         assert len(launch(ec2, subnet_id, count=2)) == 2

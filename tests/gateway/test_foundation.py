@@ -170,7 +170,7 @@ def test_account_attributes_are_hives_values(ec2: Any) -> None:
         for a in ec2.describe_account_attributes()["AccountAttributes"]
     }
     assert attributes["supported-platforms"] == ["VPC"]
-    assert attributes["max-instances"] == ["100"]
+    assert attributes["max-instances"] == ["1000"]  # what RunInstances enforces (--instance-limit)
     only = ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"]
     assert [a["AttributeName"] for a in only] == ["default-vpc"]
     # names the model's enum omits are valid on AWS too
