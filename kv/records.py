@@ -12,6 +12,7 @@ A valid record (every write but a bug) is checked by ``jsonschema_rs`` (compiled
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_SLICE = 1000
+"""Records decoded between two turns of the event loop in a long listing."""
 
 Record: TypeAlias = dict[str, Any]
 RecordMutation: TypeAlias = Callable[[Record | None], Awaitable[Record | None] | Record | None]
@@ -199,17 +203,32 @@ class RecordBucket:
         """Delete (optionally only at ``revision``)."""
         await self._bucket.delete(key, revision)
 
-    async def items(self, prefix: str = "") -> list[tuple[str, Record, int]]:
+    async def items(
+        self, prefix: str = "", *, containing: bytes | None = None
+    ) -> list[tuple[str, Record, int]]:
         """``(key, record, revision)`` under ``prefix``, sorted by key.
 
         Values that are not JSON objects are skipped with a warning, so one corrupt record
-        cannot hide the rest of a listing.
+        cannot hide the rest of a listing. ``containing``: only values whose stored bytes hold
+        it, checked before decoding (``b'"deleting"'`` finds every record with that key without
+        decoding the others; the caller still checks the decoded field). A long listing is
+        decoded in slices, letting other requests run between them.
         """
-        return self._decoded(await self._bucket.entries(prefix))
+        entries = await self._bucket.entries(prefix)
+        if containing is not None:
+            entries = [entry for entry in entries if containing in entry.value]
+        if len(entries) <= _SLICE:
+            return self._decoded(entries)
+        result: list[tuple[str, Record, int]] = []
+        for start in range(0, len(entries), _SLICE):
+            if start:
+                await asyncio.sleep(0)
+            result += self._decoded(entries[start : start + _SLICE])
+        return result
 
-    async def list(self, prefix: str = "") -> list[Record]:
+    async def list(self, prefix: str = "", *, containing: bytes | None = None) -> list[Record]:
         """Records under ``prefix`` sorted by key (undecodable ones skipped, see :meth:`items`)."""
-        return [record for _, record, _ in await self.items(prefix)]
+        return [record for _, record, _ in await self.items(prefix, containing=containing)]
 
     async def mutate(self, key: str, fn: RecordMutation, *, attempts: int = 20) -> Record | None:
         """Read-modify-write with compare-and-swap, retrying when another writer got in first.

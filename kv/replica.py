@@ -102,6 +102,15 @@ def field_values(field: str) -> Extractor:
     return extract
 
 
+def _decoded(value: bytes) -> dict[str, Any] | None:
+    """``value`` as the JSON object indexes extract from (``None``: not a JSON object)."""
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
 class _Index:
     """``(group, value) → keys`` for one extractor."""
 
@@ -111,26 +120,22 @@ class _Index:
         self.extract = extract
         self.keys: dict[tuple[str, Hashable], set[str]] = {}
 
-    def values(self, value: bytes) -> Iterable[Hashable]:
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            return ()
-        if not isinstance(decoded, dict):
+    def values(self, decoded: dict[str, Any] | None) -> Iterable[Hashable]:
+        if decoded is None:
             return ()
         try:
             return set(self.extract(decoded))
         except (TypeError, ValueError, AttributeError):
             return ()
 
-    def add(self, key: str, value: bytes) -> None:
+    def add(self, key: str, decoded: dict[str, Any] | None) -> None:
         group = _group(key)
-        for found in self.values(value):
+        for found in self.values(decoded):
             self.keys.setdefault((group, found), set()).add(key)
 
-    def remove(self, key: str, value: bytes) -> None:
+    def remove(self, key: str, decoded: dict[str, Any] | None) -> None:
         group = _group(key)
-        for found in self.values(value):
+        for found in self.values(decoded):
             members = self.keys.get((group, found))
             if members is not None:
                 members.discard(key)
@@ -266,9 +271,10 @@ class ReplicaBucket:
     def _set(self, key: str, value: bytes | None, revision: int) -> None:
         slot = self._slots.get(key)
         old = slot.value if slot is not None else None
-        if old is not None:
+        if old is not None and self._indexes:
+            decoded = _decoded(old)  # once for every index
             for index in self._indexes.values():
-                index.remove(key, old)
+                index.remove(key, decoded)
         if value is None:
             # A tombstone, until the watch has passed it (so a late older put cannot revive it).
             self._slots[key] = _Slot(None, revision)
@@ -279,8 +285,10 @@ class ReplicaBucket:
             return
         self._slots[key] = _Slot(value, revision)
         self._groups.setdefault(_group(key), set()).add(key)
-        for index in self._indexes.values():
-            index.add(key, value)
+        if self._indexes:
+            decoded = _decoded(value)
+            for index in self._indexes.values():
+                index.add(key, decoded)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -388,7 +396,7 @@ class ReplicaBucket:
         index = _Index(extract)
         for key, slot in self._slots.items():
             if slot.value is not None and key != VERSION_KEY:
-                index.add(key, slot.value)
+                index.add(key, _decoded(slot.value))
         self._indexes[name] = index
 
     def has_index(self, name: str) -> bool:

@@ -84,9 +84,13 @@ async def get(
     return record
 
 
-async def list_records(ctx: RequestContext, kind: ResourceKind) -> list[Record]:
-    """Every record of ``kind`` in the caller's account, sorted by id."""
-    return await (await records(ctx, kind)).list(account_prefix(ctx.account_id))
+async def list_records(
+    ctx: RequestContext, kind: ResourceKind, *, containing: bytes | None = None
+) -> list[Record]:
+    """Every record of ``kind`` in the caller's account, sorted by id (``containing``: only
+    those whose stored JSON holds these bytes, see :meth:`kv.records.RecordBucket.items`)."""
+    bucket = await records(ctx, kind)
+    return await bucket.list(account_prefix(ctx.account_id), containing=containing)
 
 
 _INDEXED: dict[str, set[str]] = {}
