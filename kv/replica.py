@@ -12,11 +12,12 @@ through to the backend (compare-and-swap stays the backend's), one watch per buc
   the bucket's latest revision (one request shared by every read that arrived while the
   previous fetch was out, so concurrent reads coalesce) and wait, at most ``sync_timeout``
   seconds, until the watch has delivered it. So a write acknowledged by any process (another
-  gateway, a Hive daemon) is seen by every later read on every process; a replica that cannot
-  catch up answers :class:`StoreUnavailableError` (a retryable 503), never stale data.
-  While the store holds a lease of being the only writer (:meth:`ReplicaStore.declare_alone`,
-  granted by :class:`kv.peers.Peers` when no other gateway is registered) that round trip is
-  skipped: every write the backend holds was then applied here when it was acknowledged.
+  gateway) is seen by every later read on every process; a replica that cannot catch up
+  answers :class:`StoreUnavailableError` (a retryable 503), never stale data. While the store
+  holds a lease of being the only writer (:meth:`ReplicaStore.declare_alone`, granted by
+  :class:`kv.peers.Peers` when no other gateway is registered; only gateways write the buckets
+  a gateway replicates) that round trip is skipped: every write the backend holds was then
+  applied here when it was acknowledged.
 * **One key** (``get``: what a compare-and-swap reads) is read from the backend (a direct
   get, no consumer) and applied to the replica.
 * **Writes** go to the backend and are applied to the replica at once with the revision the
