@@ -11,6 +11,9 @@ prints one markdown table with the moto/hive ratios (> 1: hive-gateway faster).
 Each terraform command's wall time includes terraform starting the AWS provider (seconds of CPU,
 the same for both targets); "server busy" is the part spent between the first and the last
 request of each burst of requests, from the target's log (moto's has whole seconds only).
+"CPU" rows split each command's processor time between the server (its whole process tree:
+hive-gateway's embedded nats-server included) and terraform (with its provider plugin): on a
+small machine both compete for the same cores.
 
 Terraform runs offline from the provider mirror the Terraform tests use
 (:mod:`tests.terraform.harness`), initialised once; each target and copy count has its own
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -266,6 +270,29 @@ def busy(times: list[float], gap: float = 2.0) -> float:
     return total + times[-1] - first
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and every live descendant (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue  # it ended meanwhile
+    return total
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's waited-for children (terraform and the
+    provider plugin it waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 Results = dict[str, dict[str, float | str]]
 """``{metric: {target name: value}}``"""
 
@@ -285,11 +312,15 @@ def bench(stack: Stack, target: Target, copies: int, results: Results) -> None:
 
     def timed(phase: str, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
         started = time.time()
+        assert target.process is not None
+        server_cpu, terraform_cpu = tree_cpu_seconds(target.process.pid), children_cpu_seconds()
         took, status, output = stack.run(
             *args, f"-parallelism={stack.parallelism}",
             endpoint=target.endpoint, copies=copies, ok=ok,
         )  # fmt: skip
         windows[phase] = (started, time.time())
+        put(f"{phase}: server CPU, s", tree_cpu_seconds(target.process.pid) - server_cpu)
+        put(f"{phase}: terraform CPU, s", children_cpu_seconds() - terraform_cpu)
         shown: float | str = took if status in ok else f"{took:.1f} (exit {status})"
         put(f"{phase}, s", shown)
         return took, status, output
