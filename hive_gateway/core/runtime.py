@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kv.buckets import BUCKETS, NOT_REPLICATED, bucket_name
-from kv.records import RecordBucket
 from kv.peers import Peers
+from kv.records import RecordBucket
 from kv.replica import Loaded, ReplicaStore
 from kv.store import Store
 
