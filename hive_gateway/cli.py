@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         help="read every record from NATS instead of the watch-fed in-memory replica",
     )
     serve.add_argument(
+        "--always-sync-reads",
+        action="store_true",
+        help="fetch a bucket's latest revision before every read even when no other gateway "
+        "is running (when programs other than hive-gateway write its buckets)",
+    )
+    serve.add_argument(
         "--tls-cert", type=Path, help="PEM server certificate (instead of the local CA)"
     )
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -438,6 +444,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         ipv6_pool=args.ipv6_pool,
         default_vpc=not args.no_default_vpc,
         read_replica=not args.no_read_replica,
+        always_sync_reads=args.always_sync_reads,
         public_pool=str(ipaddress.IPv4Network(args.public_pool, strict=False)),
         instance_limit=args.instance_limit,
         timings=Timings(terminated_retention=float(args.terminated_retention)),

@@ -168,6 +168,9 @@ class Settings:
     """URL advertised by DescribeRegions; defaults to the listen address."""
     read_replica: bool = True
     """Serve reads from the watch-fed in-memory replica (:mod:`kv.replica`) with its indexes."""
+    always_sync_reads: bool = False
+    """Never take the lease of being the only writer (:mod:`kv.peers`): every read fetches the
+    bucket's latest revision, for stores that programs other than hive-gateway write too."""
     instance_limit: int = 1000
     """Live instances an account may have (``InstanceLimitExceeded`` past it; ``--instance-limit``)."""
     timings: Timings = field(default_factory=Timings)

@@ -46,10 +46,19 @@ class Peers:
     """This gateway's registration in the peers bucket and the lease of being alone."""
 
     def __init__(
-        self, store: ReplicaStore, bucket: str, *, lease: float = 1.0, expiry: float = 5.0
+        self,
+        store: ReplicaStore,
+        bucket: str,
+        *,
+        lease: float = 1.0,
+        expiry: float = 5.0,
+        may_be_alone: bool = True,
     ) -> None:
+        """``may_be_alone=False``: register (others must know this process writes) but never
+        take the lease (programs that do not register write the store too)."""
         if not 0 < lease < expiry:
             raise ValueError("need 0 < lease < expiry")
+        self._may_be_alone = may_be_alone
         self._store = store
         self._bucket_name = bucket
         self._lease = lease
@@ -132,8 +141,8 @@ class Peers:
             # Gone without a goodbye: delete the key, unless it was written meanwhile.
             with contextlib.suppress(StoreError):
                 await self._bucket.delete(key, self._changed[key][0])
-        if others:
-            if self._settled is not False:
+        if others or not self._may_be_alone:
+            if others and self._settled is not False:
                 log.info("gateway peers: %d other gateway(s) running", len(others))
             self._settled = False
             self._store.declare_shared()

@@ -76,11 +76,17 @@ class Runtime:
 
     async def join_peers(self) -> Peers | None:
         """Register this gateway among the running ones (:mod:`kv.peers`): while it is the
-        only one, its replica's reads skip the revision round trip. ``None`` without a replica.
-        ``serve`` awaits it before it answers (it waits out older gateways' leases)."""
+        only one, its replica's reads skip the revision round trip (never with
+        ``always_sync_reads``: it registers, so the others know it writes, but always fetches).
+        ``None`` without a replica. ``serve`` awaits it before it answers (it waits out older
+        gateways' leases)."""
         if not isinstance(self.store, ReplicaStore):
             return None
-        peers = Peers(self.store, bucket_name(self.settings.bucket_prefix, "gateway_peers"))
+        peers = Peers(
+            self.store,
+            bucket_name(self.settings.bucket_prefix, "gateway_peers"),
+            may_be_alone=not self.settings.always_sync_reads,
+        )
         await peers.join()
         return peers
 

@@ -20,7 +20,7 @@ from tests.fixtures.nats import NatsServer
 ACCT = "000000000001"
 LEASE, EXPIRY = 0.6, 2.0
 
-Join = Callable[[], Awaitable[tuple[ReplicaStore, Peers]]]
+Join = Callable[..., Awaitable[tuple[ReplicaStore, Peers]]]
 
 
 def count_fetches(bucket: ReplicaBucket) -> list[int]:
@@ -51,11 +51,11 @@ async def join(nats_server: NatsServer, bucket_name: str) -> AsyncIterator[Join]
     """Start one more gateway (a replica store on its own connection, registered)."""
     started: list[tuple[ReplicaStore, Peers]] = []
 
-    async def one() -> tuple[ReplicaStore, Peers]:
+    async def one(**options: Any) -> tuple[ReplicaStore, Peers]:
         store = ReplicaStore(
             await NatsStore.connect(nats_server.url, token=nats_server.token, timeout=5.0)
         )
-        peers = Peers(store, f"{bucket_name}-peers", lease=LEASE, expiry=EXPIRY)
+        peers = Peers(store, f"{bucket_name}-peers", lease=LEASE, expiry=EXPIRY, **options)
         await peers.join()
         started.append((store, peers))
         return store, peers
@@ -126,6 +126,21 @@ async def test_a_gateway_that_dies_is_taken_for_gone_after_the_expiry(
         assert await bucket.keys() == [first_peers.key]
     finally:
         await raw.close()
+
+
+async def test_a_gateway_that_may_not_be_alone_registers_but_always_fetches(
+    join: Join, bucket_name: str
+) -> None:
+    """``--always-sync-reads``: never the lease, and still a peer to the others."""
+    cautious, _ = await join(may_be_alone=False)
+    data = await cautious.bucket(bucket_name)
+    fetches = count_fetches(data)
+    await data.keys()
+    await asyncio.sleep(LEASE * 2)
+    assert not cautious.alone() and len(fetches) == 1
+    other, _ = await join()
+    await asyncio.sleep(LEASE * 2)
+    assert not other.alone()  # the cautious one writes too
 
 
 async def test_reads_fetch_unless_alone_and_the_peers_bucket_always_fetches() -> None:

@@ -51,3 +51,9 @@ def test_a_real_hive_clusters_limits() -> None:
 def test_nonsense_sizes_are_refused(argv: list[str]) -> None:
     with pytest.raises(ValueError):
         node_config(*argv)
+
+
+def test_always_sync_reads_is_off_unless_asked() -> None:
+    assert cli._settings(cli._parser().parse_args(["serve"])).always_sync_reads is False
+    args = cli._parser().parse_args(["serve", "--always-sync-reads"])
+    assert cli._settings(args).always_sync_reads is True

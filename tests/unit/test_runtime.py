@@ -109,3 +109,24 @@ async def test_load_replica_without_a_replica_does_nothing() -> None:
         settings=Settings(read_replica=False), store=MemoryStore(), accounts=cast(Any, None)
     )
     assert await runtime.load_replica() is None
+
+
+@pytest.mark.parametrize("always_sync_reads", [False, True])
+async def test_join_peers_takes_the_lease_unless_reads_must_always_sync(
+    nats_server: NatsServer, always_sync_reads: bool
+) -> None:
+    """``serve`` registers the gateway; alone, it skips the revision fetch unless
+    ``--always-sync-reads`` says other programs write the store too."""
+    store = await NatsStore.connect(nats_server.url, token=nats_server.token, timeout=5.0)
+    settings = Settings(
+        bucket_prefix=f"peers{uuid.uuid4().hex[:8]}", always_sync_reads=always_sync_reads
+    )
+    runtime = Runtime(settings=settings, store=store, accounts=cast(Any, None))
+    try:
+        peers = await runtime.join_peers()
+        assert peers is not None
+        assert isinstance(runtime.store, ReplicaStore)
+        assert runtime.store.alone() is not always_sync_reads
+        await peers.leave()
+    finally:
+        await runtime.store.close()
