@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -104,6 +105,11 @@ def _one_winner(results: list[Any], loser_code: str) -> Any:
     return winners[0]
 
 
+def _sees_a_peer(gateway: Gateway) -> bool:
+    """Whether ``gateway`` logged that another gateway is running (kv/peers.py)."""
+    return any("other gateway(s) running" in line for line in list(gateway.output))
+
+
 def _vpc(ec2: Any, cidr: str = "10.20.0.0/16") -> str:
     return str(ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"])
 
@@ -111,6 +117,10 @@ def _vpc(ec2: Any, cidr: str = "10.20.0.0/16") -> str:
 def test_a_write_on_one_gateway_is_read_at_once_on_the_other(pair: Pair) -> None:
     """Read-your-writes across processes: with another gateway registered, neither takes
     itself for the only writer (kv/peers.py), so its next read waits for the other's write."""
+    deadline = time.monotonic() + 10
+    while not all(_sees_a_peer(g) for g in pair.gateways):
+        assert time.monotonic() < deadline, "the gateways do not see each other"
+        time.sleep(0.1)
     a, b = pair.clients()
     for n in range(20):
         writer, reader = (a, b) if n % 2 else (b, a)

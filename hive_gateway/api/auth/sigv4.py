@@ -70,6 +70,8 @@ def _parse_timestamp(text: str) -> datetime:
         raise ValueError(text)
     year, month, day, hour, minute, second = (int(part) for part in found.groups())
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
 #: S3's upper bound for ``X-Amz-Expires`` (the signing key itself is only valid for 7 days).
 MAX_PRESIGN_EXPIRES: Final = 604800
 
