@@ -17,7 +17,7 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from importlib import resources
 from typing import Any, TypeAlias
 
@@ -169,14 +169,20 @@ class RecordBucket:
         """Whether the bucket keeps indexes (it is a :class:`kv.replica.ReplicaBucket`)."""
         return isinstance(self._bucket, ReplicaBucket)
 
-    async def lookup(self, field: str, value: Any, group: str) -> list[tuple[str, Record, int]]:
-        """``(key, record, revision)`` of key group ``group`` (an account) whose top-level
-        ``field`` holds ``value`` (or has it among its list items), sorted by key; from the
-        replica's index of ``field`` (made on first use). Only when :meth:`can_index`."""
+    async def matching(
+        self, criteria: Mapping[str, Iterable[Any]], group: str
+    ) -> list[tuple[str, Record, int]]:
+        """``(key, record, revision)`` of key group ``group`` (an account), sorted by key, whose
+        every ``field`` of ``criteria`` holds one of its values (a list field: among its items;
+        a dotted field reaches into nested objects, see :func:`kv.replica.field_values`); from
+        the replica's indexes of those fields (made on first use), decoding only the matches.
+        Only when :meth:`can_index`."""
         assert isinstance(self._bucket, ReplicaBucket)
-        name = f"field:{field}"
-        self._bucket.index(name, field_values(field))
-        return self._decoded(await self._bucket.lookup(name, value, group))
+        names: dict[str, Iterable[Any]] = {}
+        for field, values in criteria.items():
+            self._bucket.index(f"field:{field}", field_values(field))
+            names[f"field:{field}"] = values
+        return self._decoded(await self._bucket.matching(names, group))
 
     def _decoded(self, entries: list[Entry]) -> list[tuple[str, Record, int]]:
         result: list[tuple[str, Record, int]] = []

@@ -37,7 +37,7 @@ import heapq
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -90,15 +90,20 @@ def _group(key: str) -> str:
 
 
 def field_values(field: str) -> Extractor:
-    """The extractor indexing a top-level field: its scalar value, or each scalar of a list."""
+    """The extractor indexing a field: its scalar value, or each scalar of a list. A dotted
+    path reaches into nested objects and lists of them: ``associations.association_id``
+    indexes each association's id (``{"associations": [{"association_id": "a-1"}, ...]}``)."""
+    path = field.split(".")
 
     def extract(record: Any) -> Iterable[Hashable]:
-        value = record.get(field)
-        if isinstance(value, list):
-            return [v for v in value if isinstance(v, (str, int, float, bool))]
-        if isinstance(value, (str, int, float, bool)):
-            return (value,)
-        return ()
+        values: list[Any] = [record]
+        for name in path:
+            step: list[Any] = []
+            for value in values:
+                found = value.get(name) if isinstance(value, dict) else None
+                step += found if isinstance(found, list) else [found]
+            values = step
+        return [v for v in values if isinstance(v, (str, int, float, bool))]
 
     return extract
 
@@ -405,11 +410,29 @@ class ReplicaBucket:
 
     async def lookup(self, name: str, value: Hashable, group: str) -> list[Entry]:
         """Live entries of key group ``group`` whose index ``name`` holds ``value``, by key."""
+        return await self.matching({name: [value]}, group)
+
+    async def matching(self, criteria: Mapping[str, Iterable[Hashable]], group: str) -> list[Entry]:
+        """Live entries of key group ``group`` that every index of ``criteria`` maps one of
+        its values to, by key: ``{"vpc": ["vpc-1"], "name": ["default"]}`` is the default
+        group of vpc-1, found through the smaller of the two key sets."""
         await self.sync()
-        keys = self._indexes[name].keys.get((group, value), ())
-        found = [entry for key in keys if (entry := self._live(key)) is not None]
+        chosen: set[str] | None = None
+        for selected in sorted(
+            (self._keys_of(name, values, group) for name, values in criteria.items()), key=len
+        ):
+            chosen = set(selected) if chosen is None else chosen & selected
+            if not chosen:
+                break
+        found = [entry for key in chosen or () if (entry := self._live(key)) is not None]
         found.sort(key=lambda entry: entry.key)
         return found
+
+    def _keys_of(self, name: str, values: Iterable[Hashable], group: str) -> set[str]:
+        """Keys of ``group`` that index ``name`` maps any of ``values`` to."""
+        index = self._indexes[name].keys
+        sets = [keys for value in values if (keys := index.get((group, value)))]
+        return sets[0] if len(sets) == 1 else set().union(*sets)
 
     # -- writes (to the backend, then applied here) ------------------------------------------
 

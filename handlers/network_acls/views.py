@@ -108,7 +108,12 @@ NETWORK_ACL_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-id": lambda a: a["VpcId"],
     },
     tags=lambda a: {t["Key"]: t["Value"] for t in a.get("Tags", [])},
-    indexes={"vpc-id": "vpc_id", "network-acl-id": "network_acl_id"},
+    indexes={
+        "vpc-id": "vpc_id",
+        "network-acl-id": "network_acl_id",
+        "association.association-id": "associations.network_acl_association_id",
+        "association.subnet-id": "associations.subnet_id",
+    },
 )
 
 

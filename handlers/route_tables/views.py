@@ -94,7 +94,13 @@ ROUTE_TABLE_FILTERS: Final[FilterSpec[Record]] = FilterSpec(
         "vpc-id": lambda t: t["VpcId"],
     },
     tags=lambda t: {tag["Key"]: tag["Value"] for tag in t.get("Tags", [])},
-    indexes={"vpc-id": "vpc_id", "route-table-id": "route_table_id"},
+    indexes={
+        "vpc-id": "vpc_id",
+        "route-table-id": "route_table_id",
+        "association.route-table-association-id": "associations.association_id",
+        "association.subnet-id": "associations.subnet_id",
+        "association.gateway-id": "associations.gateway_id",
+    },
 )
 
 

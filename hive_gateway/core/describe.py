@@ -17,7 +17,7 @@ from hive_gateway.core.errors import AwsError
 from hive_gateway.core.filters import FilterSpec, apply_filters, has_wildcard
 from hive_gateway.core.kinds import Record, ResourceKind
 from hive_gateway.core.pagination import paginate
-from hive_gateway.core.records import any_of, find_many, indexed, where
+from hive_gateway.core.records import find_many, indexed, matching, where
 
 
 def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
@@ -105,9 +105,10 @@ async def stored_records(
     *,
     live_only: bool = True,
 ) -> list[Record]:
-    """The live records that can answer: those of the wanted ids (O(ids)), else those an
-    indexed filter without wildcards selects (O(matches), ``FilterSpec.indexes``), else all of
-    the account's. Filters still run over the API form afterwards, so this only narrows.
+    """The live records that can answer: those of the wanted ids (O(ids)), else those every
+    indexed filter without wildcards selects (``FilterSpec.indexes``; their key sets are
+    intersected before anything is decoded: O(the smallest)), else all of the account's.
+    Filters still run over the API form afterwards, so this only narrows.
 
     For a family that renders and selects its items itself (:func:`describe_items`): the
     stored records its items come from. ``live_only=False`` keeps the records the kind's
@@ -116,6 +117,7 @@ async def stored_records(
         return await find_many(ctx, kind, list(wanted), live_only=live_only)
     if spec.indexes:
         indexed(kind, *spec.indexes.values())
+        criteria: dict[str, list[str]] = {}
         for entry in params.get("Filters") or ():
             name = str(entry.get("Name") or "")
             field = spec.indexes.get(spec.aliases.get(name, name))
@@ -123,9 +125,10 @@ async def stored_records(
             # A pattern, or "" (which an API form may show for an absent field), is no key.
             if field is None or not values or any(not v or has_wildcard(v) for v in values):
                 continue
-            found = await any_of(ctx, kind, field, values, live_only=live_only)
-            if found is not None:
-                return found
+            criteria.setdefault(field, values)  # a second filter on it only narrows less
+        found = await matching(ctx, kind, criteria, live_only=live_only)
+        if found is not None:
+            return found
     return await where(ctx, kind, live_only=live_only)
 
 

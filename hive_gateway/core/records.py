@@ -17,7 +17,7 @@ liveness rule calls gone (``@live``) is missing too.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -65,12 +65,15 @@ async def find(
     key = await _key_of(ctx, kind, resource_id)
     if key is None:
         return None
-    found = await (await records(ctx, kind)).get(key)
-    if found is None:
+    # get_many: from the replica (one consistency wait) rather than the backend's direct get
+    # that a compare-and-swap needs; the same on a store without a replica.
+    found = await (await records(ctx, kind)).get_many([key])
+    if not found:
         return None
-    if live_only and not is_live(ctx, kind, found[0], clock.now()):
+    record = found[0][1]
+    if live_only and not is_live(ctx, kind, record, clock.now()):
         return None
-    return found[0]
+    return record
 
 
 async def get(
@@ -133,14 +136,40 @@ async def where(
 async def _candidates(
     ctx: RequestContext, kind: ResourceKind, fields: dict[str, Any]
 ) -> list[Record]:
+    found = await matching(
+        ctx,
+        kind,
+        {n: [v] for n, v in fields.items() if isinstance(v, (str, int, bool))},
+        live_only=False,
+    )
+    return await list_records(ctx, kind) if found is None else found
+
+
+async def matching(
+    ctx: RequestContext,
+    kind: ResourceKind,
+    criteria: Mapping[str, Sequence[Any]],
+    *,
+    live_only: bool = True,
+) -> list[Record] | None:
+    """The caller's records of ``kind`` whose every indexed ``field`` of ``criteria`` holds one
+    of its values (sorted by id), from the indexes: the key sets are intersected before any
+    record is decoded, so ``{"group_name": ["default"], "vpc_id": [v]}`` decodes one group,
+    not every VPC's default group. Fields without an index are left out (the caller still
+    checks every condition); ``None`` when none has one. A dotted field reaches into nested
+    objects (``associations.association_id``). With ``live_only=False`` records the kind's
+    liveness rule calls gone are included."""
     bucket = await records(ctx, kind)
-    if bucket.can_index():
-        declared = _INDEXED.get(kind.name, ())
-        for name, value in fields.items():
-            if name in declared and isinstance(value, (str, int, bool)):
-                found = await bucket.lookup(name, value, ctx.account_id)
-                return [record for _, record, _ in found]
-    return await list_records(ctx, kind)
+    declared = _INDEXED.get(kind.name, ())
+    usable = {field: values for field, values in criteria.items() if field in declared}
+    if not bucket.can_index() or not usable:
+        return None
+    now = clock.now()
+    return [
+        record
+        for _, record, _ in await bucket.matching(usable, ctx.account_id)
+        if not live_only or is_live(ctx, kind, record, now)
+    ]
 
 
 async def any_of(
@@ -154,17 +183,7 @@ async def any_of(
     """The caller's live records of ``kind`` whose ``field`` is one of ``values`` (sorted by
     id, each once), from the index; ``None`` when ``field`` has no index here. With
     ``live_only=False`` records the kind's liveness rule calls gone are included."""
-    bucket = await records(ctx, kind)
-    if not bucket.can_index() or field not in _INDEXED.get(kind.name, ()):
-        return None
-    found: dict[str, Record] = {}
-    for value in dict.fromkeys(values):
-        for key, record, _ in await bucket.lookup(field, value, ctx.account_id):
-            found[key] = record
-    now = clock.now()
-    return [
-        found[key] for key in sorted(found) if not live_only or is_live(ctx, kind, found[key], now)
-    ]
+    return await matching(ctx, kind, {field: values}, live_only=live_only)
 
 
 async def find_many(

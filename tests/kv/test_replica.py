@@ -68,6 +68,53 @@ async def test_indexes_follow_updates_and_deletes_from_other_writers(
     assert [e.key for e in await reader.lookup("vpc", "vpc-b", ACCT)] == [f"{ACCT}.subnet-1"]
 
 
+async def test_matching_intersects_indexes_and_reaches_into_nested_lists() -> None:
+    """Every index of the criteria must hold one of its values; a dotted field indexes each
+    item of a nested list (route-table associations)."""
+    store = ReplicaStore(MemoryStore())
+    try:
+        bucket = await store.bucket("b")
+        bucket.index("vpc", field_values("vpc_id"))
+        bucket.index("name", field_values("group_name"))
+        bucket.index("assoc", field_values("associations.association_id"))
+        for n, (vpc, name) in enumerate([("v1", "default"), ("v1", "web"), ("v2", "default")]):
+            await bucket.put(f"{ACCT}.sg-{n}", record(vpc_id=vpc, group_name=name))
+        await bucket.put("000000000002.sg-9", record(vpc_id="v1", group_name="default"))
+        await bucket.put(
+            f"{ACCT}.rtb-1",
+            record(associations=[{"association_id": "a-1"}, {"association_id": "a-2"}, {}]),
+        )
+
+        async def keys(criteria: dict[str, list[object]]) -> list[str]:
+            return [e.key for e in await bucket.matching(criteria, ACCT)]
+
+        assert await keys({"vpc": ["v1"], "name": ["default"]}) == [f"{ACCT}.sg-0"]
+        assert await keys({"vpc": ["v1", "v2"], "name": ["default"]}) == [
+            f"{ACCT}.sg-0",
+            f"{ACCT}.sg-2",
+        ]
+        assert await keys({"vpc": ["v2"], "name": ["web"]}) == []
+        assert await keys({"vpc": ["v3"]}) == []
+        assert await keys({"assoc": ["a-2"]}) == [f"{ACCT}.rtb-1"]
+        await bucket.put(f"{ACCT}.rtb-1", record(associations=[{"association_id": "a-1"}]))
+        assert await keys({"assoc": ["a-2"]}) == []  # the old value left the index
+        assert await keys({"assoc": ["a-1", "a-2"]}) == [f"{ACCT}.rtb-1"]
+        assert await bucket.lookup("vpc", "v1", ACCT) == await bucket.matching(
+            {"vpc": ["v1"]}, ACCT
+        )
+    finally:
+        await store.close()
+
+
+def test_a_dotted_field_extracts_scalars_of_nested_objects_and_lists() -> None:
+    extract = field_values("associations.subnet_id")
+    stored = {"associations": [{"subnet_id": "s-1"}, {"gateway_id": "g"}, {"subnet_id": ["s-2"]}]}
+    assert list(extract(stored)) == ["s-1", "s-2"]
+    assert list(extract({"associations": {"subnet_id": "s-3"}})) == ["s-3"]
+    assert list(extract({"associations": "s-4"})) == []
+    assert list(field_values("tags")({"tags": ["a", {"b": 1}, 2]})) == ["a", 2]
+
+
 async def test_own_writes_are_applied_at_once_and_never_go_back() -> None:
     store = ReplicaStore(MemoryStore())
     try:

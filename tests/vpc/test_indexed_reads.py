@@ -43,17 +43,19 @@ def ec2(gateway: RunningGateway) -> Any:
 
 @pytest.fixture
 def lookups(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """``(kind, field)`` of every index lookup a describe answered from."""
+    """``(kind, field)`` of every index a describe answered from (several for one request
+    when it intersected them)."""
     seen: list[tuple[str, str]] = []
-    original = core_records.any_of
+    original = core_records.matching
 
-    async def counting(ctx: Any, kind: Any, field: str, values: list[str], **kw: Any) -> Any:
-        found = await original(ctx, kind, field, values, **kw)
+    async def counting(ctx: Any, kind: Any, criteria: dict[str, Any], **kw: Any) -> Any:
+        found = await original(ctx, kind, criteria, **kw)
         if found is not None:
-            seen.append((kind.name, field))
+            used = core_records.indexed_fields(kind)
+            seen.extend((kind.name, field) for field in criteria if field in used)
         return found
 
-    monkeypatch.setattr(core_describe, "any_of", counting)
+    monkeypatch.setattr(core_describe, "matching", counting)
     return seen
 
 
@@ -300,6 +302,75 @@ def test_security_group_rules_by_group(
     found = ec2.describe_security_group_rules(Filters=_f("group-id", group))["SecurityGroupRules"]
     _same(rules, found, "SecurityGroupRuleId", lambda r: r["GroupId"] == group)
     assert ("security-group", "group_id") in lookups
+
+
+def test_route_tables_and_acls_by_association(
+    ec2: Any, world: dict[str, Any], lookups: list[tuple[str, str]]
+) -> None:
+    """Terraform reads an ``aws_route_table_association`` by its id and finds a subnet's ACL by
+    ``association.subnet-id``: nested fields, indexed per association."""
+    associations = []
+    for vpc, subnet in zip(world["vpcs"][:2], world["subnets"][:2], strict=True):
+        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        associations.append(
+            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)["AssociationId"]
+        )
+    tables = ec2.describe_route_tables()["RouteTables"]
+
+    def holding(member: str, value: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda t: any(a.get(member) == value for a in t["Associations"])
+
+    second = associations[1]
+    found = ec2.describe_route_tables(Filters=_f("association.route-table-association-id", second))[
+        "RouteTables"
+    ]
+    _same(tables, found, "RouteTableId", holding("RouteTableAssociationId", second))
+    assert found == [t for t in tables if holding("RouteTableAssociationId", second)(t)]
+    subnet = world["subnets"][0]
+    found = ec2.describe_route_tables(Filters=_f("association.subnet-id", subnet))["RouteTables"]
+    _same(tables, found, "RouteTableId", holding("SubnetId", subnet))
+    assert ("route-table", "associations.association_id") in lookups
+    assert ("route-table", "associations.subnet_id") in lookups
+    # a main table has its VPC but no subnet: an indexed filter with an unindexed one on top
+    vpc = world["vpcs"][2]
+    found = ec2.describe_route_tables(Filters=_f("vpc-id", vpc) + _f("association.main", "true"))[
+        "RouteTables"
+    ]
+    _same(tables, found, "RouteTableId", lambda t: t["VpcId"] == vpc and holding("Main", True)(t))
+    acls = ec2.describe_network_acls()["NetworkAcls"]
+    subnet = world["subnets"][2]
+    found = ec2.describe_network_acls(Filters=_f("association.subnet-id", subnet))["NetworkAcls"]
+    _same(
+        acls, found, "NetworkAclId", lambda a: subnet in [x["SubnetId"] for x in a["Associations"]]
+    )
+    association = next(x for a in found for x in a["Associations"] if x["SubnetId"] == subnet)
+    by_id = ec2.describe_network_acls(
+        Filters=_f("association.association-id", association["NetworkAclAssociationId"])
+    )["NetworkAcls"]
+    assert by_id == found
+    assert ("network-acl", "associations.subnet_id") in lookups
+    assert ("network-acl", "associations.network_acl_association_id") in lookups
+
+
+def test_two_indexed_filters_select_through_both(
+    ec2: Any, world: dict[str, Any], lookups: list[tuple[str, str]]
+) -> None:
+    """Terraform finds a VPC's default group by ``group-name=default`` and ``vpc-id``: every
+    VPC has one, so the answer comes from both indexes at once (and is that one group)."""
+    groups = ec2.describe_security_groups()["SecurityGroups"]
+    vpc = world["vpcs"][1]
+    found = ec2.describe_security_groups(Filters=_f("group-name", "default") + _f("vpc-id", vpc))[
+        "SecurityGroups"
+    ]
+    _same(groups, found, "GroupId", lambda g: g["GroupName"] == "default" and g["VpcId"] == vpc)
+    assert len(found) == 1
+    assert {("security-group", "group_name"), ("security-group", "vpc_id")} <= set(lookups)
+    lookups.clear()
+    none = ec2.describe_security_groups(
+        Filters=_f("vpc-id", vpc) + _f("group-id", groups[0]["GroupId"], "sg-0000000000000000a")
+    )["SecurityGroups"]
+    assert none == [g for g in groups if g["VpcId"] == vpc and g == groups[0]]
+    assert len(lookups) == 2
 
 
 def test_every_index_is_of_a_declared_filter() -> None:
