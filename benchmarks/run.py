@@ -3,8 +3,10 @@ store, and moto's server, all on loopback; the load comes from a separate proces
 (:mod:`benchmarks.load`: SigV4-signed, keep-alive).
 
 ``python -m benchmarks.run --quick`` (1k and 10k stored VPCs, 3 s per measurement) or without
-``--quick`` (also 100k, 10 s each). Prints one table with the ratios to moto. Needs moto's
-server (``pip install -e '.[bench]'``). Ports 18810-18830 on 127.0.0.1.
+``--quick`` (also 100k, 10 s each). hive NATS is also restarted on its data when it holds 20k
+and 100k VPCs (``--quick``: 10k), the time to its first read printed with the record count.
+Prints one table with the ratios to moto. Needs moto's server (``pip install -e '.[bench]'``).
+Ports 18810-18830 on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,13 +170,22 @@ def targets(work: Path, *, base_port: int = 18810, log_level: str = "WARNING") -
 Row = dict[str, float | str]
 
 
-def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str, float | str]:
-    """Every measurement of one target: ``{metric: value}``."""
+RECORDS_PER_VPC = 5
+"""A VPC with its default security group, main route table, default ACL and index document."""
+BASE_RECORDS = 12
+"""Records of an empty gateway's store (the default VPC's and account settings)."""
+
+
+def bench_target(
+    target: Target, levels: list[int], seconds: float, restarts: Sequence[int] = ()
+) -> dict[str, float | str]:
+    """Every measurement of one target: ``{metric: value}``; Describes at each of ``levels``
+    stored VPCs, a restart timed at each of ``restarts`` (the seeding stops there)."""
     out: dict[str, float | str] = {}
     out["startup (empty), s"] = target.start()
     rss0 = target.rss_mib()
     vpc_ids: list[str] = []
-    for level in levels:
+    for level in sorted({*levels, *restarts}):
         wanted = level - len(vpc_ids)
         created = load(
             target,
@@ -183,8 +195,14 @@ def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str,
             collect="vpcId",
         )
         vpc_ids += created["collected"]
-        if level == levels[0]:
+        if level == min(levels):
             out["CreateVpc, 64 clients, req/s"] = created["rps"]
+        if level in restarts:
+            records = BASE_RECORDS + RECORDS_PER_VPC * len(vpc_ids)
+            label = f"restart to first read @{level // 1000}k VPCs ({records:,} records), s"
+            out[label] = restart_time(target, vpc_ids[0])
+        if level not in levels:
+            continue
         sample = [
             {"Action": "DescribeVpcs", "VpcId.1": v}
             for v in random.sample(vpc_ids, min(2000, len(vpc_ids)))
@@ -197,7 +215,7 @@ def bench_target(target: Target, levels: list[int], seconds: float) -> dict[str,
             out[f"{label}, p99 ms"] = result["p99"]
             if result["errors"]:
                 out[f"{label}, errors"] = json.dumps(result["errors"])
-    top = levels[-1]
+    top = max(levels)
     with_subnet = vpc_ids[:500]
     load(
         target,
@@ -288,6 +306,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1k and 10k VPCs, 3 s each")
     parser.add_argument("--levels", default=None, help="stored VPC counts, e.g. 1000,10000")
     parser.add_argument(
+        "--restarts",
+        default=None,
+        help="stored VPC counts at which hive NATS is restarted and its first read timed "
+        "(default 20000,100000: 100k and 500k records; --quick: 10000)",
+    )
+    parser.add_argument(
         "--moto-max",
         type=int,
         default=None,
@@ -297,6 +321,9 @@ def main() -> None:
     levels = [1000, 10000] if args.quick else [1000, 10000, 100000]
     if args.levels:
         levels = [int(level) for level in args.levels.split(",")]
+    restarts = [10000] if args.quick else [20000, 100000]
+    if args.restarts is not None:
+        restarts = [int(level) for level in args.restarts.split(",") if level.strip()]
     seconds = 3.0 if args.quick else 10.0
     if shutil.which("moto_server", path=str(BIN)) is None:
         sys.exit("moto_server not found: pip install -e '.[bench]'")
@@ -308,19 +335,9 @@ def main() -> None:
             mine = levels
             if target.name == "moto" and args.moto_max is not None:
                 mine = [level for level in levels if level <= args.moto_max] or levels[:1]
+            mine_restarts = restarts if target.name == "hive NATS" else []
             try:
-                results[target.name] = bench_target(target, mine, seconds)
-                if target.name == "hive NATS":
-                    some = load(
-                        target,
-                        [{"Action": "DescribeVpcs", "MaxResults": "5"}],
-                        clients=1,
-                        total=1,
-                        collect="vpcId",
-                    )
-                    results[target.name][f"restart to first read @{levels[-1] // 1000}k, s"] = (
-                        restart_time(target, some["collected"][0])
-                    )
+                results[target.name] = bench_target(target, mine, seconds, mine_restarts)
             finally:
                 target.stop()
     finally:

@@ -180,9 +180,27 @@ class RecordBucket:
         assert isinstance(self._bucket, ReplicaBucket)
         names: dict[str, Iterable[Any]] = {}
         for field, values in criteria.items():
-            self._bucket.index(f"field:{field}", field_values(field))
+            await self._bucket.index(f"field:{field}", field_values(field))
             names[f"field:{field}"] = values
         return self._decoded(await self._bucket.matching(names, group))
+
+    async def field_map(self, field: str, group: str) -> dict[str, list[Any]]:
+        """Each key of key group ``group`` whose ``field`` holds a value → its values (a list
+        field: its items; a dotted field as in :meth:`matching`): from the replica's index
+        without decoding a record, else from the decoded records."""
+        if isinstance(self._bucket, ReplicaBucket):
+            await self._bucket.index(f"field:{field}", field_values(field))
+            return dict(await self._bucket.index_map(f"field:{field}", group))
+        extract = field_values(field)
+        found: dict[str, list[Any]] = {}
+        for key, record, _ in await self.items(f"{group}."):
+            if values := list(extract(record)):
+                found[key] = values
+        return found
+
+    async def keys(self, prefix: str = "") -> list[str]:
+        """Keys under ``prefix``, sorted, without reading a value (``_version`` excluded)."""
+        return await self._bucket.keys(prefix)
 
     def _decoded(self, entries: list[Entry]) -> list[tuple[str, Record, int]]:
         result: list[tuple[str, Record, int]] = []

@@ -37,9 +37,17 @@ import heapq
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sized,
+)
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kv.store import (
     VERSION_KEY,
@@ -56,6 +64,9 @@ from kv.store import (
 __all__ = ["Extractor", "Loaded", "ReplicaBucket", "ReplicaStore", "field_values"]
 
 log = logging.getLogger(__name__)
+
+INDEX_SLICE = 1000
+"""Values an index build decodes between two turns of the event loop."""
 
 Extractor = Callable[[Any], Iterable[Hashable]]
 """The index values of one decoded JSON value (called only for JSON objects)."""
@@ -115,6 +126,18 @@ def _decoded(value: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return decoded if isinstance(decoded, dict) else None
+
+
+_T = TypeVar("_T", bound=Sized)
+
+
+async def _turn_after(result: _T) -> _T:
+    """``result``, after a turn of the event loop when it is large: a read of the replica
+    never suspends (it is memory), so a caller chaining listings of 100k keys (the start-up
+    repair) would otherwise hold the loop for all of them while requests wait."""
+    if len(result) > INDEX_SLICE:
+        await asyncio.sleep(0)
+    return result
 
 
 class _Index:
@@ -199,6 +222,8 @@ class ReplicaBucket:
         self._slots: dict[str, _Slot] = {}
         self._groups: dict[str, set[str]] = {}
         self._indexes: dict[str, _Index] = {}
+        self._building: dict[str, asyncio.Event] = {}
+        """Indexes being built (in :attr:`_indexes` already, not whole yet)."""
         self._seen = 0
         self._tombstones: list[tuple[int, str]] = []
         self._progress = asyncio.Event()
@@ -387,26 +412,45 @@ class ReplicaBucket:
 
     async def keys(self, prefix: str = "") -> list[str]:
         """Sorted live keys starting with ``prefix`` (``_version`` excluded)."""
-        await self.sync()
-        return [entry.key for entry in self._listed(prefix)]
+        return [entry.key for entry in await self.entries(prefix)]
 
     async def entries(self, prefix: str = "") -> list[Entry]:
         """Live entries under ``prefix`` sorted by key (``_version`` excluded)."""
         await self.sync()
-        return self._listed(prefix)
+        return await _turn_after(self._listed(prefix))
 
-    def index(self, name: str, extract: Extractor) -> None:
-        """Maintain index ``name`` (built now from the replica, then kept with every change)."""
+    async def index(self, name: str, extract: Extractor) -> None:
+        """Maintain index ``name``, kept with every change; returns once it is whole.
+
+        It is built from the replica in slices of :data:`INDEX_SLICE` values, letting requests
+        run in between (a first index over 100k records decodes each of them once); changes
+        applied meanwhile reach it too, and a second caller waits for the first one's build.
+        """
+        while (building := self._building.get(name)) is not None:
+            await building.wait()
         if name in self._indexes:
             return
         index = _Index(extract)
-        for key, slot in self._slots.items():
-            if slot.value is not None and key != VERSION_KEY:
-                index.add(key, _decoded(slot.value))
-        self._indexes[name] = index
+        self._indexes[name] = index  # from now on every change is applied to it as well
+        done = self._building[name] = asyncio.Event()
+        try:
+            keys = [k for k, slot in self._slots.items() if slot.value is not None]
+            for start in range(0, len(keys), INDEX_SLICE):
+                if start:
+                    await asyncio.sleep(0)
+                for key in keys[start : start + INDEX_SLICE]:
+                    slot = self._slots.get(key)  # its value now: it may have changed meanwhile
+                    if slot is not None and slot.value is not None and key != VERSION_KEY:
+                        index.add(key, _decoded(slot.value))
+        except BaseException:
+            del self._indexes[name]
+            raise
+        finally:
+            del self._building[name]
+            done.set()
 
     def has_index(self, name: str) -> bool:
-        return name in self._indexes
+        return name in self._indexes and name not in self._building
 
     async def lookup(self, name: str, value: Hashable, group: str) -> list[Entry]:
         """Live entries of key group ``group`` whose index ``name`` holds ``value``, by key."""
@@ -427,6 +471,17 @@ class ReplicaBucket:
         found = [entry for key in chosen or () if (entry := self._live(key)) is not None]
         found.sort(key=lambda entry: entry.key)
         return found
+
+    async def index_map(self, name: str, group: str) -> dict[str, list[Hashable]]:
+        """Every live key of key group ``group`` that index ``name`` holds a value for → those
+        values: the index read backwards, no value decoded (O(the index's entries))."""
+        await self.sync()
+        found: dict[str, list[Hashable]] = {}
+        for (owner, value), keys in self._indexes[name].keys.items():
+            if owner == group:
+                for key in keys:
+                    found.setdefault(key, []).append(value)
+        return await _turn_after(found)
 
     def _keys_of(self, name: str, values: Iterable[Hashable], group: str) -> set[str]:
         """Keys of ``group`` that index ``name`` maps any of ``values`` to."""

@@ -38,7 +38,7 @@ from handlers.vpcs.lifecycle import create_vpc_record
 from hive_gateway.core import dependents, records, vpc_index
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.kinds import KINDS, Record
+from hive_gateway.core.kinds import KINDS, Record, ResourceKind
 from hive_gateway.core.startup import on_startup
 from hive_gateway.core.zones import zones
 from hive_gateway.hive import events
@@ -51,17 +51,40 @@ SUBNET = KINDS["subnet"]
 IGW = KINDS["internet-gateway"]
 
 
-async def _indexes(ctx: RequestContext) -> dict[str, Record]:
-    """The caller's VPC index documents by VPC id."""
+_MARK = b'"deleting"'
+"""How a ``deleting`` mark's key appears in a stored record or index document."""
+
+# The finds below run over every record of an account at each start; they read keys and the
+# replica's indexes (nothing decoded) or decode only documents holding ``_MARK``, so a start
+# on 100k VPCs does not decode half a million records while requests wait.
+
+
+async def _indexes(ctx: RequestContext, *, marked: bool = False) -> dict[str, Record]:
+    """The caller's VPC index documents by VPC id (``marked``: only those marked ``deleting``)."""
     return {
         name: doc
-        for name, doc, _ in await records.doc_entries(ctx, records.INDEX)
-        if name.startswith(VPC.id_prefix + "-")
+        for name, doc, _ in await records.doc_entries(
+            ctx, records.INDEX, containing=_MARK if marked else None
+        )
+        if name.startswith(VPC.id_prefix + "-") and (doc.get("deleting") or not marked)
     }
 
 
-async def _vpcs(ctx: RequestContext) -> dict[str, Record]:
-    return {str(v["vpc_id"]): v for v in await records.list_records(ctx, VPC)}
+async def _indexed(ctx: RequestContext) -> set[str]:
+    """The VPC ids that have an index document (none of them read)."""
+    prefix = VPC.id_prefix + "-"
+    return {n for n in await records.doc_names(ctx, records.INDEX) if n.startswith(prefix)}
+
+
+async def _vpcs(ctx: RequestContext) -> set[str]:
+    return set(await records.ids(ctx, VPC))
+
+
+async def _vpcs_having(ctx: RequestContext, kind: ResourceKind, field: str, value: Any) -> set[str]:
+    """The VPCs with a record of ``kind`` whose ``field`` is ``value`` (from indexes)."""
+    vpc_of = await records.field_map(ctx, kind, "vpc_id")
+    having = await records.field_map(ctx, kind, field)
+    return {vpc_of[i][0] for i, values in having.items() if value in values and i in vpc_of}
 
 
 # --- 1. interrupted DeleteVpc ---------------------------------------------------------------------
@@ -69,9 +92,7 @@ async def _vpcs(ctx: RequestContext) -> dict[str, Record]:
 
 async def _marked(ctx: RequestContext) -> list[str]:
     vpcs = await _vpcs(ctx)
-    return sorted(
-        v for v, doc in (await _indexes(ctx)).items() if doc.get("deleting") and v in vpcs
-    )
+    return sorted(v for v in await _indexes(ctx, marked=True) if v in vpcs)
 
 
 @on_startup("vpc-interrupted-delete", _marked)
@@ -92,11 +113,10 @@ async def _finish_delete(ctx: RequestContext, vpc_id: str) -> None:
 
 async def _vanished(ctx: RequestContext) -> list[str]:
     vpcs = await _vpcs(ctx)
-    referenced = set(await _indexes(ctx))
+    referenced = await _indexed(ctx)
     for kind in (RTB, SG, ACL):
-        referenced |= {
-            str(r["vpc_id"]) for r in await records.list_records(ctx, kind) if r.get("vpc_id")
-        }
+        for values in (await records.field_map(ctx, kind, "vpc_id")).values():
+            referenced.update(str(v) for v in values if v)
     return sorted(v for v in referenced if v not in vpcs)
 
 
@@ -121,15 +141,14 @@ async def _parts(ctx: RequestContext, vpc_id: str) -> dict[str, bool]:
 
 
 async def _incomplete(ctx: RequestContext) -> list[str]:
-    indexes = await _indexes(ctx)
-    found = []
-    for vpc_id in await _vpcs(ctx):
-        doc = indexes.get(vpc_id)
-        if doc is None or doc.get("deleting"):
-            continue
-        if not all((await _parts(ctx, vpc_id)).values()):
-            found.append(vpc_id)
-    return found
+    """The indexed VPCs (not being deleted) that lack a part :func:`_parts` checks."""
+    candidates = (await _vpcs(ctx)) & (await _indexed(ctx)) - set(await _indexes(ctx, marked=True))
+    mains = await _vpcs_having(ctx, RTB, "is_main", True)
+    defaults = await _vpcs_having(ctx, SG, "group_name", DEFAULT_GROUP_NAME)
+    acls = set(await records.ids(ctx, ACL))
+    return sorted(
+        v for v in candidates if not (v in mains and v in defaults and default_acl_id(v) in acls)
+    )
 
 
 @on_startup("vpc-incomplete", _incomplete)
@@ -151,9 +170,10 @@ async def _complete(ctx: RequestContext, vpc_id: str) -> None:
 
 
 async def _orphan_claims(ctx: RequestContext) -> list[str]:
-    subnets = {str(s["subnet_id"]) for s in await records.list_records(ctx, SUBNET)}
-    groups = {str(g["group_id"]) for g in await records.list_records(ctx, SG)}
-    igws = {str(i["internet_gateway_id"]): i for i in await records.list_records(ctx, IGW)}
+    subnets = set(await records.ids(ctx, SUBNET))
+    groups = set(await records.ids(ctx, SG))
+    attached = await records.field_map(ctx, IGW, "vpc_id")
+    igws = set(await records.ids(ctx, IGW))
     found: list[str] = []
     for vpc_id, doc in (await _indexes(ctx)).items():
         if doc.get("deleting"):
@@ -165,7 +185,7 @@ async def _orphan_claims(ctx: RequestContext) -> list[str]:
             if group_id not in groups:
                 found.append(f"{vpc_id}|group-name|{name}")
         igw = doc.get("internet_gateway")
-        if igw and (igw not in igws or igws[igw].get("vpc_id") != vpc_id):
+        if igw and (igw not in igws or attached.get(igw) != [vpc_id]):
             found.append(f"{vpc_id}|internet-gateway|{igw}")
     return found
 
@@ -187,17 +207,20 @@ async def _release(ctx: RequestContext, key: str) -> None:
 
 async def _unassociated(ctx: RequestContext) -> list[str]:
     associated = {
-        str(a.get("subnet_id"))
-        for acl in await records.list_records(ctx, ACL)
-        for a in acl.get("associations") or ()
+        str(subnet_id)
+        for values in (await records.field_map(ctx, ACL, "associations.subnet_id")).values()
+        for subnet_id in values
     }
-    indexed = await _indexes(ctx)
-    return sorted(
+    marked = {
         str(s["subnet_id"])
-        for s in await records.list_records(ctx, SUBNET)
-        if str(s["subnet_id"]) not in associated
-        and not s.get(dependents.DELETING)
-        and s.get("vpc_id") in indexed
+        for s in await records.list_records(ctx, SUBNET, containing=_MARK)
+        if s.get(dependents.DELETING)
+    }
+    indexed = await _indexed(ctx)
+    return sorted(
+        subnet_id
+        for subnet_id, vpcs in (await records.field_map(ctx, SUBNET, "vpc_id")).items()
+        if subnet_id not in associated and subnet_id not in marked and vpcs[0] in indexed
     )
 
 

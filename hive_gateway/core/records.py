@@ -96,6 +96,26 @@ async def list_records(
     return await bucket.list(account_prefix(ctx.account_id), containing=containing)
 
 
+async def ids(ctx: RequestContext, kind: ResourceKind) -> list[str]:
+    """The keys' ids of the caller's records of ``kind`` (an id-keyed kind), sorted, none of
+    them read: what a scan that only asks "does it exist" needs at 100k records."""
+    assert kind.key_field is None, f"{kind.name} is keyed by name"
+    prefix = account_prefix(ctx.account_id)
+    keys = await (await records(ctx, kind)).keys(prefix)
+    return [key[len(prefix) :] for key in keys if "." not in key[len(prefix) :]]
+
+
+async def field_map(ctx: RequestContext, kind: ResourceKind, field: str) -> dict[str, list[Any]]:
+    """The caller's records of ``kind`` (an id-keyed kind) whose ``field`` holds a value: id →
+    its values (a list field: its items; a dotted field reaches into nested objects). From the
+    replica's index of ``field`` without decoding a record; decoded records without a replica.
+    Liveness is not applied (as :func:`list_records`)."""
+    assert kind.key_field is None, f"{kind.name} is keyed by name"
+    prefix = account_prefix(ctx.account_id)
+    found = await (await records(ctx, kind)).field_map(field, ctx.account_id)
+    return {key[len(prefix) :]: values for key, values in found.items()}
+
+
 _INDEXED: dict[str, set[str]] = {}
 
 
@@ -427,13 +447,25 @@ async def doc_delete(
     return True
 
 
-async def doc_entries(ctx: RequestContext, docs: Documents) -> list[tuple[str, Record, int]]:
-    """``(name, document, revision)`` of every document of the caller, sorted by name."""
+async def doc_entries(
+    ctx: RequestContext, docs: Documents, *, containing: bytes | None = None
+) -> list[tuple[str, Record, int]]:
+    """``(name, document, revision)`` of every document of the caller, sorted by name
+    (``containing``: only those whose stored JSON holds these bytes, as in
+    :meth:`kv.records.RecordBucket.items`)."""
     prefix = account_prefix(ctx.account_id)
     return [
         (key[len(prefix) :], doc, revision)
-        for key, doc, revision in await (await _documents(ctx, docs)).items(prefix)
+        for key, doc, revision in await (await _documents(ctx, docs)).items(
+            prefix, containing=containing
+        )
     ]
+
+
+async def doc_names(ctx: RequestContext, docs: Documents) -> list[str]:
+    """The names of the caller's documents, sorted, none of them read."""
+    prefix = account_prefix(ctx.account_id)
+    return [key[len(prefix) :] for key in await (await _documents(ctx, docs)).keys(prefix)]
 
 
 async def account_doc_get(ctx: RequestContext, docs: Documents) -> Record | None:

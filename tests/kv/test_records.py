@@ -255,3 +255,41 @@ async def test_a_long_listing_decoded_in_slices_is_whole_and_in_order(
     assert [r["n"] for r in listed] == list(range(count))
     if isinstance(store, MemoryStore):  # its listing itself never waits: the turns are slices'
         assert between == 2  # other work ran between the three slices
+
+
+async def test_field_map_and_keys_read_no_value_behind_a_replica_and_agree_without(
+    store: Store, bucket_name: str
+) -> None:
+    """``field_map`` (each key → the values its field holds) answers the same from a replica's
+    index as from decoded records; behind a replica, once the index is made, it decodes
+    nothing."""
+    bucket = RecordBucket(await store.bucket(bucket_name), None)
+    await bucket.put("000000000001.rtb-1", {"vpc_id": "v1", "associations": [{"subnet_id": "s1"}]})
+    await bucket.put("000000000001.rtb-2", {"vpc_id": "v1", "associations": []})
+    await bucket.put("000000000001.rtb-3", {"associations": [{"subnet_id": "s2"}, {"main": True}]})
+    await bucket.put("000000000002.rtb-4", {"vpc_id": "v2"})
+    await bucket.delete("000000000001.rtb-2")
+    for field in ("vpc_id", "associations.subnet_id"):
+        await bucket.field_map(field, "000000000003")  # makes a replica's index
+    decoded: list[str] = []
+    original = json.loads
+
+    def counting(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bytes) and (b'"associations"' in value or b'"vpc_id"' in value):
+            decoded.append(value)
+        return original(value, *args, **kwargs)
+
+    json.loads = counting  # type: ignore[assignment]
+    try:
+        by_vpc = await bucket.field_map("vpc_id", "000000000001")
+        by_subnet = await bucket.field_map("associations.subnet_id", "000000000001")
+        keys = await bucket.keys("000000000001.")
+    finally:
+        json.loads = original
+    assert by_vpc == {"000000000001.rtb-1": ["v1"]}
+    assert by_subnet == {"000000000001.rtb-1": ["s1"], "000000000001.rtb-3": ["s2"]}
+    assert keys == ["000000000001.rtb-1", "000000000001.rtb-3"]
+    if bucket.can_index():
+        assert decoded == [], "the index answered without decoding values"
+    else:
+        assert decoded, "a store without a replica decodes"

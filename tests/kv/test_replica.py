@@ -54,7 +54,7 @@ async def test_indexes_follow_updates_and_deletes_from_other_writers(
     two_gateways: tuple[ReplicaStore, ReplicaStore], bucket_name: str
 ) -> None:
     writer, reader = [await store.bucket(bucket_name) for store in two_gateways]
-    reader.index("vpc", field_values("vpc_id"))
+    await reader.index("vpc", field_values("vpc_id"))
     await writer.put(f"{ACCT}.subnet-1", record(vpc_id="vpc-a"))
     await writer.put(f"{ACCT}.subnet-2", record(vpc_id="vpc-a"))
     await writer.put("000000000002.subnet-3", record(vpc_id="vpc-a"))  # another account
@@ -74,9 +74,9 @@ async def test_matching_intersects_indexes_and_reaches_into_nested_lists() -> No
     store = ReplicaStore(MemoryStore())
     try:
         bucket = await store.bucket("b")
-        bucket.index("vpc", field_values("vpc_id"))
-        bucket.index("name", field_values("group_name"))
-        bucket.index("assoc", field_values("associations.association_id"))
+        await bucket.index("vpc", field_values("vpc_id"))
+        await bucket.index("name", field_values("group_name"))
+        await bucket.index("assoc", field_values("associations.association_id"))
         for n, (vpc, name) in enumerate([("v1", "default"), ("v1", "web"), ("v2", "default")]):
             await bucket.put(f"{ACCT}.sg-{n}", record(vpc_id=vpc, group_name=name))
         await bucket.put("000000000002.sg-9", record(vpc_id="v1", group_name="default"))
@@ -115,11 +115,49 @@ def test_a_dotted_field_extracts_scalars_of_nested_objects_and_lists() -> None:
     assert list(field_values("tags")({"tags": ["a", {"b": 1}, 2]})) == ["a", 2]
 
 
+async def test_an_index_is_built_in_slices_and_takes_in_changes_made_meanwhile() -> None:
+    """A first index over many records lets other work run between slices; writes landing
+    during the build are in it, and a second caller returns only once it is whole."""
+    store = ReplicaStore(MemoryStore())
+    try:
+        bucket = await store.bucket("b")
+        count = 2_500  # three slices
+        for n in range(count):
+            await bucket.put(f"{ACCT}.k{n:05d}", record(vpc_id=f"v{n % 2}"))
+        turns = 0
+
+        async def writer() -> None:
+            nonlocal turns
+            await asyncio.sleep(0)
+            turns += 1  # the build yielded: change a key it has read and one it has not
+            await bucket.put(f"{ACCT}.k00000", record(vpc_id="moved"))
+            await bucket.put(f"{ACCT}.k02499", record(vpc_id="moved"))
+            await bucket.delete(f"{ACCT}.k00002")
+            await bucket.put(f"{ACCT}.new", record(vpc_id="v0"))
+
+        first = asyncio.ensure_future(bucket.index("vpc", field_values("vpc_id")))
+        writing = asyncio.ensure_future(writer())
+        await asyncio.sleep(0)
+        assert not bucket.has_index("vpc")
+        await bucket.index("vpc", field_values("vpc_id"))  # waits for the first build
+        assert bucket.has_index("vpc") and first.done()
+        await writing
+        assert turns == 1
+        moved = [e.key for e in await bucket.lookup("vpc", "moved", ACCT)]
+        assert moved == [f"{ACCT}.k00000", f"{ACCT}.k02499"]
+        evens = {e.key for e in await bucket.lookup("vpc", "v0", ACCT)}
+        expected = {f"{ACCT}.k{n:05d}" for n in range(2, count, 2)} - {f"{ACCT}.k00002"}
+        assert evens == expected | {f"{ACCT}.new"}
+        assert len(await bucket.lookup("vpc", "v1", ACCT)) == count // 2 - 1
+    finally:
+        await store.close()
+
+
 async def test_own_writes_are_applied_at_once_and_never_go_back() -> None:
     store = ReplicaStore(MemoryStore())
     try:
         bucket = await store.bucket("b")
-        bucket.index("vpc", field_values("vpc_id"))
+        await bucket.index("vpc", field_values("vpc_id"))
         first = await bucket.create(f"{ACCT}.x", record(vpc_id="vpc-1"))
         second = await bucket.update(f"{ACCT}.x", record(vpc_id="vpc-2"), first)
         # Replaying the older revision (as a late watch event would) changes nothing.
