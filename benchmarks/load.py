@@ -7,7 +7,7 @@
      "requests": [{"Action": "DescribeVpcs", "VpcId.1": "vpc-..."}, ...],
      "collect": "vpcId"}
 
-and prints one JSON line: requests done, errors by HTTP status, requests/s, p50/p99 latency in
+and prints one JSON line: requests done, errors by HTTP status, requests/s, p50/p99/max latency in
 ms, and (with ``collect``) the values of that XML element in the answers. ``clients`` workers
 each keep one connection and take the next request from the list round-robin until
 ``seconds`` pass or ``total`` requests are done.
@@ -101,6 +101,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         "rps": len(latencies) / elapsed if elapsed else 0.0,
         "p50": _percentile(latencies, 0.5),
         "p99": _percentile(latencies, 0.99),
+        "max": max(latencies, default=0.0),
         "collected": collected,
     }
 
