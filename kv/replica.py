@@ -7,7 +7,7 @@ through to the backend (compare-and-swap stays the backend's), one watch per buc
   bucket, which nats-py resumes after the last revision it delivered when the connection comes
   back). If the watch itself ends while the store is open it is started again
   and the replica reloaded in full (keys the new pass does not show are dropped).
-* **Reads** (``keys``/``entries``/``get_many``/:meth:`ReplicaBucket.lookup`) first make sure the
+* **Reads** (``keys``/``entries``/``get_many``/:meth:`ReplicaBucket.matching`) first make sure the
   replica has applied every write the backend had acknowledged when the read began: they fetch
   the bucket's latest revision (one request shared by every read that arrived while the
   previous fetch was out, so concurrent reads coalesce) and wait, at most ``sync_timeout``
@@ -451,10 +451,6 @@ class ReplicaBucket:
 
     def has_index(self, name: str) -> bool:
         return name in self._indexes and name not in self._building
-
-    async def lookup(self, name: str, value: Hashable, group: str) -> list[Entry]:
-        """Live entries of key group ``group`` whose index ``name`` holds ``value``, by key."""
-        return await self.matching({name: [value]}, group)
 
     async def matching(self, criteria: Mapping[str, Iterable[Hashable]], group: str) -> list[Entry]:
         """Live entries of key group ``group`` that every index of ``criteria`` maps one of

@@ -58,14 +58,14 @@ async def test_indexes_follow_updates_and_deletes_from_other_writers(
     await writer.put(f"{ACCT}.subnet-1", record(vpc_id="vpc-a"))
     await writer.put(f"{ACCT}.subnet-2", record(vpc_id="vpc-a"))
     await writer.put("000000000002.subnet-3", record(vpc_id="vpc-a"))  # another account
-    assert [e.key for e in await reader.lookup("vpc", "vpc-a", ACCT)] == [
+    assert [e.key for e in await reader.matching({"vpc": ["vpc-a"]}, ACCT)] == [
         f"{ACCT}.subnet-1",
         f"{ACCT}.subnet-2",
     ]
     await writer.put(f"{ACCT}.subnet-1", record(vpc_id="vpc-b"))
     await writer.delete(f"{ACCT}.subnet-2")
-    assert await reader.lookup("vpc", "vpc-a", ACCT) == []
-    assert [e.key for e in await reader.lookup("vpc", "vpc-b", ACCT)] == [f"{ACCT}.subnet-1"]
+    assert await reader.matching({"vpc": ["vpc-a"]}, ACCT) == []
+    assert [e.key for e in await reader.matching({"vpc": ["vpc-b"]}, ACCT)] == [f"{ACCT}.subnet-1"]
 
 
 async def test_matching_intersects_indexes_and_reaches_into_nested_lists() -> None:
@@ -99,9 +99,6 @@ async def test_matching_intersects_indexes_and_reaches_into_nested_lists() -> No
         await bucket.put(f"{ACCT}.rtb-1", record(associations=[{"association_id": "a-1"}]))
         assert await keys({"assoc": ["a-2"]}) == []  # the old value left the index
         assert await keys({"assoc": ["a-1", "a-2"]}) == [f"{ACCT}.rtb-1"]
-        assert await bucket.lookup("vpc", "v1", ACCT) == await bucket.matching(
-            {"vpc": ["v1"]}, ACCT
-        )
     finally:
         await store.close()
 
@@ -143,12 +140,12 @@ async def test_an_index_is_built_in_slices_and_takes_in_changes_made_meanwhile()
         assert bucket.has_index("vpc") and first.done()
         await writing
         assert turns == 1
-        moved = [e.key for e in await bucket.lookup("vpc", "moved", ACCT)]
+        moved = [e.key for e in await bucket.matching({"vpc": ["moved"]}, ACCT)]
         assert moved == [f"{ACCT}.k00000", f"{ACCT}.k02499"]
-        evens = {e.key for e in await bucket.lookup("vpc", "v0", ACCT)}
+        evens = {e.key for e in await bucket.matching({"vpc": ["v0"]}, ACCT)}
         expected = {f"{ACCT}.k{n:05d}" for n in range(2, count, 2)} - {f"{ACCT}.k00002"}
         assert evens == expected | {f"{ACCT}.new"}
-        assert len(await bucket.lookup("vpc", "v1", ACCT)) == count // 2 - 1
+        assert len(await bucket.matching({"vpc": ["v1"]}, ACCT)) == count // 2 - 1
     finally:
         await store.close()
 
@@ -164,8 +161,8 @@ async def test_own_writes_are_applied_at_once_and_never_go_back() -> None:
         bucket._apply(f"{ACCT}.x", record(vpc_id="vpc-1"), first, local=False)
         entry = await bucket.get(f"{ACCT}.x")
         assert entry is not None and entry.revision == second
-        assert [e.key for e in await bucket.lookup("vpc", "vpc-2", ACCT)] == [f"{ACCT}.x"]
-        assert await bucket.lookup("vpc", "vpc-1", ACCT) == []
+        assert [e.key for e in await bucket.matching({"vpc": ["vpc-2"]}, ACCT)] == [f"{ACCT}.x"]
+        assert await bucket.matching({"vpc": ["vpc-1"]}, ACCT) == []
     finally:
         await store.close()
 
