@@ -178,10 +178,7 @@ class RecordBucket:
         the replica's indexes of those fields (made on first use), decoding only the matches.
         Only when :meth:`can_index`."""
         assert isinstance(self._bucket, ReplicaBucket)
-        names: dict[str, Iterable[Any]] = {}
-        for field, values in criteria.items():
-            await self._bucket.index(f"field:{field}", field_values(field))
-            names[f"field:{field}"] = values
+        names = {await self._index(field): values for field, values in criteria.items()}
         return self._decoded(await self._bucket.matching(names, group))
 
     async def field_map(self, field: str, group: str) -> dict[str, list[Any]]:
@@ -189,8 +186,7 @@ class RecordBucket:
         field: its items; a dotted field as in :meth:`matching`): from the replica's index
         without decoding a record, else from the decoded records."""
         if isinstance(self._bucket, ReplicaBucket):
-            await self._bucket.index(f"field:{field}", field_values(field))
-            return dict(await self._bucket.index_map(f"field:{field}", group))
+            return dict(await self._bucket.index_map(await self._index(field), group))
         extract = field_values(field)
         found: dict[str, list[Any]] = {}
         for key, record, _ in await self.items(f"{group}."):
@@ -201,6 +197,13 @@ class RecordBucket:
     async def keys(self, prefix: str = "") -> list[str]:
         """Keys under ``prefix``, sorted, without reading a value (``_version`` excluded)."""
         return await self._bucket.keys(prefix)
+
+    async def _index(self, field: str) -> str:
+        """The name of the replica's index of ``field``, made on first use."""
+        assert isinstance(self._bucket, ReplicaBucket)
+        name = f"field:{field}"
+        await self._bucket.index(name, field_values(field))
+        return name
 
     def _decoded(self, entries: list[Entry]) -> list[tuple[str, Record, int]]:
         result: list[tuple[str, Record, int]] = []

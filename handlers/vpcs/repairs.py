@@ -142,7 +142,8 @@ async def _parts(ctx: RequestContext, vpc_id: str) -> dict[str, bool]:
 
 async def _incomplete(ctx: RequestContext) -> list[str]:
     """The indexed VPCs (not being deleted) that lack a part :func:`_parts` checks."""
-    candidates = (await _vpcs(ctx)) & (await _indexed(ctx)) - set(await _indexes(ctx, marked=True))
+    deleting = set(await _indexes(ctx, marked=True))
+    candidates = ((await _vpcs(ctx)) & (await _indexed(ctx))) - deleting
     mains = await _vpcs_having(ctx, RTB, "is_main", True)
     defaults = await _vpcs_having(ctx, SG, "group_name", DEFAULT_GROUP_NAME)
     acls = set(await records.ids(ctx, ACL))

@@ -100,9 +100,8 @@ async def ids(ctx: RequestContext, kind: ResourceKind) -> list[str]:
     """The keys' ids of the caller's records of ``kind`` (an id-keyed kind), sorted, none of
     them read: what a scan that only asks "does it exist" needs at 100k records."""
     assert kind.key_field is None, f"{kind.name} is keyed by name"
-    prefix = account_prefix(ctx.account_id)
-    keys = await (await records(ctx, kind)).keys(prefix)
-    return [key[len(prefix) :] for key in keys if "." not in key[len(prefix) :]]
+    keys = await (await records(ctx, kind)).keys(account_prefix(ctx.account_id))
+    return [found for key in keys if (found := _record_id(key)) is not None]
 
 
 async def field_map(ctx: RequestContext, kind: ResourceKind, field: str) -> dict[str, list[Any]]:
@@ -111,9 +110,19 @@ async def field_map(ctx: RequestContext, kind: ResourceKind, field: str) -> dict
     replica's index of ``field`` without decoding a record; decoded records without a replica.
     Liveness is not applied (as :func:`list_records`)."""
     assert kind.key_field is None, f"{kind.name} is keyed by name"
-    prefix = account_prefix(ctx.account_id)
     found = await (await records(ctx, kind)).field_map(field, ctx.account_id)
-    return {key[len(prefix) :]: values for key, values in found.items()}
+    return {
+        record_id: values
+        for key, values in found.items()
+        if (record_id := _record_id(key)) is not None
+    }
+
+
+def _record_id(key: str) -> str | None:
+    """The id in an ``<account>.<id>`` key; ``None`` for a bucket's other keys (ids never hold
+    a ``.``: ``<account>.name.<digest>`` is a key pair's name index)."""
+    record_id = split_account_key(key)[1]
+    return None if "." in record_id else record_id
 
 
 _INDEXED: dict[str, set[str]] = {}

@@ -366,10 +366,10 @@ def test_two_indexed_filters_select_through_both(
     assert len(found) == 1
     assert {("security-group", "group_name"), ("security-group", "vpc_id")} <= set(lookups)
     lookups.clear()
-    none = ec2.describe_security_groups(
+    narrowed = ec2.describe_security_groups(
         Filters=_f("vpc-id", vpc) + _f("group-id", groups[0]["GroupId"], "sg-0000000000000000a")
     )["SecurityGroups"]
-    assert none == [g for g in groups if g["VpcId"] == vpc and g == groups[0]]
+    assert narrowed == [g for g in groups if g["VpcId"] == vpc and g == groups[0]]
     assert len(lookups) == 2
 
 
