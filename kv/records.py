@@ -181,6 +181,12 @@ class RecordBucket:
         names = {await self._index(field): values for field, values in criteria.items()}
         return self._decoded(await self._bucket.matching(names, group))
 
+    async def matching_keys(self, criteria: Mapping[str, Iterable[Any]], group: str) -> list[str]:
+        """The sorted keys of :meth:`matching`, nothing decoded. Only when :meth:`can_index`."""
+        assert isinstance(self._bucket, ReplicaBucket)
+        names = {await self._index(field): values for field, values in criteria.items()}
+        return await self._bucket.matching_keys(names, group)
+
     async def field_map(self, field: str, group: str) -> dict[str, list[Any]]:
         """Each key of key group ``group`` whose ``field`` holds a value → its values (a list
         field: its items; a dotted field as in :meth:`matching`): from the replica's index

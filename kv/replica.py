@@ -456,6 +456,13 @@ class ReplicaBucket:
         """Live entries of key group ``group`` that every index of ``criteria`` maps one of
         its values to, by key: ``{"vpc": ["vpc-1"], "name": ["default"]}`` is the default
         group of vpc-1, found through the smaller of the two key sets."""
+        keys = await self.matching_keys(criteria, group)
+        return [entry for key in keys if (entry := self._live(key)) is not None]
+
+    async def matching_keys(
+        self, criteria: Mapping[str, Iterable[Hashable]], group: str
+    ) -> list[str]:
+        """The sorted keys of :meth:`matching`, no value read."""
         await self.sync()
         chosen: set[str] | None = None
         for selected in sorted(
@@ -464,9 +471,7 @@ class ReplicaBucket:
             chosen = set(selected) if chosen is None else chosen & selected
             if not chosen:
                 break
-        found = [entry for key in chosen or () if (entry := self._live(key)) is not None]
-        found.sort(key=lambda entry: entry.key)
-        return found
+        return sorted(key for key in chosen or () if self._live(key) is not None)
 
     async def index_map(self, name: str, group: str) -> dict[str, list[Hashable]]:
         """Every live key of key group ``group`` that index ``name`` holds a value for → those

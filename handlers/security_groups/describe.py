@@ -94,22 +94,33 @@ async def describe_security_groups(ctx: RequestContext, params: Params) -> Resul
         describe.check_ids_exist(SG, wanted, {str(r["group_id"]) for r in found})
     for name in params.get("GroupNames") or []:
         wanted.append(str((await group_by_name(ctx, str(name)))["group_id"]))
-    stored = await describe.stored_records(ctx, SG, params, wanted, GROUP_FILTERS)
-    names = {str(r["group_id"]): str(r["group_name"]) for r in stored}
-    apis = [group_to_api(ctx, r) for r in stored]
-    referenced = {
-        str(pair["GroupId"])
-        for api in apis
-        for direction in ("IpPermissions", "IpPermissionsEgress")
-        for permission in api[direction]
-        for pair in permission.get("UserIdGroupPairs", ())
-        if pair.get("GroupId") and pair["GroupId"] not in names
-    }
-    for other in await records.find_many(ctx, SG, sorted(referenced)):
-        names[str(other["group_id"])] = str(other["group_name"])
-    rows = [_Row(api, record_tags(r), names) for api, r in zip(apis, stored, strict=True)]
-    rows = apply_filters(GROUP_FILTERS, params.get("Filters"), rows)
-    page = paginate(rows, params, key=lambda row: str(row.api["GroupId"]), ids_param="GroupIds")
+
+    async def render(stored: list[Record]) -> list[_Row]:
+        names = {str(r["group_id"]): str(r["group_name"]) for r in stored}
+        apis = [group_to_api(ctx, r) for r in stored]
+        referenced = {
+            str(pair["GroupId"])
+            for api in apis
+            for direction in ("IpPermissions", "IpPermissionsEgress")
+            for permission in api[direction]
+            for pair in permission.get("UserIdGroupPairs", ())
+            if pair.get("GroupId") and pair["GroupId"] not in names
+        }
+        for other in await records.find_many(ctx, SG, sorted(referenced)):
+            names[str(other["group_id"])] = str(other["group_name"])
+        return [_Row(api, record_tags(r), names) for api, r in zip(apis, stored, strict=True)]
+
+    page = await describe.describe_page(
+        ctx,
+        SG,
+        params,
+        wanted,
+        GROUP_FILTERS,
+        render,
+        key=lambda row: str(row.api["GroupId"]),
+        missing=None,  # checked above, names included
+        ids_param="GroupIds",
+    )
     return {"SecurityGroups": [row.api for row in page.items], **page.token_member()}
 
 

@@ -183,15 +183,22 @@ async def addresses_in_use(ctx: RequestContext, subnet_ids: Sequence[str]) -> di
 async def describe_subnets(ctx: RequestContext, params: Params) -> Result:
     """Subnets by id, every documented filter (plus the legacy camelCase names) and page."""
     wanted = [str(i) for i in params.get("SubnetIds") or ()]
-    stored = await describe.stored_records(ctx, SUBNET, params, wanted, SUBNET_FILTERS)
-    used = await addresses_in_use(ctx, [str(r["subnet_id"]) for r in stored])
-    items = [subnet_to_api(ctx, r, used_addresses=used.get(str(r["subnet_id"]), 0)) for r in stored]
-    return describe.describe_items(
-        items,
+
+    async def render(stored: list[Record]) -> list[Record]:
+        used = await addresses_in_use(ctx, [str(r["subnet_id"]) for r in stored])
+        return [
+            subnet_to_api(ctx, r, used_addresses=used.get(str(r["subnet_id"]), 0)) for r in stored
+        ]
+
+    page = await describe.describe_page(
+        ctx,
+        SUBNET,
         params,
-        kind=SUBNET,
-        id_member=SUBNET.api_id_member,
+        wanted,
+        SUBNET_FILTERS,
+        render,
+        key=lambda item: str(item["SubnetId"]),
+        missing=lambda absent: describe.not_found_error(SUBNET, absent),
         ids_param="SubnetIds",
-        result_key="Subnets",
-        spec=SUBNET_FILTERS,
     )
+    return {"Subnets": page.items, **page.token_member()}

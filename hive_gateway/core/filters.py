@@ -114,16 +114,26 @@ def apply_filters(
     spec: FilterSpec[T], filters: Sequence[Mapping[str, Any]] | None, items: Iterable[T]
 ) -> list[T]:
     """The ``items`` matching every filter of ``filters`` (botocore ``Filters`` list)."""
+    return compile_filters(spec, filters)(items)
+
+
+def compile_filters(
+    spec: FilterSpec[T], filters: Sequence[Mapping[str, Any]] | None
+) -> Callable[[Iterable[T]], list[T]]:
+    """:func:`apply_filters` with ``filters`` checked now (an unknown name raises here, before
+    any item is seen) and applied to each batch of items the result is called with."""
     compiled: list[tuple[Extractor[T], list[str]]] = []
     for entry in filters or ():
         name = entry.get("Name")
         if not name:
             raise invalid_parameter_value("The filter 'null' is invalid")
         compiled.append((spec.extractor(str(name)), [str(v) for v in entry.get("Values") or []]))
-    if not compiled:
-        return list(items)
-    return [
-        item
-        for item in items
-        if all(_matches(_candidates(extract(item)), values) for extract, values in compiled)
-    ]
+
+    def keep(items: Iterable[T]) -> list[T]:
+        return [
+            item
+            for item in items
+            if all(_matches(_candidates(extract(item)), values) for extract, values in compiled)
+        ]
+
+    return keep

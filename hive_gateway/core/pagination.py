@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -66,16 +67,58 @@ class Page(Generic[T]):
         return {name: self.next_token} if self.next_token else {}
 
 
-def paginate(
-    items: Sequence[T],
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What a request asks for: at most ``size`` items (``None``: all) after key ``after``."""
+
+    size: int | None
+    after: str | None
+
+    def cut(self, items: Sequence[T], key: Callable[[T], str]) -> Page[T]:
+        """Sort ``items`` by ``key``, skip those up to ``after`` and cut the page."""
+        ordered = sorted(items, key=key)
+        if self.after is not None:
+            after = self.after
+            ordered = [item for item in ordered if key(item) > after]
+        return self._page(ordered, key)
+
+    async def cut_lazily(
+        self,
+        keys: Sequence[str],
+        load: Callable[[list[str]], Awaitable[list[T]]],
+        key: Callable[[T], str],
+    ) -> Page[T]:
+        """The page over sorted ``keys``, loading only as many as it takes to fill it.
+
+        ``load`` turns a run of keys into the items they yield, in key order (fewer when a
+        filter drops some): it gets ``size + 1`` keys first, then runs twice as long while the
+        page is not full, so ``DescribeVpcs MaxResults=5`` at 100k VPCs renders 6 of them.
+        ``key`` of an item is the key it came from. Needs a ``size``."""
+        assert self.size is not None, "an unbounded page is cut from its items"
+        start = bisect_right(keys, self.after) if self.after is not None else 0
+        found: list[T] = []
+        run = self.size + 1
+        while start < len(keys) and len(found) <= self.size:
+            found += await load(list(keys[start : start + run]))
+            start += run
+            run *= 2
+        return self._page(found, key)
+
+    def _page(self, ordered: list[T], key: Callable[[T], str]) -> Page[T]:
+        if self.size is None or len(ordered) <= self.size:
+            return Page(ordered, None)
+        page = ordered[: self.size]
+        return Page(page, encode_token(key(page[-1])))
+
+
+def page_request(
     params: Mapping[str, Any],
-    key: Callable[[T], str],
     *,
     ids_param: str | None = None,
     ids_wire_name: str | None = None,
     default_page_size: int | None = None,
-) -> Page[T]:
-    """Sort ``items`` by ``key`` and cut the page ``params`` asks for.
+) -> PageRequest:
+    """The page ``params`` ask for (``MaxResults``, ``NextToken``), checked as AWS does.
 
     ``ids_param`` names the member holding explicit ids (``VpcIds``), which AWS refuses to
     combine with ``MaxResults``; ``ids_wire_name`` is how AWS's message spells it (``vpcIds``).
@@ -94,12 +137,27 @@ def paginate(
             f"Value ( {max_results} ) for parameter maxResults is invalid. "
             "Expecting a value greater than 0."
         )
-    ordered = sorted(items, key=key)
-    if token:
-        after = decode_token(str(token))
-        ordered = [item for item in ordered if key(item) > after]
-    size = max_results if max_results is not None else default_page_size
-    if size is None or len(ordered) <= size:
-        return Page(ordered, None)
-    page = ordered[:size]
-    return Page(page, encode_token(key(page[-1])))
+    return PageRequest(
+        size=max_results if max_results is not None else default_page_size,
+        after=decode_token(str(token)) if token else None,
+    )
+
+
+def paginate(
+    items: Sequence[T],
+    params: Mapping[str, Any],
+    key: Callable[[T], str],
+    *,
+    ids_param: str | None = None,
+    ids_wire_name: str | None = None,
+    default_page_size: int | None = None,
+) -> Page[T]:
+    """Sort ``items`` by ``key`` and cut the page ``params`` asks for (see
+    :func:`page_request`)."""
+    request = page_request(
+        params,
+        ids_param=ids_param,
+        ids_wire_name=ids_wire_name,
+        default_page_size=default_page_size,
+    )
+    return request.cut(items, key)

@@ -189,9 +189,8 @@ async def matching(
     objects (``associations.association_id``). With ``live_only=False`` records the kind's
     liveness rule calls gone are included."""
     bucket = await records(ctx, kind)
-    declared = _INDEXED.get(kind.name, ())
-    usable = {field: values for field, values in criteria.items() if field in declared}
-    if not bucket.can_index() or not usable:
+    usable = _usable(bucket, kind, criteria)
+    if usable is None:
         return None
     now = clock.now()
     return [
@@ -199,6 +198,29 @@ async def matching(
         for _, record, _ in await bucket.matching(usable, ctx.account_id)
         if not live_only or is_live(ctx, kind, record, now)
     ]
+
+
+async def matching_ids(
+    ctx: RequestContext, kind: ResourceKind, criteria: Mapping[str, Sequence[Any]]
+) -> list[str] | None:
+    """The sorted ids of :func:`matching` (an id-keyed kind), nothing decoded and liveness not
+    applied (as :func:`ids`); ``None`` when no field of ``criteria`` has an index."""
+    assert kind.key_field is None, f"{kind.name} is keyed by name"
+    bucket = await records(ctx, kind)
+    usable = _usable(bucket, kind, criteria)
+    if usable is None:
+        return None
+    keys = await bucket.matching_keys(usable, ctx.account_id)
+    return [found for key in keys if (found := _record_id(key)) is not None]
+
+
+def _usable(
+    bucket: RecordBucket, kind: ResourceKind, criteria: Mapping[str, Sequence[Any]]
+) -> dict[str, Sequence[Any]] | None:
+    """The fields of ``criteria`` with an index, or ``None`` when none has one here."""
+    declared = _INDEXED.get(kind.name, ())
+    usable = {field: values for field, values in criteria.items() if field in declared}
+    return usable if bucket.can_index() and usable else None
 
 
 async def any_of(
