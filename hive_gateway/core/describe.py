@@ -38,9 +38,16 @@ def not_found_error(kind: ResourceKind, missing: Sequence[str]) -> AwsError:
 
 def check_ids_exist(kind: ResourceKind, wanted: Sequence[str], present: set[str]) -> None:
     """Raise the kind's NotFound error naming the ids of ``wanted`` not in ``present``."""
-    missing = [resource_id for resource_id in wanted if resource_id not in present]
-    if missing:
-        raise not_found_error(kind, missing)
+    check_present(wanted, present, lambda absent: not_found_error(kind, absent))
+
+
+def check_present(
+    wanted: Sequence[str], present: set[str], missing: Callable[[list[str]], AwsError]
+) -> None:
+    """Raise ``missing(absent)`` when values of ``wanted`` are not in ``present``."""
+    absent = [value for value in wanted if value not in present]
+    if absent:
+        raise missing(absent)
 
 
 def select_wanted(
@@ -56,10 +63,8 @@ def select_wanted(
     """
     if not wanted:
         return list(items)
-    present = {item[member] for item in items}
-    absent = [value for value in wanted if value not in present]
-    if absent and missing is not None:
-        raise missing(absent)
+    if missing is not None:
+        check_present(wanted, {item[member] for item in items}, missing)
     wanted_set = set(wanted)
     return [item for item in items if item[member] in wanted_set]
 
@@ -138,11 +143,8 @@ async def describe_page(
             await ids(ctx, kind) if candidates is None else candidates, load, key
         )
     items = await render(await stored_records(ctx, kind, params, wanted, spec))
-    if wanted:
-        present = {key(item) for item in items}
-        absent = [value for value in wanted if value not in present]
-        if absent and missing is not None:
-            raise missing(absent)
+    if wanted and missing is not None:
+        check_present(wanted, {key(item) for item in items}, missing)
     return request.cut(keep(items), key)
 
 
