@@ -28,6 +28,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,10 @@ BASE_PORT = 18840
 """hive NATS 18840 (its NATS 18850), hive memory 18841, moto 18842."""
 TIMEOUT = 3 * 3600.0
 RESOURCES_PER_COPY = 9
+APPLY_RETRIES = 2
+PARTIAL = "†"
+"""Marks a time measured on a smaller state (the apply failed even when run again): shown, but
+left out of the median and the ratio."""
 
 STACK = """\
 terraform {
@@ -293,18 +298,28 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-Results = dict[str, dict[str, float | str]]
+Results = dict[str, dict[str, list[float | str]]]
+"""metric → target → its value in each round."""
 """``{metric: {target name: value}}``"""
 
 
-def bench(stack: Stack, target: Target, copies: int, results: Results) -> None:
-    """One fresh target, one copy count: apply, plan -refresh-only, plan, destroy."""
+def bench(stack: Stack, target: Target, copies: int, results: Results, round_: int = 1) -> None:
+    """One fresh target, one copy count: apply, plan -refresh-only, plan, destroy.
+
+    A failed apply is run again (at most :data:`APPLY_RETRIES` times, untimed: what a user
+    does), so both targets' refresh and destroy start from the same state; the resources in
+    state before the refresh are counted to show it."""
     name, label = target.name, f"{copies} copies"
 
-    def put(metric: str, value: float | str) -> None:
-        results.setdefault(f"{metric}, {label}", {})[name] = value
+    partial = False
+    """The apply failed even when run again: what follows works on a smaller state."""
 
-    workspace = f"{name.replace(' ', '-')}-{copies}"
+    def put(metric: str, value: float | str) -> None:
+        if partial and isinstance(value, float):
+            value = f"{value:.1f}{PARTIAL}"
+        results.setdefault(f"{metric}, {label}", {}).setdefault(name, []).append(value)
+
+    workspace = f"{name.replace(' ', '-')}-{copies}-{round_}"
     stack.run("workspace", "new", workspace)
     failures_before = len(stack.failures)
     windows: dict[str, tuple[float, float]] = {}
@@ -321,13 +336,23 @@ def bench(stack: Stack, target: Target, copies: int, results: Results) -> None:
         windows[phase] = (started, time.time())
         put(f"{phase}: server CPU, s", tree_cpu_seconds(target.process.pid) - server_cpu)
         put(f"{phase}: terraform CPU, s", children_cpu_seconds() - terraform_cpu)
-        shown: float | str = took if status in ok else f"{took:.1f} (exit {status})"
-        put(f"{phase}, s", shown)
+        put(f"{phase}, s", took if status in ok else f"{took:.1f} (exit {status})")
         return took, status, output
 
     target.start()
     try:
-        timed("apply", "apply", "-auto-approve")
+        _, status, _ = timed("apply", "apply", "-auto-approve")
+        retries = 0
+        while status != 0 and retries < APPLY_RETRIES:
+            retries += 1
+            _, status, _ = stack.run(
+                "apply", "-auto-approve", f"-parallelism={stack.parallelism}",
+                endpoint=target.endpoint, copies=copies,
+            )  # fmt: skip
+        put("apply retries", str(retries))
+        _, _, listed = stack.run("state", "list", endpoint=target.endpoint, copies=copies)
+        put("resources in state", str(len(listed.split())))
+        partial = len(listed.split()) < copies * RESOURCES_PER_COPY
         # Exit 2 is expected: each route table's ``route`` attribute picks up the aws_route
         # made after it (as on AWS); any other drift shows in the count of changed objects.
         _, _, output = timed(
@@ -357,7 +382,22 @@ def bench(stack: Stack, target: Target, copies: int, results: Results) -> None:
     put("terraform failures", str(len(stack.failures) - failures_before))
 
 
+def summary(values: list[float | str]) -> float | str:
+    """One cell: the median of the rounds' numbers (a round's text, such as a time marked
+    :data:`PARTIAL` or ``(exit 1)``, is left out of it), else the rounds' texts (once if
+    equal)."""
+    numbers = [value for value in values if isinstance(value, float)]
+    if numbers:
+        return statistics.median(numbers)
+    return " / ".join(dict.fromkeys(str(value) for value in values))
+
+
+def shown(value: float | str) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else value
+
+
 def print_table(results: Results, names: list[str]) -> None:
+    """Medians over the rounds (each round's value after them when there are several)."""
     header = ["metric", *names]
     both = "hive NATS" in names and "moto" in names
     if both:
@@ -367,10 +407,14 @@ def print_table(results: Results, names: list[str]) -> None:
     for metric, values in results.items():
         cells = [metric]
         for name in names:
-            value = values.get(name, "")
-            cells.append(f"{value:.1f}" if isinstance(value, float) else value)
+            runs = values.get(name, [])
+            value = summary(runs)
+            cell = shown(value)
+            if isinstance(value, float) and len(runs) > 1:
+                cell += " (" + ", ".join(shown(run) for run in runs) + ")"
+            cells.append(cell)
         if both:
-            hive, moto = values.get("hive NATS"), values.get("moto")
+            hive, moto = summary(values.get("hive NATS", [])), summary(values.get("moto", []))
             ratio = ""
             if isinstance(hive, float) and isinstance(moto, float) and hive > 0:
                 ratio = f"{moto / hive:.2f}×"
@@ -386,6 +430,12 @@ def main() -> None:
     )
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="runs per target and copy count, in alternating target order (medians shown)",
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.copies.split(",") if c.strip()]
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
@@ -409,20 +459,26 @@ def main() -> None:
         if status != 0:
             sys.exit(f"terraform init failed: see {stack.transcript}")
         for copies in counts:
-            round_dir = work / f"copies-{copies}"
-            round_dir.mkdir()
-            for target in targets(round_dir, base_port=BASE_PORT, log_level="INFO"):
-                if target.name not in wanted:
-                    continue
-                if target.name not in names:
-                    names.append(target.name)
-                target.log = round_dir / f"{target.name.replace(' ', '-')}.log"
-                print(
-                    f"... {target.name}, {copies} copies ({copies * RESOURCES_PER_COPY} resources)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                bench(stack, target, copies, results)
+            for round_ in range(1, args.rounds + 1):
+                round_dir = work / f"copies-{copies}-round-{round_}"
+                round_dir.mkdir()
+                chosen = [
+                    target
+                    for target in targets(round_dir, base_port=BASE_PORT, log_level="INFO")
+                    if target.name in wanted
+                ]
+                names += [target.name for target in chosen if target.name not in names]
+                # Alternate who goes first: a machine warming up or slowing down over a long
+                # run does not favour one target.
+                for target in chosen if round_ % 2 else chosen[::-1]:
+                    target.log = round_dir / f"{target.name.replace(' ', '-')}.log"
+                    print(
+                        f"... {target.name}, {copies} copies "
+                        f"({copies * RESOURCES_PER_COPY} resources), round {round_}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    bench(stack, target, copies, results, round_)
     finally:
         if args.keep or stack.failures:
             print(f"... kept {work} (terraform.log, server logs)", file=sys.stderr)
@@ -431,7 +487,9 @@ def main() -> None:
     print_table(results, names)
     print(
         f"\n{args.parallelism} parallel terraform operations; 9 resources per copy; "
-        "moto/hive > 1 means hive-gateway is faster."
+        "moto/hive > 1 means hive-gateway is faster; medians over the rounds, each round's value "
+        f"in brackets; {PARTIAL} measured on a smaller state (the apply failed even when run "
+        f"again {APPLY_RETRIES} times), left out of the median."
     )
     for failure in stack.failures:
         print(f"- {failure}")
