@@ -37,6 +37,7 @@ import heapq
 import json
 import logging
 import time
+from bisect import bisect_left
 from collections.abc import (
     AsyncIterator,
     Callable,
@@ -60,6 +61,7 @@ from kv.store import (
     WatchEvent,
     validate_key,
 )
+from kv.turns import take_turn
 
 __all__ = ["Extractor", "Loaded", "ReplicaBucket", "ReplicaStore", "field_values"]
 
@@ -136,7 +138,7 @@ async def _turn_after(result: _T) -> _T:
     never suspends (it is memory), so a caller chaining listings of 100k keys (the start-up
     repair) would otherwise hold the loop for all of them while requests wait."""
     if len(result) > INDEX_SLICE:
-        await asyncio.sleep(0)
+        await take_turn()
     return result
 
 
@@ -221,6 +223,9 @@ class ReplicaBucket:
         self._alone = alone
         self._slots: dict[str, _Slot] = {}
         self._groups: dict[str, set[str]] = {}
+        self._ordered: dict[str, list[str]] = {}
+        """A group's live keys sorted, made when listed and dropped when a key joins or leaves
+        the group (not when one changes): a walk of pages over 100k keys sorts them once."""
         self._indexes: dict[str, _Index] = {}
         self._building: dict[str, asyncio.Event] = {}
         """Indexes being built (in :attr:`_indexes` already, not whole yet)."""
@@ -310,12 +315,18 @@ class ReplicaBucket:
             # A tombstone, until the watch has passed it (so a late older put cannot revive it).
             self._slots[key] = _Slot(None, revision)
             heapq.heappush(self._tombstones, (revision, key))
-            members = self._groups.get(_group(key))
-            if members is not None:
+            group = _group(key)
+            members = self._groups.get(group)
+            if members is not None and key in members:
                 members.discard(key)
+                self._ordered.pop(group, None)
             return
         self._slots[key] = _Slot(value, revision)
-        self._groups.setdefault(_group(key), set()).add(key)
+        group = _group(key)
+        members = self._groups.setdefault(group, set())
+        if key not in members:
+            members.add(key)
+            self._ordered.pop(group, None)
         if self._indexes:
             decoded = _decoded(value)
             for index in self._indexes.values():
@@ -395,29 +406,35 @@ class ReplicaBucket:
         await self.sync()
         return [entry for key in keys if (entry := self._live(key)) is not None]
 
-    def _candidates(self, prefix: str) -> Iterable[str]:
+    def _listed(self, prefix: str) -> list[str]:
+        """Sorted live keys under ``prefix``: within a group (``<account>.``) a slice of its
+        sorted keys, else every key filtered and sorted."""
         if "." in prefix:
-            return self._groups.get(_group(prefix), ())
-        return self._slots.keys()
-
-    def _listed(self, prefix: str) -> list[Entry]:
-        found = []
-        for key in self._candidates(prefix):
-            if key != VERSION_KEY and key.startswith(prefix):
-                entry = self._live(key)
-                if entry is not None:
-                    found.append(entry)
-        found.sort(key=lambda entry: entry.key)
-        return found
+            group = _group(prefix)
+            ordered = self._ordered.get(group)
+            if ordered is None:
+                ordered = self._ordered[group] = sorted(self._groups.get(group, ()))
+            start = bisect_left(ordered, prefix)
+            # Keys are ASCII (``kv.store.validate_key``): none under ``prefix`` sorts past this.
+            return ordered[start : bisect_left(ordered, prefix + "\U0010ffff", start)]
+        return sorted(
+            key
+            for key, slot in self._slots.items()
+            if key != VERSION_KEY and key.startswith(prefix) and slot.value is not None
+        )
 
     async def keys(self, prefix: str = "") -> list[str]:
         """Sorted live keys starting with ``prefix`` (``_version`` excluded)."""
-        return [entry.key for entry in await self.entries(prefix)]
+        await self.sync()
+        return await _turn_after(self._listed(prefix))
 
     async def entries(self, prefix: str = "") -> list[Entry]:
         """Live entries under ``prefix`` sorted by key (``_version`` excluded)."""
         await self.sync()
-        return await _turn_after(self._listed(prefix))
+        listed = self._listed(prefix)
+        return await _turn_after(
+            [entry for key in listed if (entry := self._live(key)) is not None]
+        )
 
     async def index(self, name: str, extract: Extractor) -> None:
         """Maintain index ``name``, kept with every change; returns once it is whole.
@@ -437,7 +454,7 @@ class ReplicaBucket:
             keys = [k for k, slot in self._slots.items() if slot.value is not None]
             for start in range(0, len(keys), INDEX_SLICE):
                 if start:
-                    await asyncio.sleep(0)
+                    await take_turn()
                 for key in keys[start : start + INDEX_SLICE]:
                     slot = self._slots.get(key)  # its value now: it may have changed meanwhile
                     if slot is not None and slot.value is not None and key != VERSION_KEY:

@@ -209,9 +209,41 @@ async def test_load_opens_and_loads_buckets_before_any_read() -> None:
         assert (loaded.buckets, loaded.records) == (2, 4)
         assert loaded.seconds >= 0
         bucket = await replica.bucket("load-a")
-        assert [entry.key for entry in bucket._listed(f"{ACCT}.")] == [
+        assert bucket._listed(f"{ACCT}.") == [
             f"{ACCT}.k{index}" for index in range(1, 5)
         ]
         assert (await replica.load(["load-a"])).records == 4  # loading again is harmless
     finally:
         await replica.close()
+
+
+async def test_a_groups_sorted_keys_follow_creates_and_deletes() -> None:
+    """Listing a group (an account) slices its kept sorted keys; a key that joins or leaves
+    the group is in the next listing, an update keeps it, and a narrower prefix, another
+    group's keys and another bucket stay apart."""
+    store = ReplicaStore(MemoryStore())
+    try:
+        bucket = await store.bucket("b")
+        for key in ("vpc-3", "sg-1", "vpc-1", "vpc-2"):
+            await bucket.put(f"{ACCT}.{key}", b"{}")
+        await bucket.put("000000000002.vpc-0", b"{}")
+        assert await bucket.keys(f"{ACCT}.") == [
+            f"{ACCT}.{k}" for k in ("sg-1", "vpc-1", "vpc-2", "vpc-3")
+        ]
+        await bucket.put(f"{ACCT}.vpc-0", b"{}")
+        await bucket.delete(f"{ACCT}.vpc-2")
+        await bucket.put(f"{ACCT}.vpc-3", b'{"changed": true}')
+        assert await bucket.keys(f"{ACCT}.vpc-") == [
+            f"{ACCT}.{k}" for k in ("vpc-0", "vpc-1", "vpc-3")
+        ]
+        assert [e.key for e in await bucket.entries(f"{ACCT}.")] == [
+            f"{ACCT}.{k}" for k in ("sg-1", "vpc-0", "vpc-1", "vpc-3")
+        ]
+        assert (await bucket.entries(f"{ACCT}.vpc-3"))[0].value == b'{"changed": true}'
+        assert await bucket.keys("000000000002.") == ["000000000002.vpc-0"]
+        assert await bucket.keys(f"{ACCT}.x") == []
+        assert await bucket.keys() == sorted(
+            [f"{ACCT}.{k}" for k in ("sg-1", "vpc-0", "vpc-1", "vpc-3")] + ["000000000002.vpc-0"]
+        )
+    finally:
+        await store.close()
