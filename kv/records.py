@@ -12,7 +12,6 @@ A valid record (every write but a bug) is checked by ``jsonschema_rs`` (compiled
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import json
@@ -27,6 +26,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from kv.replica import ReplicaBucket, field_values
 from kv.store import Bucket, Entry, StoreError, cas_update
+from kv.turns import take_turn
 
 __all__ = [
     "Record",
@@ -255,7 +255,7 @@ class RecordBucket:
         result: list[tuple[str, Record, int]] = []
         for start in range(0, len(entries), _SLICE):
             if start:
-                await asyncio.sleep(0)
+                await take_turn()
             result += self._decoded(entries[start : start + _SLICE])
         return result
 

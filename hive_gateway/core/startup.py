@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from hive_gateway.core import dependents, records
 from hive_gateway.core.context import RequestContext
 from hive_gateway.core.kinds import KINDS
+from kv import turns
 
 if TYPE_CHECKING:
     from hive_gateway.core.runtime import Runtime
@@ -127,7 +128,9 @@ async def run_repairs(runtime: Runtime, *, grace: float) -> dict[str, int]:
 
 
 async def repair_in_background(runtime: Runtime, *, grace: float) -> None:
-    """:func:`run_repairs`, logging its outcome (``start-up repair: done …``)."""
+    """:func:`run_repairs`, logging its outcome (``start-up repair: done …``), as background
+    work (:func:`kv.turns.background`: requests get at least half the loop while it runs)."""
+    turns.background()
     try:
         fixed = await run_repairs(runtime, grace=grace)
     except Exception:
