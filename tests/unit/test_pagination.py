@@ -10,21 +10,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hive_gateway.core.errors import AwsError
-from hive_gateway.core.pagination import page_request, paginate
+from hive_gateway.core.pagination import Page, page_request, paginate
 
 
-def walk(items: list[str], size: int) -> list[list[str]]:
+def pages_of(cut: Callable[[dict[str, object]], Page[str]], size: int) -> list[list[str]]:
+    """Every page ``cut`` gives at ``MaxResults=size``, following ``NextToken``."""
     pages: list[list[str]] = []
     token: str | None = None
     while True:
         params: dict[str, object] = {"MaxResults": size}
         if token:
             params["NextToken"] = token
-        page = paginate(items, params, key=lambda s: s)
+        page = cut(params)
         pages.append(page.items)
         token = page.next_token
         if token is None:
             return pages
+
+
+def walk(items: list[str], size: int) -> list[list[str]]:
+    return pages_of(lambda params: paginate(items, params, key=lambda s: s), size)
 
 
 @given(st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=40), st.integers(1, 10))
@@ -69,28 +74,16 @@ def test_page_size_below_one_is_invalid(size: int) -> None:
     )
 
 
-def walk_lazily(keys: list[str], size: int, kept: set[str]) -> tuple[list[list[str]], int]:
-    """The pages of ``cut_lazily`` over sorted ``keys`` whose load keeps only ``kept``, and how
-    many keys it loaded in all."""
+def walk_lazily(keys: list[str], size: int, kept: set[str]) -> list[list[str]]:
+    """The pages of ``cut_lazily`` over sorted ``keys`` whose load keeps only ``kept``."""
     ordered = sorted(keys)
-    loaded = 0
 
     async def load(run: list[str]) -> list[str]:
-        nonlocal loaded
-        loaded += len(run)
         return [key for key in run if key in kept]
 
-    pages: list[list[str]] = []
-    token: str | None = None
-    while True:
-        params: dict[str, object] = {"MaxResults": size}
-        if token:
-            params["NextToken"] = token
-        page = asyncio.run(page_request(params).cut_lazily(ordered, load, key=lambda s: s))
-        pages.append(page.items)
-        token = page.next_token
-        if token is None:
-            return pages, loaded
+    return pages_of(
+        lambda params: asyncio.run(page_request(params).cut_lazily(ordered, load, key=str)), size
+    )
 
 
 @given(
@@ -102,7 +95,7 @@ def test_lazy_pages_equal_the_pages_of_the_filtered_items(
     keys: list[str], size: int, data: st.DataObject
 ) -> None:
     kept = set(data.draw(st.lists(st.sampled_from(keys), unique=True))) if keys else set()
-    pages, _ = walk_lazily(keys, size, kept)
+    pages = walk_lazily(keys, size, kept)
     assert [page for page in pages if page] == [page for page in walk(sorted(kept), size) if page]
 
 
